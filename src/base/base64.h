@@ -1,0 +1,14 @@
+// Standard base64 (RFC 4648, with padding), used for MLflow-style opaque page tokens.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace orchard {
+
+std::string Base64Encode(std::string_view data);
+// nullopt when `text` is not valid padded base64.
+std::optional<std::string> Base64Decode(std::string_view text);
+
+}  // namespace orchard

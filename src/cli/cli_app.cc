@@ -1,0 +1,95 @@
+#include "cli/cli_app.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace orchard {
+namespace {
+
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? std::string(value) : fallback;
+}
+
+}  // namespace
+
+StatusOr<Tag> ParseKeyValue(const std::string& text, const std::string& flag) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return Status::InvalidParameter(
+        fmt::format("{} expects KEY=VALUE, got '{}'", flag, text));
+  }
+  return Tag{text.substr(0, eq), text.substr(eq + 1)};
+}
+
+StatusOr<Client*> CliContext::client() {
+  if (!client_) {
+    std::string uri = tracking_uri_flag;
+    if (uri.empty()) uri = EnvOr("ORCHARD_TRACKING_URI", EnvOr("MLFLOW_TRACKING_URI", ""));
+    std::string root = artifact_root_flag.empty() ? EnvOr("ORCHARD_ARTIFACT_ROOT", "") : artifact_root_flag;
+    ORCHARD_ASSIGN_OR_RETURN(TrackingConfig config, ResolveTrackingConfig(uri, root));
+    spdlog::debug("tracking store {} (artifacts under {})", config.tracking_uri, config.artifact_root);
+    ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<TrackingStore> store, OpenTrackingStore(config));
+    client_ = std::make_unique<Client>(std::shared_ptr<TrackingStore>(std::move(store)));
+  }
+  return client_.get();
+}
+
+int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CliContext context(out, err);
+  CLI::App app("Orchard: the machine-learning lifecycle in one fast program, speaking MLflow's "
+               "protocols.",
+               "orchard");
+  app.set_version_flag("--version", std::string("orchard ") + ORCHARD_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options work after a subcommand too
+  app.option_defaults()->always_capture_default();
+  app.add_option("--tracking-uri", context.tracking_uri_flag,
+                 "Tracking store URI (default: $ORCHARD_TRACKING_URI, $MLFLOW_TRACKING_URI, then "
+                 "sqlite:///orchard.db)");
+  app.add_option("--artifact-root", context.artifact_root_flag,
+                 "Folder for new experiments' artifacts (default: $ORCHARD_ARTIFACT_ROOT, then "
+                 "./orchard-artifacts)");
+  app.add_flag("--json", context.json_, "Print JSON (MLflow's REST shapes) instead of tables");
+  app.add_option("--log-level", context.log_level, "Log level: trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  AddExperimentsCommands(app, context);
+  AddRunsCommands(app, context);
+  AddArtifactsCommands(app, context);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0 in CLI11.
+    if (e.get_exit_code() == 0) {
+      app.exit(e, out, err);
+      return 0;
+    }
+    err << "orchard: " << e.what() << "\nRun with --help for usage.\n";
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(context.log_level));
+  if (!context.action) {
+    err << "orchard: choose a subcommand; run with --help for usage.\n";
+    return 2;
+  }
+  Status status;
+  try {
+    status = context.action();
+  } catch (const std::exception& e) {
+    // A bug, not the user's fault; still one line and a failing exit, never a crash.
+    status = Status::Internal(e.what());
+  }
+  if (!status.ok()) {
+    err << "orchard: error: " << status.message() << " [" << ErrorCodeName(status.code())
+        << "]\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace orchard

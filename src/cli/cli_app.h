@@ -1,0 +1,60 @@
+// The `orchard` command line: the command tree, global options and the environment.
+//
+// This layer is the only one that reads flags and environment variables. Each subcommand
+// registers an action returning Status; RunCli parses, runs the chosen action and turns the
+// outcome into an exit status: 0 success, 1 a user error (one line on stderr), 2 a usage error.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/status.h"
+#include "client/client.h"
+#include "client/tracking_uri.h"
+
+namespace orchard {
+
+// State shared by all commands of one invocation.
+class CliContext {
+ public:
+  CliContext(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
+
+  // The client for the configured store, opened on first use: --tracking-uri, else
+  // ORCHARD_TRACKING_URI, else MLFLOW_TRACKING_URI, else sqlite:///orchard.db.
+  StatusOr<Client*> client();
+
+  bool json() const { return json_; }
+  std::ostream& out() { return out_; }
+  std::ostream& err() { return err_; }
+
+  // Set by the global options.
+  std::string tracking_uri_flag;
+  std::string artifact_root_flag;
+  std::string log_level = "warn";
+  bool json_ = false;
+
+  // The chosen subcommand's work.
+  std::function<Status()> action;
+
+ private:
+  std::ostream& out_;
+  std::ostream& err_;
+  std::unique_ptr<Client> client_;
+};
+
+// Registers the command groups (one function per group, in its own file).
+void AddExperimentsCommands(CLI::App& app, CliContext& context);
+void AddRunsCommands(CLI::App& app, CliContext& context);
+void AddArtifactsCommands(CLI::App& app, CliContext& context);
+
+// Parses `argv`, runs the command and returns the process exit status.
+int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+// "k=v" -> Tag; INVALID_PARAMETER_VALUE naming the flag when there is no '='.
+StatusOr<Tag> ParseKeyValue(const std::string& text, const std::string& flag);
+
+}  // namespace orchard

@@ -1,0 +1,63 @@
+#include "client/tracking_uri.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "store/tracking/sqlite_tracking_store.h"
+
+namespace fs = std::filesystem;
+
+namespace orchard {
+
+StatusOr<TrackingConfig> ResolveTrackingConfig(const std::string& uri,
+                                               const std::string& artifact_root) {
+  TrackingConfig config;
+  std::string chosen = uri.empty() ? kDefaultTrackingUri : uri;
+  std::error_code ec;
+  fs::path root = artifact_root.empty() ? fs::path(kDefaultArtifactRoot) : fs::path(artifact_root);
+  if (artifact_root.starts_with("file://")) root = artifact_root.substr(7);
+  config.artifact_root = fs::absolute(root, ec).lexically_normal().string();
+  if (!config.artifact_root.empty() && config.artifact_root.back() == '/') config.artifact_root.pop_back();
+
+  constexpr std::string_view kSqlite = "sqlite:///";
+  if (chosen.starts_with(kSqlite)) {
+    std::string path = chosen.substr(kSqlite.size());  // "/abs" (from 4 slashes) or "rel"
+    if (path.empty() || path == "/") {
+      return Status::InvalidParameter(fmt::format(
+          "Tracking URI '{}' names no database file; use sqlite:///orchard.db", chosen));
+    }
+    config.tracking_uri = "sqlite:///" + fs::absolute(path, ec).lexically_normal().string();
+    return config;
+  }
+  if (chosen.starts_with("postgresql://") || chosen.starts_with("postgres://") ||
+      chosen.starts_with("http://") || chosen.starts_with("https://")) {
+    config.tracking_uri = chosen;
+    return config;
+  }
+  return Status::InvalidParameter(fmt::format(
+      "Unsupported tracking URI '{}'. Use sqlite:///path.db (relative) or sqlite:////abs/path.db",
+      chosen));
+}
+
+StatusOr<std::unique_ptr<TrackingStore>> OpenTrackingStore(const TrackingConfig& config) {
+  constexpr std::string_view kSqlite = "sqlite:///";
+  if (config.tracking_uri.starts_with(kSqlite)) {
+    std::string path = config.tracking_uri.substr(kSqlite.size());
+    std::error_code ec;
+    fs::path parent = fs::path(path).parent_path();
+    if (!parent.empty() && !fs::is_directory(parent, ec)) {
+      return Status::InvalidParameter(
+          fmt::format("Cannot create the tracking database '{}': folder '{}' does not exist",
+                      path, parent.string()));
+    }
+    ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteTrackingStore> store,
+                             SqliteTrackingStore::Open(path, config.artifact_root));
+    return std::unique_ptr<TrackingStore>(std::move(store));
+  }
+  return Status::NotImplemented(fmt::format(
+      "Tracking URI '{}' needs a store this build does not have yet; use a sqlite:/// URI",
+      config.tracking_uri));
+}
+
+}  // namespace orchard

@@ -1,0 +1,34 @@
+// Tracking URIs: which store a URI names, and opening it.
+//
+// sqlite:///relative.db and sqlite:////abs/path.db open the embedded store; postgresql:// and
+// http(s):// are recognised and reported as not available in this build until their stores
+// land. Relative paths are made absolute against the current folder when the URI is resolved,
+// so a child process started in another folder reaches the same store.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "store/tracking/tracking_store.h"
+
+namespace orchard {
+
+// With nothing configured: sqlite:///orchard.db with artifacts under ./orchard-artifacts.
+inline constexpr char kDefaultTrackingUri[] = "sqlite:///orchard.db";
+inline constexpr char kDefaultArtifactRoot[] = "orchard-artifacts";
+
+struct TrackingConfig {
+  std::string tracking_uri;   // resolved: sqlite:////abs/orchard.db
+  std::string artifact_root;  // absolute folder for new experiments' artifacts
+};
+
+// Resolves `uri` (empty: the default) and the artifact root (empty: "orchard-artifacts" beside
+// the current folder) to absolute forms. INVALID_PARAMETER_VALUE for an unknown scheme.
+StatusOr<TrackingConfig> ResolveTrackingConfig(const std::string& uri,
+                                               const std::string& artifact_root);
+
+// Opens the store a resolved config names.
+StatusOr<std::unique_ptr<TrackingStore>> OpenTrackingStore(const TrackingConfig& config);
+
+}  // namespace orchard

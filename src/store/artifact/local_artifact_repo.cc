@@ -1,0 +1,160 @@
+#include "store/artifact/local_artifact_repo.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "base/ids.h"
+
+namespace fs = std::filesystem;
+
+namespace orchard {
+
+StatusOr<std::string> NormalizeArtifactPath(const std::string& path) {
+  if (path.find('\0') != std::string::npos) {
+    return Status::InvalidParameter("Invalid artifact path: it contains a NUL character");
+  }
+  if (!path.empty() && (path.front() == '/' || path.front() == '\\' ||
+                        (path.size() > 1 && path[1] == ':'))) {
+    return Status::InvalidParameter(fmt::format(
+        "Invalid artifact path '{}': it must be relative to the run's artifact root", path));
+  }
+  std::string normalized;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string part = path.substr(start, end - start);
+    start = end + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      return Status::InvalidParameter(fmt::format(
+          "Invalid artifact path '{}': '..' is not allowed in artifact paths", path));
+    }
+    if (!normalized.empty()) normalized += '/';
+    normalized += part;
+  }
+  return normalized;
+}
+
+Status CopyFileAtomic(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::create_directories(to.parent_path(), ec);
+  if (ec) {
+    return Status(ErrorCode::kInvalidState,
+                  fmt::format("cannot create folder '{}': {}", to.parent_path().string(), ec.message()));
+  }
+  fs::path temp = to.parent_path() / fmt::format(".{}.tmp-{}", to.filename().string(), NewRunId());
+  fs::copy_file(from, temp, fs::copy_options::overwrite_existing, ec);
+  if (!ec) fs::rename(temp, to, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    return Status(ErrorCode::kInvalidState, fmt::format("cannot copy '{}' to '{}': {}",
+                                                        from.string(), to.string(), ec.message()));
+  }
+  return Status::Ok();
+}
+
+Status LocalArtifactRepo::LogFile(const std::string& local_file, const std::string& artifact_dir) {
+  ORCHARD_ASSIGN_OR_RETURN(std::string dir, NormalizeArtifactPath(artifact_dir));
+  std::error_code ec;
+  if (!fs::is_regular_file(local_file, ec)) {
+    return Status::InvalidParameter(fmt::format("'{}' is not a file that can be read", local_file));
+  }
+  return CopyFileAtomic(local_file, root_ / dir / fs::path(local_file).filename());
+}
+
+Status LocalArtifactRepo::LogDir(const std::string& local_dir, const std::string& artifact_dir) {
+  ORCHARD_ASSIGN_OR_RETURN(std::string dir, NormalizeArtifactPath(artifact_dir));
+  std::error_code ec;
+  if (!fs::is_directory(local_dir, ec)) {
+    return Status::InvalidParameter(fmt::format("'{}' is not a folder that can be read", local_dir));
+  }
+  fs::path target = root_ / dir;
+  fs::create_directories(target, ec);
+  for (auto it = fs::recursive_directory_iterator(local_dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    fs::path relative = fs::relative(it->path(), local_dir, ec);
+    if (ec) break;
+    if (it->is_directory(ec)) {
+      fs::create_directories(target / relative, ec);
+    } else if (it->is_regular_file(ec)) {
+      ORCHARD_RETURN_IF_ERROR(CopyFileAtomic(it->path(), target / relative));
+    }
+  }
+  if (ec) {
+    return Status(ErrorCode::kInvalidState,
+                  fmt::format("cannot copy folder '{}': {}", local_dir, ec.message()));
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<FileInfo>> LocalArtifactRepo::List(const std::string& path) {
+  ORCHARD_ASSIGN_OR_RETURN(std::string relative, NormalizeArtifactPath(path));
+  std::vector<FileInfo> files;
+  fs::path folder = root_ / relative;
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) return files;
+  for (const fs::directory_entry& entry : fs::directory_iterator(folder, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.starts_with('.') && name.find(".tmp-") != std::string::npos) continue;  // in flight
+    FileInfo info;
+    info.path = relative.empty() ? name : relative + "/" + name;
+    info.is_dir = entry.is_directory(ec);
+    info.file_size = info.is_dir ? 0 : static_cast<int64_t>(entry.file_size(ec));
+    files.push_back(std::move(info));
+  }
+  std::sort(files.begin(), files.end(),
+            [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
+  return files;
+}
+
+StatusOr<std::string> LocalArtifactRepo::Download(const std::string& path,
+                                                  const std::string& dest_dir) {
+  ORCHARD_ASSIGN_OR_RETURN(std::string relative, NormalizeArtifactPath(path));
+  fs::path source = root_ / relative;
+  std::error_code ec;
+  fs::path dest = fs::path(dest_dir) / relative;  // dest keeps the artifact path, as MLflow does
+  if (fs::is_regular_file(source, ec)) {
+    ORCHARD_RETURN_IF_ERROR(CopyFileAtomic(source, dest));
+    return dest.string();
+  }
+  if (!fs::is_directory(source, ec)) {
+    return Status::NotFound(fmt::format("No artifact at path '{}'", path));
+  }
+  fs::create_directories(dest, ec);
+  for (auto it = fs::recursive_directory_iterator(source, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    fs::path inner = fs::relative(it->path(), source, ec);
+    if (ec) break;
+    if (it->is_directory(ec)) {
+      fs::create_directories(dest / inner, ec);
+    } else if (it->is_regular_file(ec)) {
+      ORCHARD_RETURN_IF_ERROR(CopyFileAtomic(it->path(), dest / inner));
+    }
+  }
+  if (ec) {
+    return Status(ErrorCode::kInvalidState,
+                  fmt::format("cannot download '{}': {}", path, ec.message()));
+  }
+  return dest.string();
+}
+
+StatusOr<std::unique_ptr<ArtifactRepo>> OpenArtifactRepo(const std::string& artifact_uri) {
+  std::string path = artifact_uri;
+  if (path.starts_with("file://")) {
+    path = path.substr(7);
+  } else if (size_t colon = path.find(':'); colon != std::string::npos &&
+                                            path.find('/') > colon) {
+    return Status::InvalidParameter(fmt::format(
+        "Artifact URI '{}' uses a scheme this build cannot open yet; use a local path",
+        artifact_uri));
+  }
+  return std::unique_ptr<ArtifactRepo>(std::make_unique<LocalArtifactRepo>(path));
+}
+
+}  // namespace orchard

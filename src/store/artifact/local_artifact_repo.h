@@ -1,0 +1,30 @@
+// LocalArtifactRepo: artifacts in a folder of the local (or a shared) filesystem.
+// Writes are atomic: each file is copied to a temporary name beside its target, then renamed,
+// so a reader never sees half a file.
+#pragma once
+
+#include <filesystem>
+
+#include "store/artifact/artifact_repo.h"
+
+namespace orchard {
+
+class LocalArtifactRepo : public ArtifactRepo {
+ public:
+  explicit LocalArtifactRepo(std::filesystem::path root) : root_(std::move(root)) {}
+
+  Status LogFile(const std::string& local_file, const std::string& artifact_dir) override;
+  Status LogDir(const std::string& local_dir, const std::string& artifact_dir) override;
+  StatusOr<std::vector<FileInfo>> List(const std::string& path) override;
+  StatusOr<std::string> Download(const std::string& path, const std::string& dest_dir) override;
+
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  std::filesystem::path root_;
+};
+
+// Copies `from` to `to` through a temporary file in to's folder and a rename, creating folders.
+Status CopyFileAtomic(const std::filesystem::path& from, const std::filesystem::path& to);
+
+}  // namespace orchard

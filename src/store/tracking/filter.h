@@ -1,0 +1,40 @@
+// Filter and OrderBy: the parsed form of a search's filter string and order_by list.
+//
+// This is what stores consume. Text ("metrics.acc > 0.9 AND tags.team = 'a'") is turned into
+// these values in one place, by the search-language parser in this folder, so the CLI, the
+// client library and the server share one grammar. A Filter is a conjunction of clauses; a clause
+// on a key the entity lacks never matches, even with "!=".
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace orchard {
+
+// What a clause or an order key refers to.
+enum class FilterEntity { kMetric, kParam, kTag, kAttribute, kDataset };
+
+enum class Comparator { kEq, kNe, kLt, kLe, kGt, kGe, kLike, kILike, kIn, kNotIn };
+
+struct FilterClause {
+  FilterEntity entity = FilterEntity::kAttribute;
+  std::string key;  // for attributes: run_id, run_name, status, user_id, artifact_uri, start_time,
+                    // end_time, created; for experiments: name, creation_time, last_update_time
+  Comparator op = Comparator::kEq;
+  // A number for metrics and time attributes, a string for the rest, a list for IN / NOT IN.
+  std::variant<double, std::string, std::vector<std::string>> value;
+};
+
+struct Filter {
+  std::vector<FilterClause> clauses;  // all must hold
+  bool empty() const { return clauses.empty(); }
+};
+
+struct OrderBy {
+  FilterEntity entity = FilterEntity::kAttribute;
+  std::string key;
+  bool ascending = true;
+};
+
+}  // namespace orchard

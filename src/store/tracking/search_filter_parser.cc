@@ -1,0 +1,241 @@
+#include "store/tracking/search_filter_parser.h"
+
+#include <cctype>
+#include <charconv>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace orchard {
+namespace {
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+class Scanner {
+ public:
+  explicit Scanner(std::string_view text) : text_(text) {}
+
+  void SkipSpace() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+  bool AtEnd() {
+    SkipSpace();
+    return pos_ >= text_.size();
+  }
+  char Peek() { return AtEnd() ? '\0' : text_[pos_]; }
+  size_t pos() const { return pos_; }
+
+  Status Error(std::string_view what) const {
+    std::string_view rest = text_.substr(std::min(pos_, text_.size()));
+    return Status::InvalidParameter(fmt::format(
+        "Invalid search expression '{}': {} at position {} (near '{}')", text_, what, pos_,
+        rest.substr(0, 20)));
+  }
+
+  // A word of letters, digits, '_', '.', '-', '/', ':' (an unquoted identifier or keyword).
+  std::string Word() {
+    SkipSpace();
+    size_t start = pos_;
+    while (pos_ < text_.size()) {
+      unsigned char c = text_[pos_];
+      if (std::isalnum(c) || c == '_' || c == '.' || c == '-' || c == '/' || c == ':' || c >= 0x80) {
+        ++pos_;
+      } else {
+        break;
+      }
+    }
+    return std::string(text_.substr(start, pos_ - start));
+  }
+
+  // A string quoted with `quote`, the opening quote at the current position; '' or \' escapes.
+  StatusOr<std::string> Quoted(char quote) {
+    ++pos_;
+    std::string out;
+    while (pos_ < text_.size()) {
+      char c = text_[pos_++];
+      if (c == '\\' && pos_ < text_.size()) {
+        out += text_[pos_++];
+      } else if (c == quote) {
+        if (pos_ < text_.size() && text_[pos_] == quote) {
+          out += quote;
+          ++pos_;
+        } else {
+          return out;
+        }
+      } else {
+        out += c;
+      }
+    }
+    return Error("unterminated quoted string");
+  }
+
+  std::string Comparator() {
+    SkipSpace();
+    size_t start = pos_;
+    while (pos_ < text_.size() && std::string_view("<>=!").find(text_[pos_]) != std::string_view::npos) {
+      ++pos_;
+    }
+    if (pos_ == start) return Lower(Word());
+    return std::string(text_.substr(start, pos_ - start));
+  }
+
+  void Restore(size_t pos) { pos_ = pos; }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+std::optional<FilterEntity> ParseEntity(const std::string& word) {
+  std::string entity = Lower(word);
+  if (entity == "metrics" || entity == "metric") return FilterEntity::kMetric;
+  if (entity == "params" || entity == "param" || entity == "parameters" || entity == "parameter") {
+    return FilterEntity::kParam;
+  }
+  if (entity == "tags" || entity == "tag") return FilterEntity::kTag;
+  if (entity == "attributes" || entity == "attribute" || entity == "attr" || entity == "run") {
+    return FilterEntity::kAttribute;
+  }
+  if (entity == "datasets" || entity == "dataset") return FilterEntity::kDataset;
+  return std::nullopt;
+}
+
+// entity '.' key, or a bare attribute key.
+Status ParseIdentifier(Scanner& in, FilterEntity& entity, std::string& key) {
+  in.SkipSpace();
+  char c = in.Peek();
+  if (c == '`' || c == '"') {  // a quoted bare attribute
+    entity = FilterEntity::kAttribute;
+    ORCHARD_ASSIGN_OR_RETURN(key, in.Quoted(c));
+    return Status::Ok();
+  }
+  size_t start = in.pos();
+  std::string word = in.Word();
+  if (word.empty()) return in.Error("expected an identifier such as metrics.acc");
+  size_t dot = word.find('.');
+  std::string head = dot == std::string::npos ? word : word.substr(0, dot);
+  std::optional<FilterEntity> parsed = ParseEntity(head);
+  if (!parsed) {
+    if (dot != std::string::npos) {
+      in.Restore(start);
+      return in.Error(fmt::format("unknown entity '{}' (use metrics, params, tags, attributes or "
+                                  "datasets)", head));
+    }
+    entity = FilterEntity::kAttribute;
+    key = word;
+    return Status::Ok();
+  }
+  entity = *parsed;
+  if (dot == std::string::npos) {
+    return in.Error(fmt::format("expected '{}.<key>'", head));
+  }
+  key = word.substr(dot + 1);
+  if (key.empty()) {
+    char q = in.Peek();
+    if (q != '`' && q != '"') return in.Error("expected a key after the entity");
+    ORCHARD_ASSIGN_OR_RETURN(key, in.Quoted(q));
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::optional<Comparator>> ParseComparator(Scanner& in) {
+  std::string op = in.Comparator();
+  if (op == "=" || op == "==") return std::optional(Comparator::kEq);
+  if (op == "!=") return std::optional(Comparator::kNe);
+  if (op == "<") return std::optional(Comparator::kLt);
+  if (op == "<=") return std::optional(Comparator::kLe);
+  if (op == ">") return std::optional(Comparator::kGt);
+  if (op == ">=") return std::optional(Comparator::kGe);
+  if (op == "like") return std::optional(Comparator::kLike);
+  if (op == "ilike") return std::optional(Comparator::kILike);
+  if (op == "in") return std::optional(Comparator::kIn);
+  if (op == "not") {
+    if (Lower(in.Word()) == "in") return std::optional(Comparator::kNotIn);
+    return in.Error("expected IN after NOT");
+  }
+  return in.Error(fmt::format("invalid comparator '{}' (use =, !=, <, <=, >, >=, LIKE, ILIKE, "
+                              "IN, NOT IN)", op));
+}
+
+Status ParseValue(Scanner& in, FilterClause& clause) {
+  in.SkipSpace();
+  char c = in.Peek();
+  if (clause.op == Comparator::kIn || clause.op == Comparator::kNotIn) {
+    if (c != '(') return in.Error("expected a parenthesised list after IN");
+    in.Restore(in.pos() + 1);
+    std::vector<std::string> values;
+    while (true) {
+      in.SkipSpace();
+      char q = in.Peek();
+      if (q != '\'' && q != '"') return in.Error("expected a quoted string in the IN list");
+      ORCHARD_ASSIGN_OR_RETURN(std::string value, in.Quoted(q));
+      values.push_back(std::move(value));
+      in.SkipSpace();
+      char next = in.Peek();
+      in.Restore(in.pos() + 1);
+      if (next == ')') break;
+      if (next != ',') return in.Error("expected ',' or ')' in the IN list");
+    }
+    clause.value = std::move(values);
+    return Status::Ok();
+  }
+  if (c == '\'' || c == '"') {
+    ORCHARD_ASSIGN_OR_RETURN(std::string value, in.Quoted(c));
+    clause.value = std::move(value);
+    return Status::Ok();
+  }
+  std::string word = in.Word();
+  double number = 0;
+  auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), number);
+  if (word.empty() || ec != std::errc() || ptr != word.data() + word.size()) {
+    return in.Error(fmt::format("expected a number or a quoted string, got '{}'", word));
+  }
+  clause.value = number;
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<Filter> ParseSearchFilter(std::string_view text) {
+  Filter filter;
+  Scanner in(text);
+  if (in.AtEnd()) return filter;
+  while (true) {
+    FilterClause clause;
+    ORCHARD_RETURN_IF_ERROR(ParseIdentifier(in, clause.entity, clause.key));
+    ORCHARD_ASSIGN_OR_RETURN(std::optional<Comparator> op, ParseComparator(in));
+    clause.op = *op;
+    ORCHARD_RETURN_IF_ERROR(ParseValue(in, clause));
+    // Numeric attributes and metrics compare numbers; a quoted number is accepted for them.
+    filter.clauses.push_back(std::move(clause));
+    if (in.AtEnd()) break;
+    std::string joiner = Lower(in.Word());
+    if (joiner != "and") {
+      return in.Error(joiner.empty() ? "expected AND" : fmt::format("expected AND, got '{}'", joiner));
+    }
+  }
+  return filter;
+}
+
+StatusOr<OrderBy> ParseOrderBy(std::string_view text) {
+  OrderBy order;
+  Scanner in(text);
+  ORCHARD_RETURN_IF_ERROR(ParseIdentifier(in, order.entity, order.key));
+  if (!in.AtEnd()) {
+    std::string direction = Lower(in.Word());
+    if (direction == "desc") {
+      order.ascending = false;
+    } else if (direction != "asc") {
+      return in.Error("expected ASC or DESC");
+    }
+  }
+  if (!in.AtEnd()) return in.Error("unexpected text after the order direction");
+  return order;
+}
+
+}  // namespace orchard

@@ -1,0 +1,25 @@
+// The search language: text to Filter and OrderBy values, the one parser the CLI, the client
+// library and the server share.
+//
+// Grammar (MLflow's, mlflow/utils/search_utils.py):
+//   filter   := clause (AND clause)*
+//   clause   := entity '.' key comparator value
+//   entity   := metrics | metric | params | param | tags | tag | attributes | attribute | attr
+//               | run | datasets | dataset   (a bare key is an attribute)
+//   key      := identifier ('.' identifier)* | `backquoted` | "double quoted"
+//   value    := number | 'string' | "string" | '(' string (',' string)* ')'
+//   order_by := entity '.' key [ASC | DESC]
+// Keywords are case-insensitive. Errors are INVALID_PARAMETER_VALUE naming the offending token.
+#pragma once
+
+#include <string_view>
+
+#include "base/status.h"
+#include "store/tracking/filter.h"
+
+namespace orchard {
+
+StatusOr<Filter> ParseSearchFilter(std::string_view text);
+StatusOr<OrderBy> ParseOrderBy(std::string_view text);
+
+}  // namespace orchard

@@ -1,0 +1,723 @@
+#include "store/tracking/sqlite_tracking_store.h"
+
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "base/clock.h"
+#include "base/ids.h"
+#include "store/tracking/page_token.h"
+#include "store/tracking/sqlite_search_sql.h"
+#include "store/tracking/sqlite_tracking_schema.h"
+
+namespace orchard {
+namespace {
+
+constexpr char kRunColumns[] =
+    "r.run_pk, r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, "
+    "r.end_time, r.artifact_uri, r.lifecycle_stage";
+
+constexpr char kExperimentColumns[] =
+    "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, "
+    "e.last_update_time";
+
+// Reads the kRunColumns of the current row of `statement`.
+void ReadRunColumns(const SqliteStatement& statement, int64_t& run_pk, RunInfo& info) {
+  run_pk = statement.ColumnInt(0);
+  info.run_id = statement.ColumnText(1);
+  info.experiment_id = std::to_string(statement.ColumnInt(2));
+  info.run_name = statement.ColumnText(3);
+  info.user_id = statement.ColumnText(4);
+  info.status = ParseRunStatus(statement.ColumnText(5)).value_or(RunStatus::kRunning);
+  info.start_time = statement.ColumnInt(6);
+  if (!statement.ColumnIsNull(7)) info.end_time = statement.ColumnInt(7);
+  info.artifact_uri = statement.ColumnText(8);
+  info.lifecycle_stage =
+      ParseLifecycleStage(statement.ColumnText(9)).value_or(LifecycleStage::kActive);
+}
+
+Experiment ReadExperimentColumns(const SqliteStatement& statement) {
+  Experiment experiment;
+  experiment.experiment_id = std::to_string(statement.ColumnInt(0));
+  experiment.name = statement.ColumnText(1);
+  experiment.artifact_location = statement.ColumnText(2);
+  experiment.lifecycle_stage =
+      ParseLifecycleStage(statement.ColumnText(3)).value_or(LifecycleStage::kActive);
+  experiment.creation_time = statement.ColumnInt(4);
+  experiment.last_update_time = statement.ColumnInt(5);
+  return experiment;
+}
+
+std::string LifecycleCondition(ViewType view, const char* column) {
+  switch (view) {
+    case ViewType::kActiveOnly: return fmt::format(" AND {} = 'active'", column);
+    case ViewType::kDeletedOnly: return fmt::format(" AND {} = 'deleted'", column);
+    case ViewType::kAll: return "";
+  }
+  return "";
+}
+
+Metric ReadMetric(const SqliteStatement& statement, int first_column, std::string key) {
+  Metric metric;
+  metric.key = std::move(key);
+  metric.step = statement.ColumnInt(first_column);
+  metric.timestamp = statement.ColumnInt(first_column + 1);
+  bool is_nan = statement.ColumnInt(first_column + 3) != 0;
+  metric.value = is_nan ? std::nan("") : statement.ColumnDouble(first_column + 2);
+  return metric;
+}
+
+// The JSON array text of run_pk values, for "IN (SELECT value FROM json_each(?))".
+std::string JsonIdArray(const std::vector<int64_t>& ids) {
+  std::string out = "[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<SqliteTrackingStore>> SqliteTrackingStore::Open(
+    const std::string& db_path, const std::string& default_artifact_root) {
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> writer,
+                           SqliteConnection::Open(db_path));
+  SqliteConnection& db = *writer;
+  Status migrated = ApplySqliteMigrations(db, SqliteTrackingMigrations(), [&]() -> Status {
+    // The Default experiment exists from the start, as in MLflow.
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement insert,
+        db.Prepare("INSERT OR IGNORE INTO experiments (experiment_id, name, artifact_location, "
+                   "lifecycle_stage, creation_time, last_update_time) VALUES (0, ?, ?, 'active', "
+                   "?, ?)"));
+    int64_t now = NowMillis();
+    return insert.Bind(1, kDefaultExperimentName)
+        .Bind(2, default_artifact_root + "/0")
+        .Bind(3, now)
+        .Bind(4, now)
+        .Run();
+  });
+  if (!migrated.ok()) {
+    return Status(migrated.code() == ErrorCode::kInternalError ? ErrorCode::kInvalidState
+                                                               : migrated.code(),
+                  fmt::format("cannot use '{}' as a tracking database: {}", db_path,
+                              migrated.message()));
+  }
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> reader,
+                           SqliteConnection::Open(db_path));
+  return std::unique_ptr<SqliteTrackingStore>(
+      new SqliteTrackingStore(std::move(writer), std::move(reader), default_artifact_root));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Experiments
+
+StatusOr<Experiment> SqliteTrackingStore::LoadExperiment(SqliteConnection& db,
+                                                         const std::string& where_sql,
+                                                         const std::string& arg,
+                                                         const std::string& not_found) {
+  Experiment experiment;
+  {
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement select,
+        db.Prepare(fmt::format("SELECT {} FROM experiments e WHERE {}", kExperimentColumns,
+                               where_sql)));
+    select.Bind(1, arg);
+    ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
+    if (!found) return Status::NotFound(not_found);
+    experiment = ReadExperimentColumns(select);
+  }
+  ORCHARD_ASSIGN_OR_RETURN(
+      SqliteStatement tags,
+      db.Prepare("SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key"));
+  tags.Bind(1, static_cast<int64_t>(std::stoll(experiment.experiment_id)));
+  while (true) {
+    ORCHARD_ASSIGN_OR_RETURN(bool row, tags.Step());
+    if (!row) break;
+    experiment.tags.push_back({tags.ColumnText(0), tags.ColumnText(1)});
+  }
+  return experiment;
+}
+
+StatusOr<std::string> SqliteTrackingStore::DoCreateExperiment(
+    const CreateExperimentRequest& request) {
+  std::lock_guard lock(writer_mutex_);
+  SqliteConnection& db = *writer_;
+  int64_t id = 0;
+  Status status = db.WriteTransaction([&]() -> Status {
+    {
+      ORCHARD_ASSIGN_OR_RETURN(SqliteStatement exists,
+                               db.Prepare("SELECT 1 FROM experiments WHERE name = ?"));
+      exists.Bind(1, request.name);
+      ORCHARD_ASSIGN_OR_RETURN(bool taken, exists.Step());
+      if (taken) {
+        return Status::AlreadyExists(fmt::format("Experiment(name={}) already exists.", request.name));
+      }
+    }
+    int64_t now = NowMillis();
+    {
+      ORCHARD_ASSIGN_OR_RETURN(
+          SqliteStatement insert,
+          db.Prepare("INSERT INTO experiments (name, artifact_location, lifecycle_stage, "
+                     "creation_time, last_update_time) VALUES (?, ?, 'active', ?, ?)"));
+      ORCHARD_RETURN_IF_ERROR(
+          insert.Bind(1, request.name).Bind(2, request.artifact_location).Bind(3, now).Bind(4, now).Run());
+    }
+    id = db.LastInsertRowId();
+    if (request.artifact_location.empty()) {
+      ORCHARD_ASSIGN_OR_RETURN(
+          SqliteStatement update,
+          db.Prepare("UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?"));
+      ORCHARD_RETURN_IF_ERROR(
+          update.Bind(1, fmt::format("{}/{}", default_artifact_root_, id)).Bind(2, id).Run());
+    }
+    for (const Tag& tag : request.tags) {
+      ORCHARD_ASSIGN_OR_RETURN(
+          SqliteStatement insert_tag,
+          db.Prepare("INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES "
+                     "(?, ?, ?)"));
+      ORCHARD_RETURN_IF_ERROR(insert_tag.Bind(1, id).Bind(2, tag.key).Bind(3, tag.value).Run());
+    }
+    return Status::Ok();
+  });
+  ORCHARD_RETURN_IF_ERROR(status);
+  return std::to_string(id);
+}
+
+StatusOr<Experiment> SqliteTrackingStore::DoGetExperiment(const std::string& experiment_id) {
+  std::lock_guard lock(reader_mutex_);
+  return LoadExperiment(*reader_, "e.experiment_id = CAST(? AS INTEGER)", experiment_id,
+                        fmt::format("No Experiment with id={} exists", experiment_id));
+}
+
+StatusOr<Experiment> SqliteTrackingStore::DoGetExperimentByName(const std::string& name) {
+  std::lock_guard lock(reader_mutex_);
+  return LoadExperiment(*reader_, "e.name = ?", name,
+                        fmt::format("Could not find experiment with name '{}'", name));
+}
+
+StatusOr<ExperimentPage> SqliteTrackingStore::DoSearchExperiments(
+    const SearchExperimentsRequest& request) {
+  ORCHARD_ASSIGN_OR_RETURN(int64_t offset, DecodeOffsetPageToken(request.page_token));
+  ORCHARD_ASSIGN_OR_RETURN(SqlFragment where, ExperimentFilterSql(request.filter));
+  ORCHARD_ASSIGN_OR_RETURN(std::string order, ExperimentOrderBySql(request.order_by));
+  std::string sql = fmt::format("SELECT e.experiment_id FROM experiments e WHERE 1{}{} ORDER BY {} "
+                                "LIMIT ? OFFSET ?",
+                                LifecycleCondition(request.view_type, "e.lifecycle_stage"),
+                                where.sql, order);
+  std::lock_guard lock(reader_mutex_);
+  std::vector<std::string> ids;
+  {
+    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, reader_->Prepare(sql));
+    BindArgs(select, where.args);
+    int next = static_cast<int>(where.args.size()) + 1;
+    select.Bind(next, int64_t{request.max_results} + 1).Bind(next + 1, offset);
+    while (true) {
+      ORCHARD_ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      ids.push_back(std::to_string(select.ColumnInt(0)));
+    }
+  }
+  ExperimentPage page;
+  if (ids.size() > static_cast<size_t>(request.max_results)) {
+    ids.resize(request.max_results);
+    page.next_page_token = EncodeOffsetPageToken(offset + request.max_results);
+  }
+  for (const std::string& id : ids) {
+    ORCHARD_ASSIGN_OR_RETURN(
+        Experiment experiment,
+        LoadExperiment(*reader_, "e.experiment_id = CAST(? AS INTEGER)", id, "experiment vanished"));
+    page.experiments.push_back(std::move(experiment));
+  }
+  return page;
+}
+
+Status SqliteTrackingStore::DoRenameExperiment(const std::string& experiment_id,
+                                               const std::string& new_name) {
+  std::lock_guard lock(writer_mutex_);
+  SqliteConnection& db = *writer_;
+  return db.WriteTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(
+        Experiment experiment,
+        LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", experiment_id,
+                       fmt::format("No Experiment with id={} exists", experiment_id)));
+    if (experiment.lifecycle_stage != LifecycleStage::kActive) {
+      return Status::InvalidParameter("Cannot rename a non-active experiment.");
+    }
+    if (experiment.name == new_name) return Status::Ok();
+    {
+      ORCHARD_ASSIGN_OR_RETURN(SqliteStatement exists,
+                               db.Prepare("SELECT 1 FROM experiments WHERE name = ?"));
+      exists.Bind(1, new_name);
+      ORCHARD_ASSIGN_OR_RETURN(bool taken, exists.Step());
+      if (taken) return Status::AlreadyExists(fmt::format("Experiment(name={}) already exists.", new_name));
+    }
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement update,
+        db.Prepare("UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = "
+                   "CAST(? AS INTEGER)"));
+    return update.Bind(1, new_name).Bind(2, NowMillis()).Bind(3, experiment_id).Run();
+  });
+}
+
+Status SqliteTrackingStore::SetExperimentLifecycleLocked(int64_t experiment_id,
+                                                         LifecycleStage stage) {
+  SqliteConnection& db = *writer_;
+  std::string_view name = LifecycleStageName(stage);
+  ORCHARD_ASSIGN_OR_RETURN(
+      SqliteStatement update,
+      db.Prepare("UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE "
+                 "experiment_id = ?"));
+  ORCHARD_RETURN_IF_ERROR(update.Bind(1, name).Bind(2, NowMillis()).Bind(3, experiment_id).Run());
+  // An experiment's runs follow it into deletion and back, as in MLflow.
+  ORCHARD_ASSIGN_OR_RETURN(
+      SqliteStatement runs,
+      db.Prepare("UPDATE runs SET lifecycle_stage = ? WHERE experiment_id = ?"));
+  return runs.Bind(1, name).Bind(2, experiment_id).Run();
+}
+
+Status SqliteTrackingStore::DoSetExperimentLifecycle(const std::string& experiment_id,
+                                                     LifecycleStage stage) {
+  std::lock_guard lock(writer_mutex_);
+  SqliteConnection& db = *writer_;
+  return db.WriteTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(
+        Experiment experiment,
+        LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", experiment_id,
+                       fmt::format("No Experiment with id={} exists", experiment_id)));
+    if (experiment.lifecycle_stage == stage) {
+      return Status::InvalidParameter(fmt::format(
+          "Cannot {} experiment {}: it is already {}.",
+          stage == LifecycleStage::kDeleted ? "delete" : "restore", experiment_id,
+          LifecycleStageName(stage)));
+    }
+    return SetExperimentLifecycleLocked(static_cast<int64_t>(std::stoll(experiment_id)), stage);
+  });
+}
+
+Status SqliteTrackingStore::DoSetExperimentTag(const std::string& experiment_id, const Tag& tag) {
+  std::lock_guard lock(writer_mutex_);
+  SqliteConnection& db = *writer_;
+  return db.WriteTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(
+        Experiment experiment,
+        LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", experiment_id,
+                       fmt::format("No Experiment with id={} exists", experiment_id)));
+    if (experiment.lifecycle_stage != LifecycleStage::kActive) {
+      return Status::InvalidParameter(fmt::format(
+          "The experiment {} must be in the 'active' state. Current state is deleted.",
+          experiment_id));
+    }
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement upsert,
+        db.Prepare("INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES "
+                   "(CAST(? AS INTEGER), ?, ?)"));
+    return upsert.Bind(1, experiment_id).Bind(2, tag.key).Bind(3, tag.value).Run();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+StatusOr<SqliteTrackingStore::RunRow> SqliteTrackingStore::LoadRunRow(SqliteConnection& db,
+                                                                     const std::string& run_id) {
+  ORCHARD_ASSIGN_OR_RETURN(
+      SqliteStatement select,
+      db.Prepare(fmt::format("SELECT {} FROM runs r WHERE r.run_uuid = ?", kRunColumns)));
+  select.Bind(1, run_id);
+  ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) return Status::NotFound(fmt::format("Run with id={} not found", run_id));
+  RunRow row;
+  ReadRunColumns(select, row.run_pk, row.info);
+  return row;
+}
+
+StatusOr<SqliteTrackingStore::RunRow> SqliteTrackingStore::LoadActiveRunRow(
+    SqliteConnection& db, const std::string& run_id) {
+  ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(db, run_id));
+  if (row.info.lifecycle_stage != LifecycleStage::kActive) {
+    return Status::InvalidParameter(fmt::format(
+        "The run {} must be in the 'active' state. Current state is deleted.", run_id));
+  }
+  return row;
+}
+
+StatusOr<std::vector<Run>> SqliteTrackingStore::LoadRuns(SqliteConnection& db,
+                                                         std::vector<RunRow> rows) {
+  std::vector<Run> runs(rows.size());
+  std::unordered_map<int64_t, size_t> index_of;
+  std::vector<int64_t> pks;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    runs[i].info = std::move(rows[i].info);
+    index_of[rows[i].run_pk] = i;
+    pks.push_back(rows[i].run_pk);
+  }
+  if (rows.empty()) return runs;
+  // One query per kind for all runs; json_each turns the id list into a table.
+  std::string ids = JsonIdArray(pks);
+  {
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement metrics,
+        db.Prepare("SELECT m.run_pk, k.key, m.step, m.timestamp, m.value, m.is_nan FROM "
+                   "latest_metrics m JOIN metric_keys k ON k.key_id = m.key_id WHERE m.run_pk IN "
+                   "(SELECT value FROM json_each(?)) ORDER BY m.run_pk, k.key"));
+    metrics.Bind(1, ids);
+    while (true) {
+      ORCHARD_ASSIGN_OR_RETURN(bool row, metrics.Step());
+      if (!row) break;
+      runs[index_of[metrics.ColumnInt(0)]].data.metrics.push_back(
+          ReadMetric(metrics, 2, metrics.ColumnText(1)));
+    }
+  }
+  for (const char* table : {"params", "tags"}) {
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement select,
+        db.Prepare(fmt::format("SELECT run_pk, key, value FROM {} WHERE run_pk IN (SELECT value "
+                               "FROM json_each(?)) ORDER BY run_pk, key",
+                               table)));
+    select.Bind(1, ids);
+    bool is_params = table[0] == 'p';
+    while (true) {
+      ORCHARD_ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      RunData& data = runs[index_of[select.ColumnInt(0)]].data;
+      if (is_params) {
+        data.params.push_back({select.ColumnText(1), select.ColumnText(2)});
+      } else {
+        data.tags.push_back({select.ColumnText(1), select.ColumnText(2)});
+      }
+    }
+  }
+  return runs;
+}
+
+StatusOr<Run> SqliteTrackingStore::DoCreateRun(const CreateRunRequest& request) {
+  std::lock_guard lock(writer_mutex_);
+  SqliteConnection& db = *writer_;
+  std::string run_id = NewRunId();
+  Status status = db.WriteTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(
+        Experiment experiment,
+        LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", request.experiment_id,
+                       fmt::format("No Experiment with id={} exists", request.experiment_id)));
+    if (experiment.lifecycle_stage != LifecycleStage::kActive) {
+      return Status::InvalidParameter(fmt::format(
+          "The experiment {} must be in the 'active' state. Current state is deleted.",
+          request.experiment_id));
+    }
+    {
+      ORCHARD_ASSIGN_OR_RETURN(
+          SqliteStatement insert,
+          db.Prepare("INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, "
+                     "start_time, lifecycle_stage, artifact_uri) VALUES (?, CAST(? AS INTEGER), "
+                     "?, ?, 'RUNNING', ?, 'active', ?)"));
+      ORCHARD_RETURN_IF_ERROR(
+          insert.Bind(1, run_id)
+              .Bind(2, request.experiment_id)
+              .Bind(3, request.run_name)
+              .Bind(4, request.user_id)
+              .Bind(5, *request.start_time)
+              .Bind(6, fmt::format("{}/{}/artifacts", experiment.artifact_location, run_id))
+              .Run());
+    }
+    int64_t run_pk = db.LastInsertRowId();
+    for (const Tag& tag : request.tags) {
+      ORCHARD_ASSIGN_OR_RETURN(
+          SqliteStatement insert_tag,
+          db.Prepare("INSERT OR REPLACE INTO tags (run_pk, key, value) VALUES (?, ?, ?)"));
+      ORCHARD_RETURN_IF_ERROR(insert_tag.Bind(1, run_pk).Bind(2, tag.key).Bind(3, tag.value).Run());
+    }
+    return Status::Ok();
+  });
+  ORCHARD_RETURN_IF_ERROR(status);
+  ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(db, run_id));
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<Run> runs, LoadRuns(db, {std::move(row)}));
+  return std::move(runs.front());
+}
+
+StatusOr<RunInfo> SqliteTrackingStore::DoUpdateRun(const UpdateRunRequest& request) {
+  std::lock_guard lock(writer_mutex_);
+  SqliteConnection& db = *writer_;
+  RunInfo info;
+  Status status = db.WriteTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadActiveRunRow(db, request.run_id));
+    info = row.info;
+    if (request.status) info.status = *request.status;
+    if (request.end_time) info.end_time = *request.end_time;
+    if (request.run_name && !request.run_name->empty()) info.run_name = *request.run_name;
+    {
+      ORCHARD_ASSIGN_OR_RETURN(
+          SqliteStatement update,
+          db.Prepare("UPDATE runs SET status = ?, end_time = ?, name = ? WHERE run_pk = ?"));
+      update.Bind(1, RunStatusName(info.status));
+      if (info.end_time) update.Bind(2, *info.end_time); else update.BindNull(2);
+      ORCHARD_RETURN_IF_ERROR(update.Bind(3, info.run_name).Bind(4, row.run_pk).Run());
+    }
+    if (info.run_name != row.info.run_name) {
+      ORCHARD_ASSIGN_OR_RETURN(
+          SqliteStatement tag,
+          db.Prepare("INSERT OR REPLACE INTO tags (run_pk, key, value) VALUES (?, ?, ?)"));
+      ORCHARD_RETURN_IF_ERROR(tag.Bind(1, row.run_pk).Bind(2, kTagRunName).Bind(3, info.run_name).Run());
+    }
+    return Status::Ok();
+  });
+  ORCHARD_RETURN_IF_ERROR(status);
+  return info;
+}
+
+StatusOr<Run> SqliteTrackingStore::DoGetRun(const std::string& run_id) {
+  std::lock_guard lock(reader_mutex_);
+  ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(*reader_, run_id));
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<Run> runs, LoadRuns(*reader_, {std::move(row)}));
+  return std::move(runs.front());
+}
+
+Status SqliteTrackingStore::DoSetRunLifecycle(const std::string& run_id, LifecycleStage stage) {
+  std::lock_guard lock(writer_mutex_);
+  SqliteConnection& db = *writer_;
+  return db.WriteTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(db, run_id));
+    if (stage == LifecycleStage::kActive) {
+      ORCHARD_ASSIGN_OR_RETURN(
+          Experiment experiment,
+          LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", row.info.experiment_id,
+                         "experiment of the run not found"));
+      if (experiment.lifecycle_stage != LifecycleStage::kActive) {
+        return Status::InvalidParameter(fmt::format(
+            "Cannot restore run {}: its experiment {} is deleted; restore the experiment.",
+            run_id, row.info.experiment_id));
+      }
+    }
+    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement update,
+                             db.Prepare("UPDATE runs SET lifecycle_stage = ? WHERE run_pk = ?"));
+    return update.Bind(1, LifecycleStageName(stage)).Bind(2, row.run_pk).Run();
+  });
+}
+
+StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& request) {
+  ORCHARD_ASSIGN_OR_RETURN(int64_t offset, DecodeOffsetPageToken(request.page_token));
+  RunPage page;
+  if (request.experiment_ids.empty()) return page;
+  ORCHARD_ASSIGN_OR_RETURN(SqlFragment filter, RunFilterSql(request.filter));
+  SqlFragment where{" WHERE r.experiment_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))", {}};
+  {
+    std::string ids = "[";
+    for (size_t i = 0; i < request.experiment_ids.size(); ++i) {
+      ids += (i ? "," : "") + request.experiment_ids[i];
+    }
+    where.args.emplace_back(ids + "]");
+  }
+  where.sql += LifecycleCondition(request.view_type, "r.lifecycle_stage");
+  where.Append(filter);
+
+  // Rows needed: the page plus one more, to know whether another page exists.
+  const int64_t wanted = offset + request.max_results + 1;
+  std::vector<RunRow> rows;
+  std::lock_guard lock(reader_mutex_);
+  SqliteConnection& db = *reader_;
+  auto collect = [&](const SqlFragment& query, int64_t limit, int64_t skip) -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, db.Prepare(query.sql));
+    BindArgs(select, query.args);
+    int next = static_cast<int>(query.args.size()) + 1;
+    select.Bind(next, limit).Bind(next + 1, skip);
+    while (true) {
+      ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
+      if (!found) return Status::Ok();
+      RunRow row;
+      ReadRunColumns(select, row.run_pk, row.info);
+      rows.push_back(std::move(row));
+    }
+  };
+
+  const bool metric_first =
+      !request.order_by.empty() && request.order_by[0].entity == FilterEntity::kMetric;
+  ORCHARD_ASSIGN_OR_RETURN(RunOrderSql order, RunOrderBySql(request.order_by, metric_first));
+  if (!metric_first) {
+    SqlFragment query{fmt::format("SELECT {} FROM runs r", kRunColumns), {}};
+    query.Append(order.joins);
+    query.Append(where);
+    query.sql += " ORDER BY " + order.terms.sql + " LIMIT ? OFFSET ?";
+    ORCHARD_RETURN_IF_ERROR(collect(query, request.max_results + 1, offset));
+  } else {
+    // Ordered by a metric first: runs with a numeric value come from the (key_id, value) index
+    // in order and stop at the limit; then runs where it is NaN, then runs without it.
+    const OrderBy& first = request.order_by[0];
+    const char* direction = first.ascending ? "ASC" : "DESC";
+    SqlFragment with_value{
+        fmt::format("SELECT {} FROM latest_metrics o0 CROSS JOIN runs r", kRunColumns), {}};
+    with_value.Append(order.joins);
+    with_value.Append(where);
+    with_value.sql +=
+        " AND o0.run_pk = r.run_pk AND o0.key_id = (SELECT key_id FROM metric_keys WHERE key = ?) "
+        "AND o0.value IS NOT NULL";
+    with_value.args.emplace_back(first.key);
+    with_value.sql += fmt::format(" ORDER BY o0.value {}, {} LIMIT ? OFFSET ?", direction,
+                                  order.terms.sql);
+    ORCHARD_RETURN_IF_ERROR(collect(with_value, wanted, 0));
+    const int64_t numeric = static_cast<int64_t>(rows.size());
+    if (numeric < wanted) {
+      SqlFragment rest{fmt::format("SELECT {} FROM runs r LEFT JOIN latest_metrics o0 ON "
+                                   "o0.run_pk = r.run_pk AND o0.key_id = (SELECT key_id FROM "
+                                   "metric_keys WHERE key = ?)",
+                                   kRunColumns),
+                       {first.key}};
+      rest.Append(order.joins);
+      rest.Append(where);
+      rest.sql += " AND o0.value IS NULL ORDER BY (o0.run_pk IS NULL), " + order.terms.sql +
+                  " LIMIT ? OFFSET ?";
+      ORCHARD_RETURN_IF_ERROR(collect(rest, wanted - numeric, 0));
+    }
+    // Both queries started at row 0; drop the rows of earlier pages.
+    rows.erase(rows.begin(), rows.begin() + std::min<int64_t>(offset, rows.size()));
+  }
+  if (rows.size() > static_cast<size_t>(request.max_results)) {
+    rows.resize(request.max_results);
+    page.next_page_token = EncodeOffsetPageToken(offset + request.max_results);
+  }
+  ORCHARD_ASSIGN_OR_RETURN(page.runs, LoadRuns(db, std::move(rows)));
+  return page;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run data
+
+StatusOr<int64_t> SqliteTrackingStore::MetricKeyId(const std::string& key) {
+  if (auto it = metric_key_ids_.find(key); it != metric_key_ids_.end()) return it->second;
+  if (auto it = pending_metric_keys_.find(key); it != pending_metric_keys_.end()) return it->second;
+  SqliteConnection& db = *writer_;
+  {
+    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement insert,
+                             db.Prepare("INSERT OR IGNORE INTO metric_keys (key) VALUES (?)"));
+    ORCHARD_RETURN_IF_ERROR(insert.Bind(1, key).Run());
+  }
+  ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select,
+                           db.Prepare("SELECT key_id FROM metric_keys WHERE key = ?"));
+  select.Bind(1, key);
+  ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) return Status::Internal("metric key vanished after insert");
+  int64_t id = select.ColumnInt(0);
+  pending_metric_keys_[key] = id;
+  return id;
+}
+
+Status SqliteTrackingStore::DoLogBatch(const std::string& run_id,
+                                       const std::vector<Metric>& metrics,
+                                       const std::vector<Param>& params,
+                                       const std::vector<Tag>& tags) {
+  std::lock_guard lock(writer_mutex_);
+  SqliteConnection& db = *writer_;
+  pending_metric_keys_.clear();
+  Status status = db.WriteTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadActiveRunRow(db, run_id));
+    const int64_t run_pk = row.run_pk;
+    for (const Param& param : params) {
+      {
+        ORCHARD_ASSIGN_OR_RETURN(
+            SqliteStatement insert,
+            db.Prepare("INSERT OR IGNORE INTO params (run_pk, key, value) VALUES (?, ?, ?)"));
+        ORCHARD_RETURN_IF_ERROR(insert.Bind(1, run_pk).Bind(2, param.key).Bind(3, param.value).Run());
+      }
+      if (db.Changes() > 0) continue;
+      ORCHARD_ASSIGN_OR_RETURN(SqliteStatement existing,
+                               db.Prepare("SELECT value FROM params WHERE run_pk = ? AND key = ?"));
+      existing.Bind(1, run_pk).Bind(2, param.key);
+      ORCHARD_ASSIGN_OR_RETURN(bool found, existing.Step());
+      std::string old_value = found ? existing.ColumnText(0) : std::string();
+      if (old_value != param.value) {
+        return Status::InvalidParameter(fmt::format(
+            "Changing param values is not allowed. Param with key='{}' was already logged with "
+            "value='{}' for run ID='{}'. Attempted logging new value '{}'.",
+            param.key, old_value, run_id, param.value));
+      }
+    }
+    for (const Tag& tag : tags) {
+      {
+        ORCHARD_ASSIGN_OR_RETURN(
+            SqliteStatement upsert,
+            db.Prepare("INSERT OR REPLACE INTO tags (run_pk, key, value) VALUES (?, ?, ?)"));
+        ORCHARD_RETURN_IF_ERROR(upsert.Bind(1, run_pk).Bind(2, tag.key).Bind(3, tag.value).Run());
+      }
+      if (tag.key == kTagRunName) {
+        // The run's name and its mlflow.runName tag stay equal, as in MLflow.
+        ORCHARD_ASSIGN_OR_RETURN(SqliteStatement rename,
+                                 db.Prepare("UPDATE runs SET name = ? WHERE run_pk = ?"));
+        ORCHARD_RETURN_IF_ERROR(rename.Bind(1, tag.value).Bind(2, run_pk).Run());
+      }
+    }
+    if (metrics.empty()) return Status::Ok();
+    // History rows first; the newest point per key is gathered in memory so that latest_metrics
+    // gets one upsert per key rather than one per point.
+    std::map<int64_t, const Metric*> newest;
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement insert,
+        db.Prepare("INSERT INTO metrics (run_pk, key_id, step, timestamp, value, is_nan) VALUES "
+                   "(?, ?, ?, ?, ?, ?)"));
+    for (const Metric& metric : metrics) {
+      ORCHARD_ASSIGN_OR_RETURN(int64_t key_id, MetricKeyId(metric.key));
+      bool is_nan = std::isnan(metric.value);
+      insert.Bind(1, run_pk).Bind(2, key_id).Bind(3, metric.step).Bind(4, metric.timestamp);
+      if (is_nan) insert.BindNull(5); else insert.Bind(5, metric.value);
+      ORCHARD_RETURN_IF_ERROR(insert.Bind(6, int64_t{is_nan}).Run());
+      auto [it, inserted] = newest.try_emplace(key_id, &metric);
+      if (!inserted && IsNewerMetric(metric, *it->second)) it->second = &metric;
+    }
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement upsert,
+        db.Prepare(
+            "INSERT INTO latest_metrics (run_pk, key_id, step, timestamp, value, is_nan) VALUES "
+            "(?, ?, ?, ?, ?, ?) ON CONFLICT (run_pk, key_id) DO UPDATE SET step = excluded.step, "
+            "timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan "
+            "WHERE (excluded.step, excluded.timestamp, coalesce(excluded.value, 0)) >= "
+            "(latest_metrics.step, latest_metrics.timestamp, coalesce(latest_metrics.value, 0))"));
+    for (const auto& [key_id, metric] : newest) {
+      bool is_nan = std::isnan(metric->value);
+      upsert.Bind(1, run_pk).Bind(2, key_id).Bind(3, metric->step).Bind(4, metric->timestamp);
+      if (is_nan) upsert.BindNull(5); else upsert.Bind(5, metric->value);
+      ORCHARD_RETURN_IF_ERROR(upsert.Bind(6, int64_t{is_nan}).Run());
+    }
+    return Status::Ok();
+  });
+  if (status.ok()) metric_key_ids_.merge(pending_metric_keys_);
+  pending_metric_keys_.clear();
+  return status;
+}
+
+Status SqliteTrackingStore::DoDeleteTag(const std::string& run_id, const std::string& key) {
+  std::lock_guard lock(writer_mutex_);
+  SqliteConnection& db = *writer_;
+  return db.WriteTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadActiveRunRow(db, run_id));
+    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement remove,
+                             db.Prepare("DELETE FROM tags WHERE run_pk = ? AND key = ?"));
+    ORCHARD_RETURN_IF_ERROR(remove.Bind(1, row.run_pk).Bind(2, key).Run());
+    if (db.Changes() == 0) {
+      return Status::NotFound(
+          fmt::format("No tag with name: {} in run with id {}", key, run_id));
+    }
+    return Status::Ok();
+  });
+}
+
+StatusOr<std::vector<Metric>> SqliteTrackingStore::DoGetMetricHistory(const std::string& run_id,
+                                                                      const std::string& key) {
+  std::lock_guard lock(reader_mutex_);
+  SqliteConnection& db = *reader_;
+  ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(db, run_id));
+  ORCHARD_ASSIGN_OR_RETURN(
+      SqliteStatement select,
+      db.Prepare("SELECT m.step, m.timestamp, m.value, m.is_nan FROM metrics m WHERE m.run_pk = ? "
+                 "AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?) ORDER BY m.step, "
+                 "m.timestamp, m.rowid"));
+  select.Bind(1, row.run_pk).Bind(2, key);
+  std::vector<Metric> history;
+  while (true) {
+    ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
+    if (!found) break;
+    history.push_back(ReadMetric(select, 0, key));
+  }
+  return history;
+}
+
+}  // namespace orchard
