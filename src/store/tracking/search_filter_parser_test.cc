@@ -1,0 +1,75 @@
+#include "store/tracking/search_filter_parser.h"
+
+#include <gtest/gtest.h>
+
+#include "support/status_matchers.h"
+
+namespace orchard {
+namespace {
+
+TEST(SearchFilterParser, ParsesTheTutorialFilter) {
+  ASSERT_OK_AND_ASSIGN(Filter filter, ParseSearchFilter("tags.mlflow.parentRunId = 'abc123'"));
+  ASSERT_EQ(filter.clauses.size(), 1u);
+  EXPECT_EQ(filter.clauses[0].entity, FilterEntity::kTag);
+  EXPECT_EQ(filter.clauses[0].key, "mlflow.parentRunId");
+  EXPECT_EQ(filter.clauses[0].op, Comparator::kEq);
+  EXPECT_EQ(std::get<std::string>(filter.clauses[0].value), "abc123");
+}
+
+TEST(SearchFilterParser, ParsesClausesOfEveryKind) {
+  ASSERT_OK_AND_ASSIGN(
+      Filter filter,
+      ParseSearchFilter("metrics.acc >= 0.9 and params.\"model type\" != \"rf\" AND "
+                        "attributes.run_id IN ('a', 'b') AND status LIKE 'FIN%' AND "
+                        "metrics.`test PR AUC` < -1e-3 AND run_id NOT IN ('c')"));
+  ASSERT_EQ(filter.clauses.size(), 6u);
+  EXPECT_EQ(filter.clauses[0].entity, FilterEntity::kMetric);
+  EXPECT_DOUBLE_EQ(std::get<double>(filter.clauses[0].value), 0.9);
+  EXPECT_EQ(filter.clauses[1].key, "model type");
+  EXPECT_EQ(filter.clauses[1].op, Comparator::kNe);
+  EXPECT_EQ(std::get<std::vector<std::string>>(filter.clauses[2].value),
+            (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(filter.clauses[3].entity, FilterEntity::kAttribute);
+  EXPECT_EQ(filter.clauses[3].op, Comparator::kLike);
+  EXPECT_EQ(filter.clauses[4].key, "test PR AUC");
+  EXPECT_DOUBLE_EQ(std::get<double>(filter.clauses[4].value), -1e-3);
+  EXPECT_EQ(filter.clauses[5].op, Comparator::kNotIn);
+}
+
+TEST(SearchFilterParser, EmptyFilterMatchesEverything) {
+  ASSERT_OK_AND_ASSIGN(Filter filter, ParseSearchFilter("   "));
+  EXPECT_TRUE(filter.empty());
+}
+
+TEST(SearchFilterParser, ErrorsPointAtTheToken) {
+  struct Case {
+    const char* text;
+    const char* expected;
+  };
+  for (const Case& c : {Case{"metrics.x >>> 1", "invalid comparator '>>>'"},
+                        Case{"metrics.x > ", "expected a number"},
+                        Case{"foo.x = 1", "unknown entity 'foo'"},
+                        Case{"tags.a = 'unterminated", "unterminated"},
+                        Case{"metrics.a > 1 OR metrics.b > 2", "expected AND, got 'or'"},
+                        Case{"run_id IN 'a'", "parenthesised list"}}) {
+    StatusOr<Filter> filter = ParseSearchFilter(c.text);
+    ASSERT_FALSE(filter.ok()) << c.text;
+    EXPECT_EQ(filter.status().code(), ErrorCode::kInvalidParameterValue);
+    EXPECT_NE(filter.status().message().find(c.expected), std::string::npos)
+        << c.text << " -> " << filter.status().message();
+  }
+}
+
+TEST(SearchFilterParser, OrderBy) {
+  ASSERT_OK_AND_ASSIGN(OrderBy desc, ParseOrderBy("metrics.test_PR_AUC DESC"));
+  EXPECT_EQ(desc.entity, FilterEntity::kMetric);
+  EXPECT_EQ(desc.key, "test_PR_AUC");
+  EXPECT_FALSE(desc.ascending);
+  ASSERT_OK_AND_ASSIGN(OrderBy plain, ParseOrderBy("start_time"));
+  EXPECT_EQ(plain.entity, FilterEntity::kAttribute);
+  EXPECT_TRUE(plain.ascending);
+  EXPECT_CODE(ParseOrderBy("metrics.a sideways"), kInvalidParameterValue);
+}
+
+}  // namespace
+}  // namespace orchard

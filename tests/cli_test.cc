@@ -1,0 +1,239 @@
+// End to end through the built `orchard` binary: what a user types, what they see, exit codes.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "support/temp_dir.h"
+
+extern char** environ;
+
+namespace orchard {
+namespace {
+
+using testing::TempDir;
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  // Runs build/orchard in the temp folder with a clean tracking environment plus `env`.
+  Result Run(const std::vector<std::string>& args, std::map<std::string, std::string> env = {}) {
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e) {
+      std::string entry = *e;
+      if (entry.starts_with("ORCHARD_") || entry.starts_with("MLFLOW_")) continue;
+      env_strings.push_back(entry);
+    }
+    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+
+    std::vector<std::string> argv_strings = {ORCHARD_BINARY};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& s : argv_strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    std::string out_path = dir_ / "stdout.txt";
+    std::string err_path = dir_ / "stderr.txt";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addchdir_np(&actions, dir_.path().c_str());
+    pid_t pid = 0;
+    Result result;
+    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) == 0) {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    result.out = ReadAll(out_path);
+    result.err = ReadAll(err_path);
+    return result;
+  }
+
+  // Runs and expects success; returns stdout without the trailing newline.
+  std::string Ok(const std::vector<std::string>& args, std::map<std::string, std::string> env = {}) {
+    Result r = Run(args, std::move(env));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string out = r.out;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(CliTest, VersionAndHelp) {
+  EXPECT_EQ(Ok({"--version"}), "orchard 0.1.0");
+  Result help = Run({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("experiments"), std::string::npos);
+  for (const char* group : {"experiments", "runs", "artifacts"}) {
+    Result sub = Run({group, "--help"});
+    EXPECT_EQ(sub.exit_code, 0) << group;
+  }
+  EXPECT_EQ(Run({"runs", "log-metric", "--help"}).exit_code, 0);
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Run({}).exit_code, 2);
+  EXPECT_EQ(Run({"runs", "frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Run({"experiments", "create"}).exit_code, 2);  // --name missing
+  EXPECT_EQ(Run({"runs", "get"}).exit_code, 2);             // --run-id missing, no MLFLOW_RUN_ID
+  EXPECT_EQ(Run({"runs", "end", "-r", "x", "--status", "DONE"}).exit_code, 2);
+}
+
+TEST_F(CliTest, TrackingRoundTripOnTheDefaultStore) {
+  EXPECT_EQ(Ok({"experiments", "create", "--name", "loan", "--tag", "team=risk"}), "1");
+  std::string parent = Ok({"runs", "create", "--experiment-name", "loan", "--run-name", "search"});
+  ASSERT_EQ(parent.size(), 32u);
+  std::string child = Ok({"runs", "create", "-n", "loan", "--parent-run-id", parent});
+  Ok({"runs", "log-param", "-r", child, "max_depth", "6"});
+  Ok({"runs", "log-metric", "-r", child, "loss", "0.5", "--step", "0"});
+  Ok({"runs", "log-metric", "-r", child, "loss", "0.25", "--step", "1"});
+  Ok({"runs", "log-metric", "-r", child, "test_PR_AUC", "0.31"});
+  Ok({"runs", "set-tag", "-r", child, "note", "best so far"});
+  std::ofstream(dir_ / "report.txt") << "report";
+  Ok({"artifacts", "log", "-r", child, "report.txt", "--artifact-path", "reports"});
+  Ok({"runs", "end", "-r", child});
+  Ok({"runs", "end", "-r", parent, "--status", "killed"});
+
+  // The default store and artifact folder sit in the current folder.
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "orchard.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "orchard-artifacts/1" / child /
+                                      "artifacts/reports/report.txt"));
+
+  std::string search = Ok({"runs", "search", "-n", "loan", "--filter",
+                           "tags.mlflow.parentRunId = '" + parent + "'", "--order-by",
+                           "metrics.test_PR_AUC DESC"});
+  EXPECT_NE(search.find(child), std::string::npos) << search;
+  EXPECT_EQ(std::count(search.begin(), search.end(), '\n'), 1) << search;  // header + the child
+  EXPECT_FALSE(search.starts_with(parent)) << search;
+  EXPECT_NE(search.find("0.31"), std::string::npos);
+
+  std::string json = Ok({"--json", "runs", "get", "-r", child});
+  EXPECT_NE(json.find("\"status\":\"FINISHED\""), std::string::npos) << json;
+  EXPECT_NE(json.find("{\"key\":\"loss\",\"value\":0.25,"), std::string::npos) << json;
+  EXPECT_NE(json.find("{\"key\":\"mlflow.parentRunId\",\"value\":\"" + parent + "\"}"),
+            std::string::npos);
+  std::string history = Ok({"runs", "history", "-r", child, "loss", "--json"});
+  EXPECT_NE(history.find("\"value\":0.5"), std::string::npos);
+  EXPECT_NE(history.find("\"value\":0.25"), std::string::npos);
+  EXPECT_NE(Ok({"runs", "get", "-r", parent}).find("KILLED"), std::string::npos);
+
+  std::string listing = Ok({"artifacts", "list", "-r", child, "--path", "reports"});
+  EXPECT_NE(listing.find("reports/report.txt"), std::string::npos);
+  std::string local = Ok({"artifacts", "download", "-r", child, "--path", "reports", "--dst",
+                          dir_ / "dl"});
+  EXPECT_EQ(ReadAll(local + "/report.txt"), "report");
+
+  std::string experiments = Ok({"experiments", "list"});
+  EXPECT_NE(experiments.find("Default"), std::string::npos);
+  EXPECT_NE(experiments.find("loan"), std::string::npos);
+  EXPECT_NE(Ok({"experiments", "get", "--name", "loan"}).find("team = risk"), std::string::npos);
+  Ok({"experiments", "rename", "-x", "1", "--new-name", "loan2"});
+  Ok({"experiments", "delete", "-x", "1"});
+  EXPECT_NE(Ok({"experiments", "list", "--view", "deleted_only"}).find("loan2"), std::string::npos);
+  EXPECT_NE(Ok({"runs", "list", "-x", "1", "--view", "deleted"}).find(child), std::string::npos);
+  Ok({"experiments", "restore", "-x", "1"});
+  Ok({"runs", "delete", "-r", child});
+  EXPECT_EQ(Ok({"runs", "list", "-x", "1"}).find(child), std::string::npos);
+  Ok({"runs", "restore", "-r", child});
+  EXPECT_NE(Ok({"runs", "list", "-x", "1"}).find(child), std::string::npos);
+}
+
+TEST_F(CliTest, UserErrorsExitOneWithMlflowCodes) {
+  std::string run_id = Ok({"runs", "create"});
+  Ok({"runs", "log-param", "-r", run_id, "lr", "0.1"});
+  struct Case {
+    std::vector<std::string> args;
+    const char* code;
+  };
+  std::string missing(32, '0');
+  for (const Case& c : {
+           Case{{"runs", "log-param", "-r", run_id, "lr", "0.2"}, "INVALID_PARAMETER_VALUE"},
+           Case{{"runs", "log-param", "-r", run_id, "bad key!", "1"}, "INVALID_PARAMETER_VALUE"},
+           Case{{"runs", "log-metric", "-r", run_id, "m", "abc"}, "INVALID_PARAMETER_VALUE"},
+           Case{{"runs", "get", "-r", missing}, "RESOURCE_DOES_NOT_EXIST"},
+           Case{{"experiments", "get", "-x", "42"}, "RESOURCE_DOES_NOT_EXIST"},
+           Case{{"experiments", "create", "--name", "Default"}, "RESOURCE_ALREADY_EXISTS"},
+           Case{{"runs", "search", "--filter", "metrics.x >>> 1"}, "INVALID_PARAMETER_VALUE"},
+           Case{{"runs", "create", "--tag", "novalue"}, "INVALID_PARAMETER_VALUE"},
+           Case{{"artifacts", "log", "-r", run_id, "missing.txt"}, "INVALID_PARAMETER_VALUE"},
+           Case{{"--tracking-uri", "mysql://x", "experiments", "list"}, "INVALID_PARAMETER_VALUE"},
+       }) {
+    Result r = Run(c.args);
+    EXPECT_EQ(r.exit_code, 1) << c.args[0] << " " << c.args[1] << ": " << r.err;
+    EXPECT_NE(r.err.find(c.code), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
+  }
+  std::ofstream(dir_ / "f.txt") << "x";
+  Result escape = Run({"artifacts", "log", "-r", run_id, "f.txt", "--artifact-path", "../../x"});
+  EXPECT_EQ(escape.exit_code, 1);
+  EXPECT_NE(escape.err.find("'..' is not allowed"), std::string::npos) << escape.err;
+  // Deleted runs refuse writes.
+  Ok({"runs", "delete", "-r", run_id});
+  Result deleted = Run({"runs", "log-metric", "-r", run_id, "m", "1"});
+  EXPECT_EQ(deleted.exit_code, 1);
+  EXPECT_NE(deleted.err.find("must be in the 'active' state"), std::string::npos);
+}
+
+TEST_F(CliTest, CorruptDatabaseIsAOneLineError) {
+  std::ofstream(dir_ / "bad.db") << std::string(4096, 'x');
+  Result r = Run({"--tracking-uri", "sqlite:///bad.db", "experiments", "list"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("bad.db"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not a database"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, EnvironmentChoosesStoreRunAndExperiment) {
+  std::filesystem::create_directories(dir_.path() / "a");
+  std::filesystem::create_directories(dir_.path() / "b");
+  std::string a_uri = "sqlite:///" + (dir_ / "a/a.db");
+  std::string b_uri = "sqlite:///" + (dir_ / "b/b.db");
+  // ORCHARD_TRACKING_URI wins over MLFLOW_TRACKING_URI; --tracking-uri wins over both.
+  Ok({"experiments", "create", "--name", "in-a"},
+     {{"ORCHARD_TRACKING_URI", a_uri}, {"MLFLOW_TRACKING_URI", b_uri}});
+  Ok({"experiments", "create", "--name", "in-b"}, {{"MLFLOW_TRACKING_URI", b_uri}});
+  Ok({"--tracking-uri", b_uri, "experiments", "create", "--name", "also-b"},
+     {{"ORCHARD_TRACKING_URI", a_uri}});
+  EXPECT_NE(Ok({"experiments", "list"}, {{"MLFLOW_TRACKING_URI", a_uri}}).find("in-a"), std::string::npos);
+  std::string b_list = Ok({"experiments", "list"}, {{"MLFLOW_TRACKING_URI", b_uri}});
+  EXPECT_NE(b_list.find("in-b"), std::string::npos);
+  EXPECT_NE(b_list.find("also-b"), std::string::npos);
+  EXPECT_EQ(b_list.find("in-a"), std::string::npos);
+
+  // MLFLOW_EXPERIMENT_NAME picks (and creates) the experiment; MLFLOW_RUN_ID the run.
+  std::string run_id = Ok({"runs", "create"},
+                          {{"MLFLOW_TRACKING_URI", a_uri}, {"MLFLOW_EXPERIMENT_NAME", "from-env"}});
+  Ok({"runs", "log-metric", "acc", "0.75"}, {{"MLFLOW_TRACKING_URI", a_uri}, {"MLFLOW_RUN_ID", run_id}});
+  std::string json = Ok({"runs", "get", "--json"}, {{"MLFLOW_TRACKING_URI", a_uri}, {"MLFLOW_RUN_ID", run_id}});
+  EXPECT_NE(json.find("\"experiment_id\":\"2\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"value\":0.75"), std::string::npos) << json;
+}
+
+}  // namespace
+}  // namespace orchard
