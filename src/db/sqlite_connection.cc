@@ -99,7 +99,8 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::st
   }
   if (status.ok()) {
     status = connection->Exec(
-        "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON;");
+        "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON; "
+        "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;");
   }
   if (!status.ok()) {
     return Status(status.code() == ErrorCode::kInternalError ? ErrorCode::kInvalidState

@@ -124,8 +124,10 @@ StatusOr<SqlFragment> RunFilterSql(const Filter& filter) {
     switch (clause.entity) {
       case FilterEntity::kMetric: {
         ORCHARD_ASSIGN_OR_RETURN(SqlFragment cmp, NumberComparison("m.value", clause));
+        // Uncorrelated IN subqueries let SQLite drive the search from the filter's index
+        // (latest_metrics by (key_id, value), tags by (key, value)) when it is selective.
         condition.sql =
-            "EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_pk = r.run_pk AND m.key_id = "
+            "r.run_pk IN (SELECT m.run_pk FROM latest_metrics m WHERE m.key_id = "
             "(SELECT key_id FROM metric_keys WHERE key = ?) AND " + cmp.sql + ")";
         condition.args.emplace_back(clause.key);
         condition.args.insert(condition.args.end(), cmp.args.begin(), cmp.args.end());
@@ -136,8 +138,7 @@ StatusOr<SqlFragment> RunFilterSql(const Filter& filter) {
         const char* table = clause.entity == FilterEntity::kParam ? "params" : "tags";
         ORCHARD_ASSIGN_OR_RETURN(SqlFragment cmp, StringComparison("k.value", clause));
         condition.sql = fmt::format(
-            "EXISTS (SELECT 1 FROM {} k WHERE k.run_pk = r.run_pk AND k.key = ? AND {})", table,
-            cmp.sql);
+            "r.run_pk IN (SELECT k.run_pk FROM {} k WHERE k.key = ? AND {})", table, cmp.sql);
         condition.args.emplace_back(clause.key);
         condition.args.insert(condition.args.end(), cmp.args.begin(), cmp.args.end());
         break;

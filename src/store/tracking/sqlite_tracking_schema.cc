@@ -6,8 +6,15 @@ namespace orchard {
 namespace {
 
 // Version 1. Names and semantics mirror MLflow's tables; integer surrogate keys (run_pk,
-// key_id) keep the metric rows narrow. A NaN metric value is stored as NULL with is_nan = 1
-// (SQLite turns a bound NaN into NULL anyway). Status and lifecycle_stage are MLflow's words.
+// key_id) keep the metric rows narrow. The metric history is one b-tree (WITHOUT ROWID, every
+// column in the key, like MLflow's primary key), so a logged point costs one insert and an
+// identical point logged twice is kept once, as in MLflow. It is ordered by (run, step, key):
+// a training loop logs steps in increasing order, so its writes append at the end of the run's
+// range (SQLite's cheap rightmost-page split) instead of landing in one place per metric name;
+// reading one metric's history scans the run's points, which for typical runs (tens of metric
+// names) costs less than keeping a second, per-name index current on every write. There a NaN is stored as 0 with
+// is_nan = 1 (MLflow's encoding); in latest_metrics as NULL, so that the (key_id, value) index
+// holds numbers only. Status and lifecycle_stage are MLflow's words.
 constexpr char kSchemaV1[] = R"sql(
 CREATE TABLE experiments (
   experiment_id INTEGER PRIMARY KEY,
@@ -45,10 +52,10 @@ CREATE TABLE metrics (
   key_id INTEGER NOT NULL,
   step INTEGER NOT NULL,
   timestamp INTEGER NOT NULL,
-  value REAL,
-  is_nan INTEGER NOT NULL
-);
-CREATE INDEX metrics_history ON metrics (run_pk, key_id, step, timestamp);
+  is_nan INTEGER NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (run_pk, step, key_id, timestamp, is_nan, value)
+) WITHOUT ROWID;
 CREATE TABLE latest_metrics (
   run_pk INTEGER NOT NULL,
   key_id INTEGER NOT NULL,

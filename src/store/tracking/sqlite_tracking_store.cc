@@ -1,7 +1,10 @@
 #include "store/tracking/sqlite_tracking_store.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -68,6 +71,36 @@ Metric ReadMetric(const SqliteStatement& statement, int first_column, std::strin
   return metric;
 }
 
+// Metric points per multi-row INSERT: fewer statement steps, and 6 x 100 bound values stay far
+// below SQLite's limit of 32,766.
+constexpr size_t kRowsPerInsert = 100;
+
+// INSERT OR IGNORE: an identical point logged twice is kept once, as MLflow's primary key does.
+constexpr char kInsertMetricsSql[] =
+    "INSERT OR IGNORE INTO metrics (run_pk, key_id, step, timestamp, is_nan, value) VALUES ";
+constexpr char kUpsertLatestSql[] =
+    "INSERT INTO latest_metrics (run_pk, key_id, step, timestamp, value, is_nan) VALUES ";
+// MLflow's latest-value rule in SQL: replace when (step, timestamp, value with NaN as 0) is
+// greater or equal.
+constexpr char kUpsertLatestConflictSql[] =
+    " ON CONFLICT (run_pk, key_id) DO UPDATE SET step = excluded.step, timestamp = "
+    "excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan WHERE (excluded.step, "
+    "excluded.timestamp, coalesce(excluded.value, 0)) >= (latest_metrics.step, "
+    "latest_metrics.timestamp, coalesce(latest_metrics.value, 0))";
+
+// "<prefix>(?,?,..),(?,?,..)...<suffix>" with `rows` groups of `columns` placeholders.
+std::string MultiRowSql(const char* prefix, int columns, size_t rows, const char* suffix) {
+  std::string group = "(?";
+  for (int c = 1; c < columns; ++c) group += ",?";
+  group += ")";
+  std::string sql = prefix;
+  for (size_t r = 0; r < rows; ++r) {
+    if (r > 0) sql += ',';
+    sql += group;
+  }
+  return sql + suffix;
+}
+
 // The JSON array text of run_pk values, for "IN (SELECT value FROM json_each(?))".
 std::string JsonIdArray(const std::vector<int64_t>& ids) {
   std::string out = "[";
@@ -107,8 +140,38 @@ StatusOr<std::unique_ptr<SqliteTrackingStore>> SqliteTrackingStore::Open(
   }
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> reader,
                            SqliteConnection::Open(db_path));
-  return std::unique_ptr<SqliteTrackingStore>(
+  std::unique_ptr<SqliteTrackingStore> store(
       new SqliteTrackingStore(std::move(writer), std::move(reader), default_artifact_root));
+  int64_t runs = 0;
+  {
+    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement count, db.Prepare("SELECT max(run_pk) FROM runs"));
+    ORCHARD_ASSIGN_OR_RETURN(bool row, count.Step());
+    if (row && !count.ColumnIsNull(0)) runs = count.ColumnInt(0);
+  }
+  {
+    // Statistics from an earlier process, if any: the first number of a stat row is the count.
+    StatusOr<SqliteStatement> stat =
+        db.Prepare("SELECT stat FROM sqlite_stat1 WHERE idx = 'runs_by_experiment'");
+    if (stat.ok()) {
+      StatusOr<bool> row = stat->Step();
+      if (row.ok() && *row) store->analyzed_runs_ = std::atoll(stat->ColumnText(0).c_str());
+    }
+  }
+  // Statistics are a hint; a failure to gather them (say, a read-only file) is not an error.
+  (void)store->RefreshStatisticsIfGrown(runs);
+  return store;
+}
+
+Status SqliteTrackingStore::RefreshStatisticsIfGrown(int64_t run_count) {
+  // Small stores plan well enough without statistics.
+  constexpr int64_t kMinRunsForStatistics = 1000;
+  if (run_count < kMinRunsForStatistics || run_count < 2 * std::max<int64_t>(analyzed_runs_, 0)) {
+    return Status::Ok();
+  }
+  analyzed_runs_ = run_count;
+  ORCHARD_RETURN_IF_ERROR(writer_->Exec("PRAGMA analysis_limit=400; ANALYZE;"));
+  ++statistics_generation_;
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,6 +496,7 @@ StatusOr<Run> SqliteTrackingStore::DoCreateRun(const CreateRunRequest& request) 
   });
   ORCHARD_RETURN_IF_ERROR(status);
   ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(db, run_id));
+  (void)RefreshStatisticsIfGrown(row.run_pk);  // run_pk grows with the table; only a hint
   ORCHARD_ASSIGN_OR_RETURN(std::vector<Run> runs, LoadRuns(db, {std::move(row)}));
   return std::move(runs.front());
 }
@@ -517,6 +581,10 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
   std::vector<RunRow> rows;
   std::lock_guard lock(reader_mutex_);
   SqliteConnection& db = *reader_;
+  if (int64_t generation = statistics_generation_.load(); generation != reader_statistics_) {
+    reader_statistics_ = generation;
+    (void)db.Exec("ANALYZE sqlite_schema");  // reload the planner's statistics; only a hint
+  }
   auto collect = [&](const SqlFragment& query, int64_t limit, int64_t skip) -> Status {
     ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, db.Prepare(query.sql));
     BindArgs(select, query.args);
@@ -545,8 +613,13 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
     // in order and stop at the limit; then runs where it is NaN, then runs without it.
     const OrderBy& first = request.order_by[0];
     const char* direction = first.ascending ? "ASC" : "DESC";
+    // Without a filter, walking the (key_id, value) index in order and stopping at the limit is
+    // best, so CROSS JOIN pins that loop order; a filter (say, one parent's children) is usually
+    // more selective, so the planner may then start from the filter's index.
     SqlFragment with_value{
-        fmt::format("SELECT {} FROM latest_metrics o0 CROSS JOIN runs r", kRunColumns), {}};
+        fmt::format("SELECT {} FROM latest_metrics o0 {} runs r", kRunColumns,
+                    request.filter.empty() ? "CROSS JOIN" : "JOIN"),
+        {}};
     with_value.Append(order.joins);
     with_value.Append(where);
     with_value.sql +=
@@ -647,35 +720,54 @@ Status SqliteTrackingStore::DoLogBatch(const std::string& run_id,
       }
     }
     if (metrics.empty()) return Status::Ok();
-    // History rows first; the newest point per key is gathered in memory so that latest_metrics
-    // gets one upsert per key rather than one per point.
+    // History rows in multi-row INSERTs (one statement step per chunk rather than per point);
+    // the newest point per key is picked in memory so latest_metrics gets one upsert per key.
     std::map<int64_t, const Metric*> newest;
-    ORCHARD_ASSIGN_OR_RETURN(
-        SqliteStatement insert,
-        db.Prepare("INSERT INTO metrics (run_pk, key_id, step, timestamp, value, is_nan) VALUES "
-                   "(?, ?, ?, ?, ?, ?)"));
-    for (const Metric& metric : metrics) {
-      ORCHARD_ASSIGN_OR_RETURN(int64_t key_id, MetricKeyId(metric.key));
-      bool is_nan = std::isnan(metric.value);
-      insert.Bind(1, run_pk).Bind(2, key_id).Bind(3, metric.step).Bind(4, metric.timestamp);
-      if (is_nan) insert.BindNull(5); else insert.Bind(5, metric.value);
-      ORCHARD_RETURN_IF_ERROR(insert.Bind(6, int64_t{is_nan}).Run());
-      auto [it, inserted] = newest.try_emplace(key_id, &metric);
-      if (!inserted && IsNewerMetric(metric, *it->second)) it->second = &metric;
+    std::vector<int64_t> key_ids(metrics.size());
+    for (size_t i = 0; i < metrics.size(); ++i) {
+      ORCHARD_ASSIGN_OR_RETURN(key_ids[i], MetricKeyId(metrics[i].key));
+      auto [it, inserted] = newest.try_emplace(key_ids[i], &metrics[i]);
+      if (!inserted && IsNewerMetric(metrics[i], *it->second)) it->second = &metrics[i];
     }
-    ORCHARD_ASSIGN_OR_RETURN(
-        SqliteStatement upsert,
-        db.Prepare(
-            "INSERT INTO latest_metrics (run_pk, key_id, step, timestamp, value, is_nan) VALUES "
-            "(?, ?, ?, ?, ?, ?) ON CONFLICT (run_pk, key_id) DO UPDATE SET step = excluded.step, "
-            "timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan "
-            "WHERE (excluded.step, excluded.timestamp, coalesce(excluded.value, 0)) >= "
-            "(latest_metrics.step, latest_metrics.timestamp, coalesce(latest_metrics.value, 0))"));
-    for (const auto& [key_id, metric] : newest) {
-      bool is_nan = std::isnan(metric->value);
-      upsert.Bind(1, run_pk).Bind(2, key_id).Bind(3, metric->step).Bind(4, metric->timestamp);
-      if (is_nan) upsert.BindNull(5); else upsert.Bind(5, metric->value);
-      ORCHARD_RETURN_IF_ERROR(upsert.Bind(6, int64_t{is_nan}).Run());
+    // Inserting in the table's key order keeps successive b-tree inserts on the same pages.
+    std::vector<uint32_t> order(metrics.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return std::tie(metrics[a].step, key_ids[a], metrics[a].timestamp) <
+             std::tie(metrics[b].step, key_ids[b], metrics[b].timestamp);
+    });
+    for (size_t start = 0; start < metrics.size(); start += kRowsPerInsert) {
+      const size_t rows = std::min(kRowsPerInsert, metrics.size() - start);
+      ORCHARD_ASSIGN_OR_RETURN(SqliteStatement insert, db.Prepare(MultiRowSql(kInsertMetricsSql, 6, rows, "")));
+      int index = 1;
+      for (size_t k = start; k < start + rows; ++k) {
+        const size_t i = order[k];
+        const Metric& metric = metrics[i];
+        bool is_nan = std::isnan(metric.value);
+        insert.Bind(index, run_pk).Bind(index + 1, key_ids[i]).Bind(index + 2, metric.step);
+        insert.Bind(index + 3, metric.timestamp).Bind(index + 4, int64_t{is_nan});
+        insert.Bind(index + 5, is_nan ? 0.0 : metric.value);
+        index += 6;
+      }
+      ORCHARD_RETURN_IF_ERROR(insert.Run());
+    }
+    std::vector<std::pair<int64_t, const Metric*>> latest(newest.begin(), newest.end());
+    for (size_t start = 0; start < latest.size(); start += kRowsPerInsert) {
+      const size_t rows = std::min(kRowsPerInsert, latest.size() - start);
+      ORCHARD_ASSIGN_OR_RETURN(
+          SqliteStatement upsert,
+          db.Prepare(MultiRowSql(kUpsertLatestSql, 6, rows, kUpsertLatestConflictSql)));
+      int index = 1;
+      for (size_t i = start; i < start + rows; ++i) {
+        const Metric& metric = *latest[i].second;
+        bool is_nan = std::isnan(metric.value);
+        upsert.Bind(index, run_pk).Bind(index + 1, latest[i].first).Bind(index + 2, metric.step);
+        upsert.Bind(index + 3, metric.timestamp);
+        if (is_nan) upsert.BindNull(index + 4); else upsert.Bind(index + 4, metric.value);
+        upsert.Bind(index + 5, int64_t{is_nan});
+        index += 6;
+      }
+      ORCHARD_RETURN_IF_ERROR(upsert.Run());
     }
     return Status::Ok();
   });
@@ -709,7 +801,7 @@ StatusOr<std::vector<Metric>> SqliteTrackingStore::DoGetMetricHistory(const std:
       SqliteStatement select,
       db.Prepare("SELECT m.step, m.timestamp, m.value, m.is_nan FROM metrics m WHERE m.run_pk = ? "
                  "AND m.key_id = (SELECT key_id FROM metric_keys WHERE key = ?) ORDER BY m.step, "
-                 "m.timestamp, m.rowid"));
+                 "m.timestamp, m.is_nan, m.value"));
   select.Bind(1, row.run_pk).Bind(2, key);
   std::vector<Metric> history;
   while (true) {

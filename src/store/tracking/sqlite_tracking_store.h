@@ -8,6 +8,7 @@
 // reads do not queue behind writes. Several processes may open the same file at once.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -69,6 +70,10 @@ class SqliteTrackingStore : public TrackingStore {
   // new id enters the cache only after its transaction commits (see pending_metric_keys_).
   StatusOr<int64_t> MetricKeyId(const std::string& key);
   Status SetExperimentLifecycleLocked(int64_t experiment_id, LifecycleStage stage);
+  // Gives SQLite's planner fresh table statistics (a sampled ANALYZE, milliseconds) when the
+  // runs table has grown past twice the size last analysed, so that searches start from the
+  // more selective index (one parent's children vs. the metric order). Caller holds the writer.
+  Status RefreshStatisticsIfGrown(int64_t run_count);
 
   std::mutex writer_mutex_;
   std::unique_ptr<SqliteConnection> writer_;
@@ -78,6 +83,13 @@ class SqliteTrackingStore : public TrackingStore {
   // Guarded by writer_mutex_.
   std::unordered_map<std::string, int64_t> metric_key_ids_;
   std::unordered_map<std::string, int64_t> pending_metric_keys_;
+  // Runs in the table when statistics were last gathered (guarded by writer_mutex_).
+  int64_t analyzed_runs_ = -1;
+  // Bumped after each ANALYZE; the reader reloads statistics when it lags (another connection
+  // only sees new statistics after "ANALYZE sqlite_schema"). reader_statistics_ is guarded by
+  // reader_mutex_.
+  std::atomic<int64_t> statistics_generation_{0};
+  int64_t reader_statistics_ = 0;
 };
 
 }  // namespace orchard
