@@ -17,10 +17,12 @@ namespace {
 class ScratchStore {
  public:
   ScratchStore() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "orchard-bench-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "orchard-bench-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) std::abort();
     dir_ = pattern;
-    auto store = SqliteTrackingStore::Open((dir_ / "bench.db").string(), (dir_ / "artifacts").string());
+    auto store =
+        SqliteTrackingStore::Open((dir_ / "bench.db").string(), (dir_ / "artifacts").string());
     if (!store.ok()) std::abort();
     store_ = std::move(store).value();
   }
@@ -80,8 +82,8 @@ BENCHMARK(BM_LogMetricSingle)->Unit(benchmark::kMicrosecond);
 void BM_CreateRun(benchmark::State& state) {
   ScratchStore store;
   for (auto _ : state) {
-    auto run = store->CreateRun({.user_id = "bench", .tags = {{"mlflow.user", "bench"},
-                                                              {"mlflow.source.type", "LOCAL"}}});
+    auto run = store->CreateRun(
+        {.user_id = "bench", .tags = {{"mlflow.user", "bench"}, {"mlflow.source.type", "LOCAL"}}});
     if (!run.ok()) state.SkipWithError("create failed");
   }
   state.SetItemsProcessed(state.iterations());
@@ -130,7 +132,8 @@ void BM_SearchChildrenOfParent(benchmark::State& state) {
     // the filter selective; 1 makes every run a child, so the metric order decides.
     std::string owner = i % every == 0 ? parent : std::string(32, 'a');
     auto run = store->CreateRun({.start_time = i, .tags = {{"mlflow.parentRunId", owner}}});
-    if (!run.ok() || !store->LogMetric(run->info.run_id, {"test_PR_AUC", uniform(rng), i, 0}).ok()) {
+    if (!run.ok() ||
+        !store->LogMetric(run->info.run_id, {"test_PR_AUC", uniform(rng), i, 0}).ok()) {
       std::abort();
     }
   }
@@ -145,7 +148,10 @@ void BM_SearchChildrenOfParent(benchmark::State& state) {
     benchmark::DoNotOptimize(page);
   }
 }
-BENCHMARK(BM_SearchChildrenOfParent)->Args({10000, 100})->Args({10000, 1})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SearchChildrenOfParent)
+    ->Args({10000, 100})
+    ->Args({10000, 1})
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace orchard

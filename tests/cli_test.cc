@@ -58,8 +58,10 @@ class CliTest : public ::testing::Test {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     posix_spawn_file_actions_addchdir_np(&actions, dir_.path().c_str());
     pid_t pid = 0;
     Result result;
@@ -75,7 +77,8 @@ class CliTest : public ::testing::Test {
   }
 
   // Runs and expects success; returns stdout without the trailing newline.
-  std::string Ok(const std::vector<std::string>& args, std::map<std::string, std::string> env = {}) {
+  std::string Ok(const std::vector<std::string>& args,
+                 std::map<std::string, std::string> env = {}) {
     Result r = Run(args, std::move(env));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::string out = r.out;
@@ -102,7 +105,7 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Run({}).exit_code, 2);
   EXPECT_EQ(Run({"runs", "frobnicate"}).exit_code, 2);
   EXPECT_EQ(Run({"experiments", "create"}).exit_code, 2);  // --name missing
-  EXPECT_EQ(Run({"runs", "get"}).exit_code, 2);             // --run-id missing, no MLFLOW_RUN_ID
+  EXPECT_EQ(Run({"runs", "get"}).exit_code, 2);            // --run-id missing, no MLFLOW_RUN_ID
   EXPECT_EQ(Run({"runs", "end", "-r", "x", "--status", "DONE"}).exit_code, 2);
 }
 
@@ -126,9 +129,9 @@ TEST_F(CliTest, TrackingRoundTripOnTheDefaultStore) {
   EXPECT_TRUE(std::filesystem::exists(dir_.path() / "orchard-artifacts/1" / child /
                                       "artifacts/reports/report.txt"));
 
-  std::string search = Ok({"runs", "search", "-n", "loan", "--filter",
-                           "tags.mlflow.parentRunId = '" + parent + "'", "--order-by",
-                           "metrics.test_PR_AUC DESC"});
+  std::string search =
+      Ok({"runs", "search", "-n", "loan", "--filter", "tags.mlflow.parentRunId = '" + parent + "'",
+          "--order-by", "metrics.test_PR_AUC DESC"});
   EXPECT_NE(search.find(child), std::string::npos) << search;
   EXPECT_EQ(std::count(search.begin(), search.end(), '\n'), 1) << search;  // header + the child
   EXPECT_FALSE(search.starts_with(parent)) << search;
@@ -146,8 +149,8 @@ TEST_F(CliTest, TrackingRoundTripOnTheDefaultStore) {
 
   std::string listing = Ok({"artifacts", "list", "-r", child, "--path", "reports"});
   EXPECT_NE(listing.find("reports/report.txt"), std::string::npos);
-  std::string local = Ok({"artifacts", "download", "-r", child, "--path", "reports", "--dst",
-                          dir_ / "dl"});
+  std::string local =
+      Ok({"artifacts", "download", "-r", child, "--path", "reports", "--dst", dir_ / "dl"});
   EXPECT_EQ(ReadAll(local + "/report.txt"), "report");
 
   std::string experiments = Ok({"experiments", "list"});
@@ -194,11 +197,46 @@ TEST_F(CliTest, UserErrorsExitOneWithMlflowCodes) {
   Result escape = Run({"artifacts", "log", "-r", run_id, "f.txt", "--artifact-path", "../../x"});
   EXPECT_EQ(escape.exit_code, 1);
   EXPECT_NE(escape.err.find("'..' is not allowed"), std::string::npos) << escape.err;
+  Result download = Run({"artifacts", "download", "-r", run_id, "--path", "../x", "--dst", "d"});
+  EXPECT_EQ(download.exit_code, 1);
+  EXPECT_NE(download.err.find("INVALID_PARAMETER_VALUE"), std::string::npos) << download.err;
   // Deleted runs refuse writes.
   Ok({"runs", "delete", "-r", run_id});
   Result deleted = Run({"runs", "log-metric", "-r", run_id, "m", "1"});
   EXPECT_EQ(deleted.exit_code, 1);
   EXPECT_NE(deleted.err.find("must be in the 'active' state"), std::string::npos);
+}
+
+TEST_F(CliTest, SearchPagesWithTokens) {
+  std::vector<std::string> runs;
+  for (int i = 0; i < 5; ++i) {
+    runs.push_back(Ok({"runs", "create", "--run-name", "r" + std::to_string(i)}));
+    Ok({"runs", "log-metric", "-r", runs.back(), "x", std::to_string(i)});
+  }
+  std::string token;
+  std::string seen;
+  for (int page = 0; page < 5; ++page) {
+    std::vector<std::string> args = {"runs",           "search",        "--order-by",
+                                     "metrics.x DESC", "--max-results", "2"};
+    if (!token.empty()) {
+      args.push_back("--page-token");
+      args.push_back(token);
+    }
+    std::string out = Ok(args);
+    seen += out;
+    size_t at = out.find("more: --page-token ");
+    if (at == std::string::npos) break;
+    token = out.substr(at + 19);
+  }
+  // Highest x first, each run once.
+  size_t last = 0;
+  for (int i = 4; i >= 0; --i) {
+    size_t at = seen.find(runs[i]);
+    ASSERT_NE(at, std::string::npos) << i;
+    EXPECT_GE(at, last);
+    last = at;
+    EXPECT_EQ(seen.find(runs[i], at + 1), std::string::npos);
+  }
 }
 
 TEST_F(CliTest, CorruptDatabaseIsAOneLineError) {
@@ -220,7 +258,8 @@ TEST_F(CliTest, EnvironmentChoosesStoreRunAndExperiment) {
   Ok({"experiments", "create", "--name", "in-b"}, {{"MLFLOW_TRACKING_URI", b_uri}});
   Ok({"--tracking-uri", b_uri, "experiments", "create", "--name", "also-b"},
      {{"ORCHARD_TRACKING_URI", a_uri}});
-  EXPECT_NE(Ok({"experiments", "list"}, {{"MLFLOW_TRACKING_URI", a_uri}}).find("in-a"), std::string::npos);
+  EXPECT_NE(Ok({"experiments", "list"}, {{"MLFLOW_TRACKING_URI", a_uri}}).find("in-a"),
+            std::string::npos);
   std::string b_list = Ok({"experiments", "list"}, {{"MLFLOW_TRACKING_URI", b_uri}});
   EXPECT_NE(b_list.find("in-b"), std::string::npos);
   EXPECT_NE(b_list.find("also-b"), std::string::npos);
@@ -229,8 +268,10 @@ TEST_F(CliTest, EnvironmentChoosesStoreRunAndExperiment) {
   // MLFLOW_EXPERIMENT_NAME picks (and creates) the experiment; MLFLOW_RUN_ID the run.
   std::string run_id = Ok({"runs", "create"},
                           {{"MLFLOW_TRACKING_URI", a_uri}, {"MLFLOW_EXPERIMENT_NAME", "from-env"}});
-  Ok({"runs", "log-metric", "acc", "0.75"}, {{"MLFLOW_TRACKING_URI", a_uri}, {"MLFLOW_RUN_ID", run_id}});
-  std::string json = Ok({"runs", "get", "--json"}, {{"MLFLOW_TRACKING_URI", a_uri}, {"MLFLOW_RUN_ID", run_id}});
+  Ok({"runs", "log-metric", "acc", "0.75"},
+     {{"MLFLOW_TRACKING_URI", a_uri}, {"MLFLOW_RUN_ID", run_id}});
+  std::string json =
+      Ok({"runs", "get", "--json"}, {{"MLFLOW_TRACKING_URI", a_uri}, {"MLFLOW_RUN_ID", run_id}});
   EXPECT_NE(json.find("\"experiment_id\":\"2\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"value\":0.75"), std::string::npos) << json;
 }

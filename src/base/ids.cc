@@ -21,14 +21,14 @@ void FillRandom(void* buffer, size_t size) {
   }
 }
 
-constexpr std::array kAdjectives = {"amber",  "brave",  "calm",   "clever", "crisp",  "daring",
-                                    "eager",  "gentle", "golden", "honest", "jolly",  "keen",
-                                    "lively", "lucky",  "mellow", "nimble", "quiet",  "rapid",
-                                    "silent", "smooth", "sunny",  "swift",  "tidy",   "vivid"};
-constexpr std::array kNouns = {"apple", "badger", "bee",   "cherry", "crane", "deer",
-                               "falcon", "fox",   "hare",  "heron",  "lark",  "lynx",
-                               "maple", "otter",  "owl",   "pear",   "plum",  "quince",
-                               "robin", "seal",   "sparrow", "swan", "walnut", "wren"};
+constexpr std::array kAdjectives = {"amber",  "brave",  "calm",   "clever", "crisp", "daring",
+                                    "eager",  "gentle", "golden", "honest", "jolly", "keen",
+                                    "lively", "lucky",  "mellow", "nimble", "quiet", "rapid",
+                                    "silent", "smooth", "sunny",  "swift",  "tidy",  "vivid"};
+constexpr std::array kNouns = {"apple",  "badger", "bee",     "cherry", "crane",  "deer",
+                               "falcon", "fox",    "hare",    "heron",  "lark",   "lynx",
+                               "maple",  "otter",  "owl",     "pear",   "plum",   "quince",
+                               "robin",  "seal",   "sparrow", "swan",   "walnut", "wren"};
 
 }  // namespace
 

@@ -80,7 +80,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
   StatusOr(Status status) : data_(std::move(status)) {  // NOLINT: implicit by design
     if (std::get<Status>(data_).ok()) {
       data_ = Status::Internal("StatusOr constructed from an OK status without a value");
@@ -109,9 +109,9 @@ class [[nodiscard]] StatusOr {
 #define ORCHARD_CONCAT_(a, b) ORCHARD_CONCAT_INNER_(a, b)
 
 // Returns the Status from the enclosing function when `expr` is not OK.
-#define ORCHARD_RETURN_IF_ERROR(expr)           \
-  do {                                          \
-    ::orchard::Status orchard_status_ = (expr); \
+#define ORCHARD_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::orchard::Status orchard_status_ = (expr);        \
     if (!orchard_status_.ok()) return orchard_status_; \
   } while (0)
 

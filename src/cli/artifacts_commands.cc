@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 
-#include "cli/cli_app.h"
 #include "base/json_writer.h"
+#include "cli/cli_app.h"
 #include "cli/output.h"
 
 namespace orchard {
@@ -37,8 +37,8 @@ void AddArtifactsCommands(CLI::App& app, CliContext& context) {
           return repo->LogDir(options->local_path, options->artifact_path);
         }
         if (!std::filesystem::exists(options->local_path, ec)) {
-          return Status::InvalidParameter(
-              fmt::format("'{}' does not exist; give a file or a folder to log", options->local_path));
+          return Status::InvalidParameter(fmt::format(
+              "'{}' does not exist; give a file or a folder to log", options->local_path));
         }
         return repo->LogFile(options->local_path, options->artifact_path);
       };
@@ -76,7 +76,8 @@ void AddArtifactsCommands(CLI::App& app, CliContext& context) {
         }
         Table table({"PATH", "TYPE", "SIZE"});
         for (const FileInfo& f : files) {
-          table.AddRow({f.path, f.is_dir ? "dir" : "file", f.is_dir ? "-" : std::to_string(f.file_size)});
+          table.AddRow(
+              {f.path, f.is_dir ? "dir" : "file", f.is_dir ? "-" : std::to_string(f.file_size)});
         }
         table.Print(context.out());
         return Status::Ok();
@@ -88,7 +89,8 @@ void AddArtifactsCommands(CLI::App& app, CliContext& context) {
       std::string run_id, path, dst = ".";
     };
     auto options = std::make_shared<Options>();
-    auto* cmd = group->add_subcommand("download", "Copy a run's artifact (file or folder) to a local folder");
+    auto* cmd = group->add_subcommand("download",
+                                      "Copy a run's artifact (file or folder) to a local folder");
     add_run_id(cmd, options->run_id);
     cmd->add_option("--path", options->path, "Artifact path (default: everything)");
     cmd->add_option("-d,--dst,--dst-path", options->dst, "Local destination folder (default: .)");

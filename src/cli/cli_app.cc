@@ -19,8 +19,7 @@ std::string EnvOr(const char* name, const std::string& fallback) {
 StatusOr<Tag> ParseKeyValue(const std::string& text, const std::string& flag) {
   size_t eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {
-    return Status::InvalidParameter(
-        fmt::format("{} expects KEY=VALUE, got '{}'", flag, text));
+    return Status::InvalidParameter(fmt::format("{} expects KEY=VALUE, got '{}'", flag, text));
   }
   return Tag{text.substr(0, eq), text.substr(eq + 1)};
 }
@@ -29,9 +28,11 @@ StatusOr<Client*> CliContext::client() {
   if (!client_) {
     std::string uri = tracking_uri_flag;
     if (uri.empty()) uri = EnvOr("ORCHARD_TRACKING_URI", EnvOr("MLFLOW_TRACKING_URI", ""));
-    std::string root = artifact_root_flag.empty() ? EnvOr("ORCHARD_ARTIFACT_ROOT", "") : artifact_root_flag;
+    std::string root =
+        artifact_root_flag.empty() ? EnvOr("ORCHARD_ARTIFACT_ROOT", "") : artifact_root_flag;
     ORCHARD_ASSIGN_OR_RETURN(TrackingConfig config, ResolveTrackingConfig(uri, root));
-    spdlog::debug("tracking store {} (artifacts under {})", config.tracking_uri, config.artifact_root);
+    spdlog::debug("tracking store {} (artifacts under {})", config.tracking_uri,
+                  config.artifact_root);
     ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<TrackingStore> store, OpenTrackingStore(config));
     client_ = std::make_unique<Client>(std::shared_ptr<TrackingStore>(std::move(store)));
   }
@@ -40,9 +41,10 @@ StatusOr<Client*> CliContext::client() {
 
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CliContext context(out, err);
-  CLI::App app("Orchard: the machine-learning lifecycle in one fast program, speaking MLflow's "
-               "protocols.",
-               "orchard");
+  CLI::App app(
+      "Orchard: the machine-learning lifecycle in one fast program, speaking MLflow's "
+      "protocols.",
+      "orchard");
   app.set_version_flag("--version", std::string("orchard ") + ORCHARD_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // global options work after a subcommand too
@@ -85,8 +87,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     status = Status::Internal(e.what());
   }
   if (!status.ok()) {
-    err << "orchard: error: " << status.message() << " [" << ErrorCodeName(status.code())
-        << "]\n";
+    err << "orchard: error: " << status.message() << " [" << ErrorCodeName(status.code()) << "]\n";
     return 1;
   }
   return 0;

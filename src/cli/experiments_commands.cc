@@ -24,7 +24,8 @@ void PrintExperiment(CliContext& context, const Experiment& experiment) {
       << "lifecycle_stage:   " << LifecycleStageName(experiment.lifecycle_stage) << '\n'
       << "creation_time:     " << FormatMillis(experiment.creation_time) << '\n'
       << "last_update_time:  " << FormatMillis(experiment.last_update_time) << '\n';
-  for (const Tag& tag : experiment.tags) out << "tag:               " << tag.key << " = " << tag.value << '\n';
+  for (const Tag& tag : experiment.tags)
+    out << "tag:               " << tag.key << " = " << tag.value << '\n';
 }
 
 }  // namespace
@@ -52,7 +53,8 @@ void AddExperimentsCommands(CLI::App& app, CliContext& context) {
         ORCHARD_ASSIGN_OR_RETURN(Client * client, context.client());
         ORCHARD_ASSIGN_OR_RETURN(std::string id, client->store().CreateExperiment(request));
         if (context.json()) {
-          context.out() << JsonWriter().BeginObject().Field("experiment_id", id).EndObject().str() << '\n';
+          context.out() << JsonWriter().BeginObject().Field("experiment_id", id).EndObject().str()
+                        << '\n';
         } else {
           context.out() << id << '\n';
         }
@@ -126,10 +128,9 @@ void AddExperimentsCommands(CLI::App& app, CliContext& context) {
     });
   }
   for (const bool is_delete : {true, false}) {
-    auto* cmd = group->add_subcommand(
-        is_delete ? "delete" : "restore",
-        is_delete ? "Delete an experiment and its runs (restorable)"
-                  : "Restore a deleted experiment and its runs");
+    auto* cmd = group->add_subcommand(is_delete ? "delete" : "restore",
+                                      is_delete ? "Delete an experiment and its runs (restorable)"
+                                                : "Restore a deleted experiment and its runs");
     auto id = std::make_shared<std::string>();
     cmd->add_option("-x,--experiment-id", *id, "Experiment id")->required();
     cmd->callback([&context, id, is_delete] {

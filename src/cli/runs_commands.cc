@@ -70,7 +70,8 @@ void PrintRunText(CliContext& context, const Run& run) {
   out << '\n';
   Table metrics({"METRIC", "VALUE", "STEP", "TIMESTAMP"});
   for (const Metric& m : run.data.metrics) {
-    metrics.AddRow({m.key, FormatDouble(m.value), std::to_string(m.step), FormatMillis(m.timestamp)});
+    metrics.AddRow(
+        {m.key, FormatDouble(m.value), std::to_string(m.step), FormatMillis(m.timestamp)});
   }
   metrics.Print(out);
   out << '\n';
@@ -100,10 +101,9 @@ void PrintRunPage(CliContext& context, const RunPage& page, const std::vector<Or
   }
   Table table(headers);
   for (const Run& run : page.runs) {
-    std::vector<std::string> row = {run.info.run_id, run.info.run_name,
-                                    std::string(RunStatusName(run.info.status)),
-                                    FormatMillis(run.info.start_time),
-                                    run.TagValue(kTagParentRunId).value_or("-")};
+    std::vector<std::string> row = {
+        run.info.run_id, run.info.run_name, std::string(RunStatusName(run.info.status)),
+        FormatMillis(run.info.start_time), run.TagValue(kTagParentRunId).value_or("-")};
     for (const OrderBy& key : order) {
       std::string cell = "-";
       if (key.entity == FilterEntity::kMetric) {
@@ -256,8 +256,9 @@ void AddRunsCommands(CLI::App& app, CliContext& context) {
   }
   for (const bool is_delete : {true, false}) {
     auto run_id = std::make_shared<std::string>();
-    auto* cmd = group->add_subcommand(is_delete ? "delete" : "restore",
-                                      is_delete ? "Delete a run (restorable)" : "Restore a deleted run");
+    auto* cmd =
+        group->add_subcommand(is_delete ? "delete" : "restore",
+                              is_delete ? "Delete a run (restorable)" : "Restore a deleted run");
     AddRunIdOption(cmd, *run_id);
     cmd->callback([&context, run_id, is_delete] {
       context.action = [&context, run_id, is_delete]() -> Status {

@@ -36,16 +36,16 @@ StatusOr<ActiveRun> Client::StartRun(const StartRunOptions& options) {
           fmt::format("Cannot attach to run {}: it is deleted", options.existing_run_id));
     }
     if (!options.experiment_id.empty() && options.experiment_id != run.info.experiment_id) {
-      return Status::InvalidParameter(fmt::format(
-          "Run {} belongs to experiment {}, not to the requested experiment {}",
-          options.existing_run_id, run.info.experiment_id, options.experiment_id));
+      return Status::InvalidParameter(
+          fmt::format("Run {} belongs to experiment {}, not to the requested experiment {}",
+                      options.existing_run_id, run.info.experiment_id, options.experiment_id));
     }
-    ORCHARD_ASSIGN_OR_RETURN(RunInfo info,
-                             store_->UpdateRun({.run_id = options.existing_run_id,
-                                                .status = RunStatus::kRunning,
-                                                .run_name = options.run_name.empty()
-                                                                ? std::nullopt
-                                                                : std::optional(options.run_name)}));
+    ORCHARD_ASSIGN_OR_RETURN(
+        RunInfo info, store_->UpdateRun({.run_id = options.existing_run_id,
+                                         .status = RunStatus::kRunning,
+                                         .run_name = options.run_name.empty()
+                                                         ? std::nullopt
+                                                         : std::optional(options.run_name)}));
     if (!options.tags.empty()) {
       ORCHARD_RETURN_IF_ERROR(store_->LogBatch(info.run_id, {}, {}, options.tags));
     }

@@ -25,8 +25,8 @@ struct StartRunOptions {
   std::string parent_run_id;    // set: a nested run, tagged mlflow.parentRunId
   std::string existing_run_id;  // set: attach to this run (as MLflow does for MLFLOW_RUN_ID)
   std::vector<Tag> tags;
-  std::string user;               // empty: the OS user
-  std::string source_name;        // mlflow.source.name, e.g. the program or script
+  std::string user;                   // empty: the OS user
+  std::string source_name;            // mlflow.source.name, e.g. the program or script
   std::string source_type = "LOCAL";  // mlflow.source.type
 };
 

@@ -32,9 +32,9 @@ TEST_F(ClientTest, NestedRunsWithStandardTags) {
   ASSERT_OK_AND_ASSIGN(std::string exp, client_->GetOrCreateExperimentId("loan"));
   ASSERT_OK_AND_ASSIGN(std::string again, client_->GetOrCreateExperimentId("loan"));
   EXPECT_EQ(exp, again);
-  ASSERT_OK_AND_ASSIGN(ActiveRun parent,
-                       client_->StartRun({.experiment_id = exp, .run_name = "search",
-                                          .source_name = "tune.cc"}));
+  ASSERT_OK_AND_ASSIGN(
+      ActiveRun parent,
+      client_->StartRun({.experiment_id = exp, .run_name = "search", .source_name = "tune.cc"}));
   ASSERT_OK_AND_ASSIGN(ActiveRun child,
                        client_->StartRun({.experiment_id = exp, .parent_run_id = parent.run_id()}));
   ASSERT_OK(child.LogParam("max_depth", "6"));
@@ -112,7 +112,8 @@ TEST(TrackingUri, ResolvesToAbsoluteForms) {
   EXPECT_TRUE(defaults.tracking_uri.ends_with("/orchard.db"));
   EXPECT_TRUE(defaults.artifact_root.ends_with("/orchard-artifacts"));
   EXPECT_TRUE(defaults.artifact_root.starts_with("/"));
-  ASSERT_OK_AND_ASSIGN(TrackingConfig absolute, ResolveTrackingConfig("sqlite:////tmp/x.db", "/a/b/"));
+  ASSERT_OK_AND_ASSIGN(TrackingConfig absolute,
+                       ResolveTrackingConfig("sqlite:////tmp/x.db", "/a/b/"));
   EXPECT_EQ(absolute.tracking_uri, "sqlite:////tmp/x.db");
   EXPECT_EQ(absolute.artifact_root, "/a/b");
   EXPECT_CODE(ResolveTrackingConfig("mysql://x", ""), kInvalidParameterValue);

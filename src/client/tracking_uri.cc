@@ -18,7 +18,8 @@ StatusOr<TrackingConfig> ResolveTrackingConfig(const std::string& uri,
   fs::path root = artifact_root.empty() ? fs::path(kDefaultArtifactRoot) : fs::path(artifact_root);
   if (artifact_root.starts_with("file://")) root = artifact_root.substr(7);
   config.artifact_root = fs::absolute(root, ec).lexically_normal().string();
-  if (!config.artifact_root.empty() && config.artifact_root.back() == '/') config.artifact_root.pop_back();
+  if (!config.artifact_root.empty() && config.artifact_root.back() == '/')
+    config.artifact_root.pop_back();
 
   constexpr std::string_view kSqlite = "sqlite:///";
   if (chosen.starts_with(kSqlite)) {
@@ -48,8 +49,8 @@ StatusOr<std::unique_ptr<TrackingStore>> OpenTrackingStore(const TrackingConfig&
     fs::path parent = fs::path(path).parent_path();
     if (!parent.empty() && !fs::is_directory(parent, ec)) {
       return Status::InvalidParameter(
-          fmt::format("Cannot create the tracking database '{}': folder '{}' does not exist",
-                      path, parent.string()));
+          fmt::format("Cannot create the tracking database '{}': folder '{}' does not exist", path,
+                      parent.string()));
     }
     ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteTrackingStore> store,
                              SqliteTrackingStore::Open(path, config.artifact_root));

@@ -29,7 +29,10 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
 }
 
 SqliteStatement::~SqliteStatement() {
-  if (stmt_ != nullptr) {
+  if (stmt_ == nullptr) return;
+  if (owned_) {
+    sqlite3_finalize(stmt_);
+  } else {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
   }
@@ -79,9 +82,8 @@ std::string SqliteStatement::ColumnText(int index) const {
 
 StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status status = SqliteError(db, rc, fmt::format("cannot open database file '{}'", path));
     sqlite3_close(db);
@@ -103,10 +105,9 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::st
         "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;");
   }
   if (!status.ok()) {
-    return Status(status.code() == ErrorCode::kInternalError ? ErrorCode::kInvalidState
-                                                             : status.code(),
-                  fmt::format("cannot use '{}' as a tracking database: {}", path,
-                              status.message()));
+    return Status(
+        status.code() == ErrorCode::kInternalError ? ErrorCode::kInvalidState : status.code(),
+        fmt::format("cannot use '{}' as a tracking database: {}", path, status.message()));
   }
   return connection;
 }
@@ -142,6 +143,30 @@ StatusOr<SqliteStatement> SqliteConnection::Prepare(const std::string& sql) {
   return SqliteStatement(it->second, db_);
 }
 
+StatusOr<SqliteStatement> SqliteConnection::PrepareUncached(const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return Error(rc, "cannot prepare SQL statement");
+  }
+  return SqliteStatement(stmt, db_, /*owned=*/true);
+}
+
+Status SqliteConnection::ReadTransaction(const std::function<Status()>& body) {
+  ORCHARD_RETURN_IF_ERROR(Exec("BEGIN"));
+  Status result;
+  try {
+    result = body();
+  } catch (...) {
+    (void)Exec("ROLLBACK");
+    throw;
+  }
+  // Nothing was written: ending the snapshot cannot lose anything.
+  (void)Exec("COMMIT");
+  return result;
+}
+
 Status SqliteConnection::WriteTransaction(const std::function<Status()>& body) {
   Status begin;
   for (int attempt = 0; attempt <= kBusyRetries; ++attempt) {
@@ -150,7 +175,14 @@ Status SqliteConnection::WriteTransaction(const std::function<Status()>& body) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10 * (attempt + 1)));
   }
   ORCHARD_RETURN_IF_ERROR(begin);
-  Status result = body();
+  Status result;
+  try {
+    result = body();
+  } catch (...) {
+    // Never leave the write lock held: other processes would wait on it for minutes.
+    (void)Exec("ROLLBACK");
+    throw;
+  }
   if (result.ok()) {
     result = Exec("COMMIT");
     if (result.ok()) return result;

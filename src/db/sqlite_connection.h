@@ -27,9 +27,11 @@ namespace orchard {
 // 0-based for Column, as in SQLite.
 class SqliteStatement {
  public:
-  SqliteStatement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  // `owned`: finalize on destruction (an uncached statement) rather than reset for reuse.
+  SqliteStatement(sqlite3_stmt* stmt, sqlite3* db, bool owned = false)
+      : stmt_(stmt), db_(db), owned_(owned) {}
   SqliteStatement(SqliteStatement&& other) noexcept
-      : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_) {}
+      : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_), owned_(other.owned_) {}
   SqliteStatement(const SqliteStatement&) = delete;
   SqliteStatement& operator=(const SqliteStatement&) = delete;
   ~SqliteStatement();
@@ -52,6 +54,7 @@ class SqliteStatement {
  private:
   sqlite3_stmt* stmt_;
   sqlite3* db_;
+  bool owned_;
 };
 
 class SqliteConnection {
@@ -66,13 +69,19 @@ class SqliteConnection {
 
   // Runs one or more statements with no results (DDL, pragmas).
   Status Exec(std::string_view sql);
-  // A cached prepared statement for `sql` (compiled on first use).
+  // A cached prepared statement for `sql` (compiled on first use). For the fixed statements of
+  // a store; SQL built from user input (searches) uses PrepareUncached, so the cache stays
+  // bounded in a long-running server.
   StatusOr<SqliteStatement> Prepare(const std::string& sql);
+  StatusOr<SqliteStatement> PrepareUncached(const std::string& sql);
 
   // Runs `body` in a write transaction (BEGIN IMMEDIATE), committing when it returns OK and
   // rolling back otherwise. Waits for other writers (busy timeout, then retries), so a caller
   // never sees SQLITE_BUSY unless the database stays locked for minutes.
   Status WriteTransaction(const std::function<Status()>& body);
+  // Runs `body` in a read transaction, so all its queries see one snapshot of the database even
+  // while other connections write.
+  Status ReadTransaction(const std::function<Status()>& body);
 
   int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
   int Changes() const { return sqlite3_changes(db_); }

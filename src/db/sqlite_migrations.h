@@ -17,8 +17,9 @@ struct SqliteMigration {
   const char* sql;  // one or more statements
 };
 
-// Brings the database to the last migration's version, then runs `after` in the same
-// transaction (for seed rows that depend on run-time settings).
+// Brings the database to the last migration's version and runs `after` in the same
+// transaction (for seed rows that depend on run-time settings); does nothing, and takes no write
+// lock, when the schema is current.
 // INVALID_STATE when the database is newer than this program knows.
 Status ApplySqliteMigrations(SqliteConnection& db, std::span<const SqliteMigration> migrations,
                              const std::function<Status()>& after);

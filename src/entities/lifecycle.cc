@@ -27,11 +27,16 @@ std::optional<LifecycleStage> ParseLifecycleStage(std::string_view text) {
 
 std::string_view RunStatusName(RunStatus status) {
   switch (status) {
-    case RunStatus::kRunning: return "RUNNING";
-    case RunStatus::kScheduled: return "SCHEDULED";
-    case RunStatus::kFinished: return "FINISHED";
-    case RunStatus::kFailed: return "FAILED";
-    case RunStatus::kKilled: return "KILLED";
+    case RunStatus::kRunning:
+      return "RUNNING";
+    case RunStatus::kScheduled:
+      return "SCHEDULED";
+    case RunStatus::kFinished:
+      return "FINISHED";
+    case RunStatus::kFailed:
+      return "FAILED";
+    case RunStatus::kKilled:
+      return "KILLED";
   }
   return "RUNNING";
 }
@@ -52,9 +57,12 @@ bool IsTerminal(RunStatus status) {
 
 std::string_view ViewTypeName(ViewType view) {
   switch (view) {
-    case ViewType::kActiveOnly: return "ACTIVE_ONLY";
-    case ViewType::kDeletedOnly: return "DELETED_ONLY";
-    case ViewType::kAll: return "ALL";
+    case ViewType::kActiveOnly:
+      return "ACTIVE_ONLY";
+    case ViewType::kDeletedOnly:
+      return "DELETED_ONLY";
+    case ViewType::kAll:
+      return "ALL";
   }
   return "ACTIVE_ONLY";
 }

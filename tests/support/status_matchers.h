@@ -14,8 +14,8 @@ ErrorCode CodeOf(const StatusOr<T>& status_or) {
 }
 inline ::testing::AssertionResult HasCode(const Status& status, ErrorCode code) {
   if (status.code() == code) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "expected " << ErrorCodeName(code) << ", got "
-                                       << status.ToString();
+  return ::testing::AssertionFailure()
+         << "expected " << ErrorCodeName(code) << ", got " << status.ToString();
 }
 template <typename T>
 ::testing::AssertionResult HasCode(const StatusOr<T>& status_or, ErrorCode code) {
@@ -24,15 +24,15 @@ template <typename T>
 
 }  // namespace orchard::testing
 
-#define ASSERT_OK(expr)                                              \
-  do {                                                               \
-    auto orchard_result_ = (expr);                                   \
+#define ASSERT_OK(expr)                                                                   \
+  do {                                                                                    \
+    auto orchard_result_ = (expr);                                                        \
     ASSERT_TRUE(orchard_result_.ok()) << ::orchard::StatusOf(orchard_result_).ToString(); \
   } while (0)
 
-#define EXPECT_OK(expr)                                                     \
-  do {                                                                      \
-    auto orchard_result_ = (expr);                                          \
+#define EXPECT_OK(expr)                                                                   \
+  do {                                                                                    \
+    auto orchard_result_ = (expr);                                                        \
     EXPECT_TRUE(orchard_result_.ok()) << ::orchard::StatusOf(orchard_result_).ToString(); \
   } while (0)
 
@@ -42,10 +42,10 @@ template <typename T>
   EXPECT_TRUE(::orchard::testing::HasCode((expr), ::orchard::ErrorCode::code))
 
 // ASSERT that a StatusOr is OK and bind its value.
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                          \
-  auto ORCHARD_CONCAT_(orchard_so_, __LINE__) = (expr);                          \
-  ASSERT_TRUE(ORCHARD_CONCAT_(orchard_so_, __LINE__).ok())                       \
-      << ORCHARD_CONCAT_(orchard_so_, __LINE__).status().ToString();             \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                              \
+  auto ORCHARD_CONCAT_(orchard_so_, __LINE__) = (expr);              \
+  ASSERT_TRUE(ORCHARD_CONCAT_(orchard_so_, __LINE__).ok())           \
+      << ORCHARD_CONCAT_(orchard_so_, __LINE__).status().ToString(); \
   lhs = std::move(ORCHARD_CONCAT_(orchard_so_, __LINE__)).value()
 
 namespace orchard {

@@ -17,8 +17,8 @@ StatusOr<std::string> NormalizeArtifactPath(const std::string& path) {
   if (path.find('\0') != std::string::npos) {
     return Status::InvalidParameter("Invalid artifact path: it contains a NUL character");
   }
-  if (!path.empty() && (path.front() == '/' || path.front() == '\\' ||
-                        (path.size() > 1 && path[1] == ':'))) {
+  if (!path.empty() &&
+      (path.front() == '/' || path.front() == '\\' || (path.size() > 1 && path[1] == ':'))) {
     return Status::InvalidParameter(fmt::format(
         "Invalid artifact path '{}': it must be relative to the run's artifact root", path));
   }
@@ -31,8 +31,8 @@ StatusOr<std::string> NormalizeArtifactPath(const std::string& path) {
     start = end + 1;
     if (part.empty() || part == ".") continue;
     if (part == "..") {
-      return Status::InvalidParameter(fmt::format(
-          "Invalid artifact path '{}': '..' is not allowed in artifact paths", path));
+      return Status::InvalidParameter(
+          fmt::format("Invalid artifact path '{}': '..' is not allowed in artifact paths", path));
     }
     if (!normalized.empty()) normalized += '/';
     normalized += part;
@@ -44,8 +44,8 @@ Status CopyFileAtomic(const fs::path& from, const fs::path& to) {
   std::error_code ec;
   fs::create_directories(to.parent_path(), ec);
   if (ec) {
-    return Status(ErrorCode::kInvalidState,
-                  fmt::format("cannot create folder '{}': {}", to.parent_path().string(), ec.message()));
+    return Status(ErrorCode::kInvalidState, fmt::format("cannot create folder '{}': {}",
+                                                        to.parent_path().string(), ec.message()));
   }
   fs::path temp = to.parent_path() / fmt::format(".{}.tmp-{}", to.filename().string(), NewRunId());
   fs::copy_file(from, temp, fs::copy_options::overwrite_existing, ec);
@@ -68,29 +68,60 @@ Status LocalArtifactRepo::LogFile(const std::string& local_file, const std::stri
   return CopyFileAtomic(local_file, root_ / dir / fs::path(local_file).filename());
 }
 
-Status LocalArtifactRepo::LogDir(const std::string& local_dir, const std::string& artifact_dir) {
-  ORCHARD_ASSIGN_OR_RETURN(std::string dir, NormalizeArtifactPath(artifact_dir));
+namespace {
+
+// Copies the tree under `from` into `to`. The whole tree is checked before anything is copied,
+// so a problem (a broken symbolic link, a special file) leaves nothing half-copied. Symbolic
+// links to files are copied as the files they point to, under the link's own name; links to
+// folders are not followed (no cycles, nothing from outside the tree).
+Status CopyTree(const fs::path& from, const fs::path& to) {
+  std::vector<fs::path> folders;
+  std::vector<fs::path> files;
   std::error_code ec;
-  if (!fs::is_directory(local_dir, ec)) {
-    return Status::InvalidParameter(fmt::format("'{}' is not a folder that can be read", local_dir));
-  }
-  fs::path target = root_ / dir;
-  fs::create_directories(target, ec);
-  for (auto it = fs::recursive_directory_iterator(local_dir, ec);
+  for (auto it = fs::recursive_directory_iterator(from, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    fs::path relative = fs::relative(it->path(), local_dir, ec);
-    if (ec) break;
-    if (it->is_directory(ec)) {
-      fs::create_directories(target / relative, ec);
-    } else if (it->is_regular_file(ec)) {
-      ORCHARD_RETURN_IF_ERROR(CopyFileAtomic(it->path(), target / relative));
+    // Paths relative to `from` by text alone: fs::relative would resolve links and could
+    // produce "../..." for a link pointing elsewhere.
+    fs::path relative = it->path().lexically_relative(from);
+    std::error_code status_ec;
+    fs::file_status status = it->status(status_ec);  // follows links
+    if (it->is_symlink(status_ec) && fs::is_directory(status)) continue;
+    if (fs::is_directory(status)) {
+      folders.push_back(relative);
+    } else if (fs::is_regular_file(status)) {
+      files.push_back(relative);
+    } else {
+      return Status::InvalidParameter(fmt::format(
+          "cannot log '{}': it is a broken link or not a regular file; remove it or log the "
+          "files one by one",
+          it->path().string()));
     }
   }
   if (ec) {
     return Status(ErrorCode::kInvalidState,
-                  fmt::format("cannot copy folder '{}': {}", local_dir, ec.message()));
+                  fmt::format("cannot read folder '{}': {}", from.string(), ec.message()));
   }
+  fs::create_directories(to, ec);
+  for (const fs::path& folder : folders) fs::create_directories(to / folder, ec);
+  if (ec) {
+    return Status(ErrorCode::kInvalidState,
+                  fmt::format("cannot create folder under '{}': {}", to.string(), ec.message()));
+  }
+  for (const fs::path& file : files)
+    ORCHARD_RETURN_IF_ERROR(CopyFileAtomic(from / file, to / file));
   return Status::Ok();
+}
+
+}  // namespace
+
+Status LocalArtifactRepo::LogDir(const std::string& local_dir, const std::string& artifact_dir) {
+  ORCHARD_ASSIGN_OR_RETURN(std::string dir, NormalizeArtifactPath(artifact_dir));
+  std::error_code ec;
+  if (!fs::is_directory(local_dir, ec)) {
+    return Status::InvalidParameter(
+        fmt::format("'{}' is not a folder that can be read", local_dir));
+  }
+  return CopyTree(local_dir, root_ / dir);
 }
 
 StatusOr<std::vector<FileInfo>> LocalArtifactRepo::List(const std::string& path) {
@@ -99,7 +130,9 @@ StatusOr<std::vector<FileInfo>> LocalArtifactRepo::List(const std::string& path)
   fs::path folder = root_ / relative;
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) return files;
-  for (const fs::directory_entry& entry : fs::directory_iterator(folder, ec)) {
+  for (auto it = fs::directory_iterator(folder, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
     std::string name = entry.path().filename().string();
     if (name.starts_with('.') && name.find(".tmp-") != std::string::npos) continue;  // in flight
     FileInfo info;
@@ -126,21 +159,7 @@ StatusOr<std::string> LocalArtifactRepo::Download(const std::string& path,
   if (!fs::is_directory(source, ec)) {
     return Status::NotFound(fmt::format("No artifact at path '{}'", path));
   }
-  fs::create_directories(dest, ec);
-  for (auto it = fs::recursive_directory_iterator(source, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    fs::path inner = fs::relative(it->path(), source, ec);
-    if (ec) break;
-    if (it->is_directory(ec)) {
-      fs::create_directories(dest / inner, ec);
-    } else if (it->is_regular_file(ec)) {
-      ORCHARD_RETURN_IF_ERROR(CopyFileAtomic(it->path(), dest / inner));
-    }
-  }
-  if (ec) {
-    return Status(ErrorCode::kInvalidState,
-                  fmt::format("cannot download '{}': {}", path, ec.message()));
-  }
+  ORCHARD_RETURN_IF_ERROR(CopyTree(source, dest));
   return dest.string();
 }
 
@@ -148,11 +167,10 @@ StatusOr<std::unique_ptr<ArtifactRepo>> OpenArtifactRepo(const std::string& arti
   std::string path = artifact_uri;
   if (path.starts_with("file://")) {
     path = path.substr(7);
-  } else if (size_t colon = path.find(':'); colon != std::string::npos &&
-                                            path.find('/') > colon) {
-    return Status::InvalidParameter(fmt::format(
-        "Artifact URI '{}' uses a scheme this build cannot open yet; use a local path",
-        artifact_uri));
+  } else if (size_t colon = path.find(':'); colon != std::string::npos && path.find('/') > colon) {
+    return Status::InvalidParameter(
+        fmt::format("Artifact URI '{}' uses a scheme this build cannot open yet; use a local path",
+                    artifact_uri));
   }
   return std::unique_ptr<ArtifactRepo>(std::make_unique<LocalArtifactRepo>(path));
 }

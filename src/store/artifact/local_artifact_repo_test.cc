@@ -78,6 +78,26 @@ TEST(LocalArtifactRepo, RefusesPathsThatEscapeTheRoot) {
   EXPECT_CODE(repo.LogDir(dir / "missing", ""), kInvalidParameterValue);
 }
 
+TEST(LocalArtifactRepo, SymbolicLinksKeepTheirNamesAndStayInside) {
+  TempDir dir;
+  WriteFile(dir.path() / "outside/secret.csv", "s");
+  WriteFile(dir.path() / "out/ckpt-100.ckpt", "weights");
+  fs::create_symlink("ckpt-100.ckpt", dir.path() / "out/latest.ckpt");
+  fs::create_symlink(dir.path() / "outside/secret.csv", dir.path() / "out/data.csv");
+  fs::create_directory_symlink(dir.path() / "outside", dir.path() / "out/linked-folder");
+  LocalArtifactRepo repo(dir.path() / "root/run");
+  ASSERT_OK(repo.LogDir(dir / "out", "model"));
+  EXPECT_EQ(ReadFile(dir.path() / "root/run/model/latest.ckpt"), "weights");
+  EXPECT_EQ(ReadFile(dir.path() / "root/run/model/ckpt-100.ckpt"), "weights");
+  EXPECT_EQ(ReadFile(dir.path() / "root/run/model/data.csv"), "s");
+  EXPECT_FALSE(fs::exists(dir.path() / "root/run/model/linked-folder"));  // not followed
+  EXPECT_FALSE(fs::exists(dir.path() / "root/srv"));
+  // A broken link fails the whole call before anything is copied.
+  fs::create_symlink(dir.path() / "missing", dir.path() / "out/broken");
+  EXPECT_CODE(repo.LogDir(dir / "out", "again"), kInvalidParameterValue);
+  EXPECT_FALSE(fs::exists(dir.path() / "root/run/again"));
+}
+
 TEST(LocalArtifactRepo, OverwriteLeavesNoTemporaryFiles) {
   TempDir dir;
   WriteFile(dir.path() / "f.txt", "one");

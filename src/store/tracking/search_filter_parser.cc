@@ -32,9 +32,9 @@ class Scanner {
 
   Status Error(std::string_view what) const {
     std::string_view rest = text_.substr(std::min(pos_, text_.size()));
-    return Status::InvalidParameter(fmt::format(
-        "Invalid search expression '{}': {} at position {} (near '{}')", text_, what, pos_,
-        rest.substr(0, 20)));
+    return Status::InvalidParameter(
+        fmt::format("Invalid search expression '{}': {} at position {} (near '{}')", text_, what,
+                    pos_, rest.substr(0, 20)));
   }
 
   // A word of letters, digits, '_', '.', '-', '/', ':' (an unquoted identifier or keyword).
@@ -43,7 +43,8 @@ class Scanner {
     size_t start = pos_;
     while (pos_ < text_.size()) {
       unsigned char c = text_[pos_];
-      if (std::isalnum(c) || c == '_' || c == '.' || c == '-' || c == '/' || c == ':' || c >= 0x80) {
+      if (std::isalnum(c) || c == '_' || c == '.' || c == '-' || c == '/' || c == ':' ||
+          c >= 0x80) {
         ++pos_;
       } else {
         break;
@@ -77,7 +78,8 @@ class Scanner {
   std::string Comparator() {
     SkipSpace();
     size_t start = pos_;
-    while (pos_ < text_.size() && std::string_view("<>=!").find(text_[pos_]) != std::string_view::npos) {
+    while (pos_ < text_.size() &&
+           std::string_view("<>=!").find(text_[pos_]) != std::string_view::npos) {
       ++pos_;
     }
     if (pos_ == start) return Lower(Word());
@@ -123,8 +125,10 @@ Status ParseIdentifier(Scanner& in, FilterEntity& entity, std::string& key) {
   if (!parsed) {
     if (dot != std::string::npos) {
       in.Restore(start);
-      return in.Error(fmt::format("unknown entity '{}' (use metrics, params, tags, attributes or "
-                                  "datasets)", head));
+      return in.Error(
+          fmt::format("unknown entity '{}' (use metrics, params, tags, attributes or "
+                      "datasets)",
+                      head));
     }
     entity = FilterEntity::kAttribute;
     key = word;
@@ -158,8 +162,10 @@ StatusOr<std::optional<Comparator>> ParseComparator(Scanner& in) {
     if (Lower(in.Word()) == "in") return std::optional(Comparator::kNotIn);
     return in.Error("expected IN after NOT");
   }
-  return in.Error(fmt::format("invalid comparator '{}' (use =, !=, <, <=, >, >=, LIKE, ILIKE, "
-                              "IN, NOT IN)", op));
+  return in.Error(
+      fmt::format("invalid comparator '{}' (use =, !=, <, <=, >, >=, LIKE, ILIKE, "
+                  "IN, NOT IN)",
+                  op));
 }
 
 Status ParseValue(Scanner& in, FilterClause& clause) {
@@ -216,7 +222,8 @@ StatusOr<Filter> ParseSearchFilter(std::string_view text) {
     if (in.AtEnd()) break;
     std::string joiner = Lower(in.Word());
     if (joiner != "and") {
-      return in.Error(joiner.empty() ? "expected AND" : fmt::format("expected AND, got '{}'", joiner));
+      return in.Error(joiner.empty() ? "expected AND"
+                                     : fmt::format("expected AND, got '{}'", joiner));
     }
   }
   return filter;

@@ -18,10 +18,9 @@ TEST(SearchFilterParser, ParsesTheTutorialFilter) {
 
 TEST(SearchFilterParser, ParsesClausesOfEveryKind) {
   ASSERT_OK_AND_ASSIGN(
-      Filter filter,
-      ParseSearchFilter("metrics.acc >= 0.9 and params.\"model type\" != \"rf\" AND "
-                        "attributes.run_id IN ('a', 'b') AND status LIKE 'FIN%' AND "
-                        "metrics.`test PR AUC` < -1e-3 AND run_id NOT IN ('c')"));
+      Filter filter, ParseSearchFilter("metrics.acc >= 0.9 and params.\"model type\" != \"rf\" AND "
+                                       "attributes.run_id IN ('a', 'b') AND status LIKE 'FIN%' AND "
+                                       "metrics.`test PR AUC` < -1e-3 AND run_id NOT IN ('c')"));
   ASSERT_EQ(filter.clauses.size(), 6u);
   EXPECT_EQ(filter.clauses[0].entity, FilterEntity::kMetric);
   EXPECT_DOUBLE_EQ(std::get<double>(filter.clauses[0].value), 0.9);
@@ -46,12 +45,12 @@ TEST(SearchFilterParser, ErrorsPointAtTheToken) {
     const char* text;
     const char* expected;
   };
-  for (const Case& c : {Case{"metrics.x >>> 1", "invalid comparator '>>>'"},
-                        Case{"metrics.x > ", "expected a number"},
-                        Case{"foo.x = 1", "unknown entity 'foo'"},
-                        Case{"tags.a = 'unterminated", "unterminated"},
-                        Case{"metrics.a > 1 OR metrics.b > 2", "expected AND, got 'or'"},
-                        Case{"run_id IN 'a'", "parenthesised list"}}) {
+  for (const Case& c :
+       {Case{"metrics.x >>> 1", "invalid comparator '>>>'"},
+        Case{"metrics.x > ", "expected a number"}, Case{"foo.x = 1", "unknown entity 'foo'"},
+        Case{"tags.a = 'unterminated", "unterminated"},
+        Case{"metrics.a > 1 OR metrics.b > 2", "expected AND, got 'or'"},
+        Case{"run_id IN 'a'", "parenthesised list"}}) {
     StatusOr<Filter> filter = ParseSearchFilter(c.text);
     ASSERT_FALSE(filter.ok()) << c.text;
     EXPECT_EQ(filter.status().code(), ErrorCode::kInvalidParameterValue);

@@ -7,16 +7,26 @@ namespace {
 
 const char* ComparatorSql(Comparator op) {
   switch (op) {
-    case Comparator::kEq: return "=";
-    case Comparator::kNe: return "!=";
-    case Comparator::kLt: return "<";
-    case Comparator::kLe: return "<=";
-    case Comparator::kGt: return ">";
-    case Comparator::kGe: return ">=";
-    case Comparator::kLike: return "LIKE";
-    case Comparator::kILike: return "LIKE";  // both sides lowered
-    case Comparator::kIn: return "IN";
-    case Comparator::kNotIn: return "NOT IN";
+    case Comparator::kEq:
+      return "=";
+    case Comparator::kNe:
+      return "!=";
+    case Comparator::kLt:
+      return "<";
+    case Comparator::kLe:
+      return "<=";
+    case Comparator::kGt:
+      return ">";
+    case Comparator::kGe:
+      return ">=";
+    case Comparator::kLike:
+      return "LIKE";
+    case Comparator::kILike:
+      return "LIKE";  // both sides lowered
+    case Comparator::kIn:
+      return "IN";
+    case Comparator::kNotIn:
+      return "NOT IN";
   }
   return "=";
 }
@@ -33,18 +43,23 @@ bool IsStringOp(Comparator op) {
 
 std::string_view EntityName(FilterEntity entity) {
   switch (entity) {
-    case FilterEntity::kMetric: return "metrics";
-    case FilterEntity::kParam: return "params";
-    case FilterEntity::kTag: return "tags";
-    case FilterEntity::kAttribute: return "attributes";
-    case FilterEntity::kDataset: return "datasets";
+    case FilterEntity::kMetric:
+      return "metrics";
+    case FilterEntity::kParam:
+      return "params";
+    case FilterEntity::kTag:
+      return "tags";
+    case FilterEntity::kAttribute:
+      return "attributes";
+    case FilterEntity::kDataset:
+      return "datasets";
   }
   return "attributes";
 }
 
 Status BadClause(const FilterClause& clause, std::string_view why) {
-  return Status::InvalidParameter(
-      fmt::format("Invalid filter clause on '{}.{}': {}", EntityName(clause.entity), clause.key, why));
+  return Status::InvalidParameter(fmt::format("Invalid filter clause on '{}.{}': {}",
+                                              EntityName(clause.entity), clause.key, why));
 }
 
 // "<column> <op> ?" for a string comparison, lowering both sides for ILIKE.
@@ -53,7 +68,8 @@ StatusOr<SqlFragment> StringComparison(const std::string& column, const FilterCl
   if (value == nullptr || !IsStringOp(clause.op)) {
     return BadClause(clause, "expected =, !=, LIKE or ILIKE with a quoted string value");
   }
-  if (clause.op == Comparator::kILike) return SqlFragment{"lower(" + column + ") LIKE lower(?)", {*value}};
+  if (clause.op == Comparator::kILike)
+    return SqlFragment{"lower(" + column + ") LIKE lower(?)", {*value}};
   return SqlFragment{column + " " + ComparatorSql(clause.op) + " ?", {*value}};
 }
 
@@ -84,11 +100,16 @@ StatusOr<SqlFragment> RunAttributeClause(const FilterClause& clause) {
     return NumberComparison(column, clause);
   }
   std::string column;
-  if (key == "run_id") column = "r.run_uuid";
-  else if (key == "run_name") column = "r.name";
-  else if (key == "status") column = "r.status";
-  else if (key == "user_id") column = "r.user_id";
-  else if (key == "artifact_uri") column = "r.artifact_uri";
+  if (key == "run_id")
+    column = "r.run_uuid";
+  else if (key == "run_name")
+    column = "r.name";
+  else if (key == "status")
+    column = "r.status";
+  else if (key == "user_id")
+    column = "r.user_id";
+  else if (key == "artifact_uri")
+    column = "r.artifact_uri";
   else {
     return Status::InvalidParameter(fmt::format(
         "Invalid attribute key '{}' specified. Valid keys are: run_id, run_name, status, "
@@ -128,7 +149,8 @@ StatusOr<SqlFragment> RunFilterSql(const Filter& filter) {
         // (latest_metrics by (key_id, value), tags by (key, value)) when it is selective.
         condition.sql =
             "r.run_pk IN (SELECT m.run_pk FROM latest_metrics m WHERE m.key_id = "
-            "(SELECT key_id FROM metric_keys WHERE key = ?) AND " + cmp.sql + ")";
+            "(SELECT key_id FROM metric_keys WHERE key = ?) AND " +
+            cmp.sql + ")";
         condition.args.emplace_back(clause.key);
         condition.args.insert(condition.args.end(), cmp.args.begin(), cmp.args.end());
         break;
@@ -166,7 +188,8 @@ StatusOr<SqlFragment> ExperimentFilterSql(const Filter& filter) {
       ORCHARD_ASSIGN_OR_RETURN(SqlFragment cmp, StringComparison("t.value", clause));
       condition.sql =
           "EXISTS (SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.experiment_id AND "
-          "t.key = ? AND " + cmp.sql + ")";
+          "t.key = ? AND " +
+          cmp.sql + ")";
       condition.args.emplace_back(clause.key);
       condition.args.insert(condition.args.end(), cmp.args.begin(), cmp.args.end());
     } else if (clause.entity == FilterEntity::kAttribute && clause.key == "name") {
@@ -175,10 +198,10 @@ StatusOr<SqlFragment> ExperimentFilterSql(const Filter& filter) {
                (clause.key == "creation_time" || clause.key == "last_update_time")) {
       ORCHARD_ASSIGN_OR_RETURN(condition, NumberComparison("e." + clause.key, clause));
     } else {
-      return Status::InvalidParameter(fmt::format(
-          "Invalid experiment filter key '{}.{}'. Valid keys are: name, creation_time, "
-          "last_update_time, tags.<key>",
-          EntityName(clause.entity), clause.key));
+      return Status::InvalidParameter(
+          fmt::format("Invalid experiment filter key '{}.{}'. Valid keys are: name, creation_time, "
+                      "last_update_time, tags.<key>",
+                      EntityName(clause.entity), clause.key));
     }
     out.sql += " AND " + condition.sql;
     out.args.insert(out.args.end(), condition.args.begin(), condition.args.end());
@@ -222,12 +245,17 @@ StatusOr<RunOrderSql> RunOrderBySql(const std::vector<OrderBy>& order_by, bool s
         break;
       case FilterEntity::kAttribute: {
         std::string column;
-        if (key.key == "start_time" || key.key == "created" || key.key == "Created") column = "r.start_time";
-        else if (key.key == "end_time") column = "r.end_time";
-        else if (key.key == "run_name") column = "r.name";
-        else if (key.key == "run_id") column = "r.run_uuid";
+        if (key.key == "start_time" || key.key == "created" || key.key == "Created")
+          column = "r.start_time";
+        else if (key.key == "end_time")
+          column = "r.end_time";
+        else if (key.key == "run_name")
+          column = "r.name";
+        else if (key.key == "run_id")
+          column = "r.run_uuid";
         else if (key.key == "status" || key.key == "user_id" || key.key == "artifact_uri" ||
-                 key.key == "experiment_id") column = "r." + key.key;
+                 key.key == "experiment_id")
+          column = "r." + key.key;
         else {
           return Status::InvalidParameter(
               fmt::format("Invalid order_by attribute '{}'. Valid keys are: start_time, end_time, "

@@ -12,9 +12,9 @@ namespace {
 // a training loop logs steps in increasing order, so its writes append at the end of the run's
 // range (SQLite's cheap rightmost-page split) instead of landing in one place per metric name;
 // reading one metric's history scans the run's points, which for typical runs (tens of metric
-// names) costs less than keeping a second, per-name index current on every write. There a NaN is stored as 0 with
-// is_nan = 1 (MLflow's encoding); in latest_metrics as NULL, so that the (key_id, value) index
-// holds numbers only. Status and lifecycle_stage are MLflow's words.
+// names) costs less than keeping a second, per-name index current on every write. There a NaN is
+// stored as 0 with is_nan = 1 (MLflow's encoding); in latest_metrics as NULL, so that the (key_id,
+// value) index holds numbers only. Status and lifecycle_stage are MLflow's words.
 constexpr char kSchemaV1[] = R"sql(
 CREATE TABLE experiments (
   experiment_id INTEGER PRIMARY KEY,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <tuple>
 
@@ -54,9 +55,12 @@ Experiment ReadExperimentColumns(const SqliteStatement& statement) {
 
 std::string LifecycleCondition(ViewType view, const char* column) {
   switch (view) {
-    case ViewType::kActiveOnly: return fmt::format(" AND {} = 'active'", column);
-    case ViewType::kDeletedOnly: return fmt::format(" AND {} = 'deleted'", column);
-    case ViewType::kAll: return "";
+    case ViewType::kActiveOnly:
+      return fmt::format(" AND {} = 'active'", column);
+    case ViewType::kDeletedOnly:
+      return fmt::format(" AND {} = 'deleted'", column);
+    case ViewType::kAll:
+      return "";
   }
   return "";
 }
@@ -81,11 +85,11 @@ constexpr char kInsertMetricsSql[] =
 constexpr char kUpsertLatestSql[] =
     "INSERT INTO latest_metrics (run_pk, key_id, step, timestamp, value, is_nan) VALUES ";
 // MLflow's latest-value rule in SQL: replace when (step, timestamp, value with NaN as 0) is
-// greater or equal.
+// strictly greater (see IsNewerMetric).
 constexpr char kUpsertLatestConflictSql[] =
     " ON CONFLICT (run_pk, key_id) DO UPDATE SET step = excluded.step, timestamp = "
     "excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan WHERE (excluded.step, "
-    "excluded.timestamp, coalesce(excluded.value, 0)) >= (latest_metrics.step, "
+    "excluded.timestamp, coalesce(excluded.value, 0)) > (latest_metrics.step, "
     "latest_metrics.timestamp, coalesce(latest_metrics.value, 0))";
 
 // "<prefix>(?,?,..),(?,?,..)...<suffix>" with `rows` groups of `columns` placeholders.
@@ -133,10 +137,9 @@ StatusOr<std::unique_ptr<SqliteTrackingStore>> SqliteTrackingStore::Open(
         .Run();
   });
   if (!migrated.ok()) {
-    return Status(migrated.code() == ErrorCode::kInternalError ? ErrorCode::kInvalidState
-                                                               : migrated.code(),
-                  fmt::format("cannot use '{}' as a tracking database: {}", db_path,
-                              migrated.message()));
+    return Status(
+        migrated.code() == ErrorCode::kInternalError ? ErrorCode::kInvalidState : migrated.code(),
+        fmt::format("cannot use '{}' as a tracking database: {}", db_path, migrated.message()));
   }
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> reader,
                            SqliteConnection::Open(db_path));
@@ -183,10 +186,9 @@ StatusOr<Experiment> SqliteTrackingStore::LoadExperiment(SqliteConnection& db,
                                                          const std::string& not_found) {
   Experiment experiment;
   {
-    ORCHARD_ASSIGN_OR_RETURN(
-        SqliteStatement select,
-        db.Prepare(fmt::format("SELECT {} FROM experiments e WHERE {}", kExperimentColumns,
-                               where_sql)));
+    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select,
+                             db.Prepare(fmt::format("SELECT {} FROM experiments e WHERE {}",
+                                                    kExperimentColumns, where_sql)));
     select.Bind(1, arg);
     ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
     if (!found) return Status::NotFound(not_found);
@@ -205,7 +207,16 @@ StatusOr<Experiment> SqliteTrackingStore::LoadExperiment(SqliteConnection& db,
 }
 
 StatusOr<std::string> SqliteTrackingStore::DoCreateExperiment(
-    const CreateExperimentRequest& request) {
+    const CreateExperimentRequest& original) {
+  CreateExperimentRequest request = original;
+  // A local location is stored absolute (as MLflow's resolve_uri_if_local does), so processes
+  // started in other folders find the same artifacts.
+  std::string& location = request.artifact_location;
+  if (!location.empty() && location.find(':') == std::string::npos) {
+    std::error_code ec;
+    location = std::filesystem::absolute(location, ec).lexically_normal().string();
+  }
+  while (location.size() > 1 && location.back() == '/') location.pop_back();
   std::lock_guard lock(writer_mutex_);
   SqliteConnection& db = *writer_;
   int64_t id = 0;
@@ -216,7 +227,8 @@ StatusOr<std::string> SqliteTrackingStore::DoCreateExperiment(
       exists.Bind(1, request.name);
       ORCHARD_ASSIGN_OR_RETURN(bool taken, exists.Step());
       if (taken) {
-        return Status::AlreadyExists(fmt::format("Experiment(name={}) already exists.", request.name));
+        return Status::AlreadyExists(
+            fmt::format("Experiment(name={}) already exists.", request.name));
       }
     }
     int64_t now = NowMillis();
@@ -225,8 +237,11 @@ StatusOr<std::string> SqliteTrackingStore::DoCreateExperiment(
           SqliteStatement insert,
           db.Prepare("INSERT INTO experiments (name, artifact_location, lifecycle_stage, "
                      "creation_time, last_update_time) VALUES (?, ?, 'active', ?, ?)"));
-      ORCHARD_RETURN_IF_ERROR(
-          insert.Bind(1, request.name).Bind(2, request.artifact_location).Bind(3, now).Bind(4, now).Run());
+      ORCHARD_RETURN_IF_ERROR(insert.Bind(1, request.name)
+                                  .Bind(2, request.artifact_location)
+                                  .Bind(3, now)
+                                  .Bind(4, now)
+                                  .Run());
     }
     id = db.LastInsertRowId();
     if (request.artifact_location.empty()) {
@@ -266,34 +281,38 @@ StatusOr<ExperimentPage> SqliteTrackingStore::DoSearchExperiments(
   ORCHARD_ASSIGN_OR_RETURN(int64_t offset, DecodeOffsetPageToken(request.page_token));
   ORCHARD_ASSIGN_OR_RETURN(SqlFragment where, ExperimentFilterSql(request.filter));
   ORCHARD_ASSIGN_OR_RETURN(std::string order, ExperimentOrderBySql(request.order_by));
-  std::string sql = fmt::format("SELECT e.experiment_id FROM experiments e WHERE 1{}{} ORDER BY {} "
-                                "LIMIT ? OFFSET ?",
-                                LifecycleCondition(request.view_type, "e.lifecycle_stage"),
-                                where.sql, order);
+  std::string sql = fmt::format(
+      "SELECT e.experiment_id FROM experiments e WHERE 1{}{} ORDER BY {} "
+      "LIMIT ? OFFSET ?",
+      LifecycleCondition(request.view_type, "e.lifecycle_stage"), where.sql, order);
   std::lock_guard lock(reader_mutex_);
-  std::vector<std::string> ids;
-  {
-    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, reader_->Prepare(sql));
-    BindArgs(select, where.args);
-    int next = static_cast<int>(where.args.size()) + 1;
-    select.Bind(next, int64_t{request.max_results} + 1).Bind(next + 1, offset);
-    while (true) {
-      ORCHARD_ASSIGN_OR_RETURN(bool row, select.Step());
-      if (!row) break;
-      ids.push_back(std::to_string(select.ColumnInt(0)));
-    }
-  }
   ExperimentPage page;
-  if (ids.size() > static_cast<size_t>(request.max_results)) {
-    ids.resize(request.max_results);
-    page.next_page_token = EncodeOffsetPageToken(offset + request.max_results);
-  }
-  for (const std::string& id : ids) {
-    ORCHARD_ASSIGN_OR_RETURN(
-        Experiment experiment,
-        LoadExperiment(*reader_, "e.experiment_id = CAST(? AS INTEGER)", id, "experiment vanished"));
-    page.experiments.push_back(std::move(experiment));
-  }
+  Status searched = reader_->ReadTransaction([&]() -> Status {
+    std::vector<std::string> ids;
+    {
+      ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, reader_->PrepareUncached(sql));
+      BindArgs(select, where.args);
+      int next = static_cast<int>(where.args.size()) + 1;
+      select.Bind(next, int64_t{request.max_results} + 1).Bind(next + 1, offset);
+      while (true) {
+        ORCHARD_ASSIGN_OR_RETURN(bool row, select.Step());
+        if (!row) break;
+        ids.push_back(std::to_string(select.ColumnInt(0)));
+      }
+    }
+    if (ids.size() > static_cast<size_t>(request.max_results)) {
+      ids.resize(request.max_results);
+      page.next_page_token = EncodeOffsetPageToken(offset + request.max_results);
+    }
+    for (const std::string& id : ids) {
+      ORCHARD_ASSIGN_OR_RETURN(Experiment experiment,
+                               LoadExperiment(*reader_, "e.experiment_id = CAST(? AS INTEGER)", id,
+                                              "experiment vanished"));
+      page.experiments.push_back(std::move(experiment));
+    }
+    return Status::Ok();
+  });
+  ORCHARD_RETURN_IF_ERROR(searched);
   return page;
 }
 
@@ -315,7 +334,8 @@ Status SqliteTrackingStore::DoRenameExperiment(const std::string& experiment_id,
                                db.Prepare("SELECT 1 FROM experiments WHERE name = ?"));
       exists.Bind(1, new_name);
       ORCHARD_ASSIGN_OR_RETURN(bool taken, exists.Step());
-      if (taken) return Status::AlreadyExists(fmt::format("Experiment(name={}) already exists.", new_name));
+      if (taken)
+        return Status::AlreadyExists(fmt::format("Experiment(name={}) already exists.", new_name));
     }
     ORCHARD_ASSIGN_OR_RETURN(
         SqliteStatement update,
@@ -351,10 +371,10 @@ Status SqliteTrackingStore::DoSetExperimentLifecycle(const std::string& experime
         LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", experiment_id,
                        fmt::format("No Experiment with id={} exists", experiment_id)));
     if (experiment.lifecycle_stage == stage) {
-      return Status::InvalidParameter(fmt::format(
-          "Cannot {} experiment {}: it is already {}.",
-          stage == LifecycleStage::kDeleted ? "delete" : "restore", experiment_id,
-          LifecycleStageName(stage)));
+      return Status::InvalidParameter(
+          fmt::format("Cannot {} experiment {}: it is already {}.",
+                      stage == LifecycleStage::kDeleted ? "delete" : "restore", experiment_id,
+                      LifecycleStageName(stage)));
     }
     return SetExperimentLifecycleLocked(static_cast<int64_t>(std::stoll(experiment_id)), stage);
   });
@@ -369,9 +389,9 @@ Status SqliteTrackingStore::DoSetExperimentTag(const std::string& experiment_id,
         LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", experiment_id,
                        fmt::format("No Experiment with id={} exists", experiment_id)));
     if (experiment.lifecycle_stage != LifecycleStage::kActive) {
-      return Status::InvalidParameter(fmt::format(
-          "The experiment {} must be in the 'active' state. Current state is deleted.",
-          experiment_id));
+      return Status::InvalidParameter(
+          fmt::format("The experiment {} must be in the 'active' state. Current state is deleted.",
+                      experiment_id));
     }
     ORCHARD_ASSIGN_OR_RETURN(
         SqliteStatement upsert,
@@ -385,7 +405,7 @@ Status SqliteTrackingStore::DoSetExperimentTag(const std::string& experiment_id,
 // Runs
 
 StatusOr<SqliteTrackingStore::RunRow> SqliteTrackingStore::LoadRunRow(SqliteConnection& db,
-                                                                     const std::string& run_id) {
+                                                                      const std::string& run_id) {
   ORCHARD_ASSIGN_OR_RETURN(
       SqliteStatement select,
       db.Prepare(fmt::format("SELECT {} FROM runs r WHERE r.run_uuid = ?", kRunColumns)));
@@ -401,8 +421,8 @@ StatusOr<SqliteTrackingStore::RunRow> SqliteTrackingStore::LoadActiveRunRow(
     SqliteConnection& db, const std::string& run_id) {
   ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(db, run_id));
   if (row.info.lifecycle_stage != LifecycleStage::kActive) {
-    return Status::InvalidParameter(fmt::format(
-        "The run {} must be in the 'active' state. Current state is deleted.", run_id));
+    return Status::InvalidParameter(
+        fmt::format("The run {} must be in the 'active' state. Current state is deleted.", run_id));
   }
   return row;
 }
@@ -466,9 +486,9 @@ StatusOr<Run> SqliteTrackingStore::DoCreateRun(const CreateRunRequest& request) 
         LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", request.experiment_id,
                        fmt::format("No Experiment with id={} exists", request.experiment_id)));
     if (experiment.lifecycle_stage != LifecycleStage::kActive) {
-      return Status::InvalidParameter(fmt::format(
-          "The experiment {} must be in the 'active' state. Current state is deleted.",
-          request.experiment_id));
+      return Status::InvalidParameter(
+          fmt::format("The experiment {} must be in the 'active' state. Current state is deleted.",
+                      request.experiment_id));
     }
     {
       ORCHARD_ASSIGN_OR_RETURN(
@@ -516,14 +536,18 @@ StatusOr<RunInfo> SqliteTrackingStore::DoUpdateRun(const UpdateRunRequest& reque
           SqliteStatement update,
           db.Prepare("UPDATE runs SET status = ?, end_time = ?, name = ? WHERE run_pk = ?"));
       update.Bind(1, RunStatusName(info.status));
-      if (info.end_time) update.Bind(2, *info.end_time); else update.BindNull(2);
+      if (info.end_time)
+        update.Bind(2, *info.end_time);
+      else
+        update.BindNull(2);
       ORCHARD_RETURN_IF_ERROR(update.Bind(3, info.run_name).Bind(4, row.run_pk).Run());
     }
     if (info.run_name != row.info.run_name) {
       ORCHARD_ASSIGN_OR_RETURN(
           SqliteStatement tag,
           db.Prepare("INSERT OR REPLACE INTO tags (run_pk, key, value) VALUES (?, ?, ?)"));
-      ORCHARD_RETURN_IF_ERROR(tag.Bind(1, row.run_pk).Bind(2, kTagRunName).Bind(3, info.run_name).Run());
+      ORCHARD_RETURN_IF_ERROR(
+          tag.Bind(1, row.run_pk).Bind(2, kTagRunName).Bind(3, info.run_name).Run());
     }
     return Status::Ok();
   });
@@ -533,8 +557,12 @@ StatusOr<RunInfo> SqliteTrackingStore::DoUpdateRun(const UpdateRunRequest& reque
 
 StatusOr<Run> SqliteTrackingStore::DoGetRun(const std::string& run_id) {
   std::lock_guard lock(reader_mutex_);
-  ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(*reader_, run_id));
-  ORCHARD_ASSIGN_OR_RETURN(std::vector<Run> runs, LoadRuns(*reader_, {std::move(row)}));
+  std::vector<Run> runs;
+  ORCHARD_RETURN_IF_ERROR(reader_->ReadTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(*reader_, run_id));
+    ORCHARD_ASSIGN_OR_RETURN(runs, LoadRuns(*reader_, {std::move(row)}));
+    return Status::Ok();
+  }));
   return std::move(runs.front());
 }
 
@@ -550,8 +578,8 @@ Status SqliteTrackingStore::DoSetRunLifecycle(const std::string& run_id, Lifecyc
                          "experiment of the run not found"));
       if (experiment.lifecycle_stage != LifecycleStage::kActive) {
         return Status::InvalidParameter(fmt::format(
-            "Cannot restore run {}: its experiment {} is deleted; restore the experiment.",
-            run_id, row.info.experiment_id));
+            "Cannot restore run {}: its experiment {} is deleted; restore the experiment.", run_id,
+            row.info.experiment_id));
       }
     }
     ORCHARD_ASSIGN_OR_RETURN(SqliteStatement update,
@@ -565,7 +593,8 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
   RunPage page;
   if (request.experiment_ids.empty()) return page;
   ORCHARD_ASSIGN_OR_RETURN(SqlFragment filter, RunFilterSql(request.filter));
-  SqlFragment where{" WHERE r.experiment_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))", {}};
+  SqlFragment where{" WHERE r.experiment_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+                    {}};
   {
     std::string ids = "[";
     for (size_t i = 0; i < request.experiment_ids.size(); ++i) {
@@ -585,71 +614,77 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
     reader_statistics_ = generation;
     (void)db.Exec("ANALYZE sqlite_schema");  // reload the planner's statistics; only a hint
   }
-  auto collect = [&](const SqlFragment& query, int64_t limit, int64_t skip) -> Status {
-    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, db.Prepare(query.sql));
-    BindArgs(select, query.args);
-    int next = static_cast<int>(query.args.size()) + 1;
-    select.Bind(next, limit).Bind(next + 1, skip);
-    while (true) {
-      ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
-      if (!found) return Status::Ok();
-      RunRow row;
-      ReadRunColumns(select, row.run_pk, row.info);
-      rows.push_back(std::move(row));
-    }
-  };
+  // One snapshot for all the queries, so a run that changes meanwhile is neither lost nor
+  // listed twice.
+  Status searched = db.ReadTransaction([&]() -> Status {
+    auto collect = [&](const SqlFragment& query, int64_t limit, int64_t skip) -> Status {
+      ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, db.PrepareUncached(query.sql));
+      BindArgs(select, query.args);
+      int next = static_cast<int>(query.args.size()) + 1;
+      select.Bind(next, limit).Bind(next + 1, skip);
+      while (true) {
+        ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
+        if (!found) return Status::Ok();
+        RunRow row;
+        ReadRunColumns(select, row.run_pk, row.info);
+        rows.push_back(std::move(row));
+      }
+    };
 
-  const bool metric_first =
-      !request.order_by.empty() && request.order_by[0].entity == FilterEntity::kMetric;
-  ORCHARD_ASSIGN_OR_RETURN(RunOrderSql order, RunOrderBySql(request.order_by, metric_first));
-  if (!metric_first) {
-    SqlFragment query{fmt::format("SELECT {} FROM runs r", kRunColumns), {}};
-    query.Append(order.joins);
-    query.Append(where);
-    query.sql += " ORDER BY " + order.terms.sql + " LIMIT ? OFFSET ?";
-    ORCHARD_RETURN_IF_ERROR(collect(query, request.max_results + 1, offset));
-  } else {
-    // Ordered by a metric first: runs with a numeric value come from the (key_id, value) index
-    // in order and stop at the limit; then runs where it is NaN, then runs without it.
-    const OrderBy& first = request.order_by[0];
-    const char* direction = first.ascending ? "ASC" : "DESC";
-    // Without a filter, walking the (key_id, value) index in order and stopping at the limit is
-    // best, so CROSS JOIN pins that loop order; a filter (say, one parent's children) is usually
-    // more selective, so the planner may then start from the filter's index.
-    SqlFragment with_value{
-        fmt::format("SELECT {} FROM latest_metrics o0 {} runs r", kRunColumns,
-                    request.filter.empty() ? "CROSS JOIN" : "JOIN"),
-        {}};
-    with_value.Append(order.joins);
-    with_value.Append(where);
-    with_value.sql +=
-        " AND o0.run_pk = r.run_pk AND o0.key_id = (SELECT key_id FROM metric_keys WHERE key = ?) "
-        "AND o0.value IS NOT NULL";
-    with_value.args.emplace_back(first.key);
-    with_value.sql += fmt::format(" ORDER BY o0.value {}, {} LIMIT ? OFFSET ?", direction,
-                                  order.terms.sql);
-    ORCHARD_RETURN_IF_ERROR(collect(with_value, wanted, 0));
-    const int64_t numeric = static_cast<int64_t>(rows.size());
-    if (numeric < wanted) {
-      SqlFragment rest{fmt::format("SELECT {} FROM runs r LEFT JOIN latest_metrics o0 ON "
-                                   "o0.run_pk = r.run_pk AND o0.key_id = (SELECT key_id FROM "
-                                   "metric_keys WHERE key = ?)",
-                                   kRunColumns),
-                       {first.key}};
-      rest.Append(order.joins);
-      rest.Append(where);
-      rest.sql += " AND o0.value IS NULL ORDER BY (o0.run_pk IS NULL), " + order.terms.sql +
-                  " LIMIT ? OFFSET ?";
-      ORCHARD_RETURN_IF_ERROR(collect(rest, wanted - numeric, 0));
+    const bool metric_first =
+        !request.order_by.empty() && request.order_by[0].entity == FilterEntity::kMetric;
+    ORCHARD_ASSIGN_OR_RETURN(RunOrderSql order, RunOrderBySql(request.order_by, metric_first));
+    if (!metric_first) {
+      SqlFragment query{fmt::format("SELECT {} FROM runs r", kRunColumns), {}};
+      query.Append(order.joins);
+      query.Append(where);
+      query.sql += " ORDER BY " + order.terms.sql + " LIMIT ? OFFSET ?";
+      ORCHARD_RETURN_IF_ERROR(collect(query, request.max_results + 1, offset));
+    } else {
+      // Ordered by a metric first: runs with a numeric value come from the (key_id, value) index
+      // in order and stop at the limit; then runs where it is NaN, then runs without it.
+      const OrderBy& first = request.order_by[0];
+      const char* direction = first.ascending ? "ASC" : "DESC";
+      // Without a filter, walking the (key_id, value) index in order and stopping at the limit is
+      // best, so CROSS JOIN pins that loop order; a filter (say, one parent's children) is usually
+      // more selective, so the planner may then start from the filter's index.
+      SqlFragment with_value{fmt::format("SELECT {} FROM latest_metrics o0 {} runs r", kRunColumns,
+                                         request.filter.empty() ? "CROSS JOIN" : "JOIN"),
+                             {}};
+      with_value.Append(order.joins);
+      with_value.Append(where);
+      with_value.sql +=
+          " AND o0.run_pk = r.run_pk AND o0.key_id = (SELECT key_id FROM metric_keys WHERE key = "
+          "?) "
+          "AND o0.value IS NOT NULL";
+      with_value.args.emplace_back(first.key);
+      with_value.sql +=
+          fmt::format(" ORDER BY o0.value {}, {} LIMIT ? OFFSET ?", direction, order.terms.sql);
+      ORCHARD_RETURN_IF_ERROR(collect(with_value, wanted, 0));
+      const int64_t numeric = static_cast<int64_t>(rows.size());
+      if (numeric < wanted) {
+        SqlFragment rest{fmt::format("SELECT {} FROM runs r LEFT JOIN latest_metrics o0 ON "
+                                     "o0.run_pk = r.run_pk AND o0.key_id = (SELECT key_id FROM "
+                                     "metric_keys WHERE key = ?)",
+                                     kRunColumns),
+                         {first.key}};
+        rest.Append(order.joins);
+        rest.Append(where);
+        rest.sql += " AND o0.value IS NULL ORDER BY (o0.run_pk IS NULL), " + order.terms.sql +
+                    " LIMIT ? OFFSET ?";
+        ORCHARD_RETURN_IF_ERROR(collect(rest, wanted - numeric, 0));
+      }
+      // Both queries started at row 0; drop the rows of earlier pages.
+      rows.erase(rows.begin(), rows.begin() + std::min<int64_t>(offset, rows.size()));
     }
-    // Both queries started at row 0; drop the rows of earlier pages.
-    rows.erase(rows.begin(), rows.begin() + std::min<int64_t>(offset, rows.size()));
-  }
-  if (rows.size() > static_cast<size_t>(request.max_results)) {
-    rows.resize(request.max_results);
-    page.next_page_token = EncodeOffsetPageToken(offset + request.max_results);
-  }
-  ORCHARD_ASSIGN_OR_RETURN(page.runs, LoadRuns(db, std::move(rows)));
+    if (rows.size() > static_cast<size_t>(request.max_results)) {
+      rows.resize(request.max_results);
+      page.next_page_token = EncodeOffsetPageToken(offset + request.max_results);
+    }
+    ORCHARD_ASSIGN_OR_RETURN(page.runs, LoadRuns(db, std::move(rows)));
+    return Status::Ok();
+  });
+  ORCHARD_RETURN_IF_ERROR(searched);
   return page;
 }
 
@@ -690,7 +725,8 @@ Status SqliteTrackingStore::DoLogBatch(const std::string& run_id,
         ORCHARD_ASSIGN_OR_RETURN(
             SqliteStatement insert,
             db.Prepare("INSERT OR IGNORE INTO params (run_pk, key, value) VALUES (?, ?, ?)"));
-        ORCHARD_RETURN_IF_ERROR(insert.Bind(1, run_pk).Bind(2, param.key).Bind(3, param.value).Run());
+        ORCHARD_RETURN_IF_ERROR(
+            insert.Bind(1, run_pk).Bind(2, param.key).Bind(3, param.value).Run());
       }
       if (db.Changes() > 0) continue;
       ORCHARD_ASSIGN_OR_RETURN(SqliteStatement existing,
@@ -738,7 +774,8 @@ Status SqliteTrackingStore::DoLogBatch(const std::string& run_id,
     });
     for (size_t start = 0; start < metrics.size(); start += kRowsPerInsert) {
       const size_t rows = std::min(kRowsPerInsert, metrics.size() - start);
-      ORCHARD_ASSIGN_OR_RETURN(SqliteStatement insert, db.Prepare(MultiRowSql(kInsertMetricsSql, 6, rows, "")));
+      ORCHARD_ASSIGN_OR_RETURN(SqliteStatement insert,
+                               db.Prepare(MultiRowSql(kInsertMetricsSql, 6, rows, "")));
       int index = 1;
       for (size_t k = start; k < start + rows; ++k) {
         const size_t i = order[k];
@@ -763,7 +800,10 @@ Status SqliteTrackingStore::DoLogBatch(const std::string& run_id,
         bool is_nan = std::isnan(metric.value);
         upsert.Bind(index, run_pk).Bind(index + 1, latest[i].first).Bind(index + 2, metric.step);
         upsert.Bind(index + 3, metric.timestamp);
-        if (is_nan) upsert.BindNull(index + 4); else upsert.Bind(index + 4, metric.value);
+        if (is_nan)
+          upsert.BindNull(index + 4);
+        else
+          upsert.Bind(index + 4, metric.value);
         upsert.Bind(index + 5, int64_t{is_nan});
         index += 6;
       }
@@ -785,8 +825,7 @@ Status SqliteTrackingStore::DoDeleteTag(const std::string& run_id, const std::st
                              db.Prepare("DELETE FROM tags WHERE run_pk = ? AND key = ?"));
     ORCHARD_RETURN_IF_ERROR(remove.Bind(1, row.run_pk).Bind(2, key).Run());
     if (db.Changes() == 0) {
-      return Status::NotFound(
-          fmt::format("No tag with name: {} in run with id {}", key, run_id));
+      return Status::NotFound(fmt::format("No tag with name: {} in run with id {}", key, run_id));
     }
     return Status::Ok();
   });

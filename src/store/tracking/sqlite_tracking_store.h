@@ -31,8 +31,7 @@ class SqliteTrackingStore : public TrackingStore {
   StatusOr<Experiment> DoGetExperiment(const std::string& experiment_id) override;
   StatusOr<Experiment> DoGetExperimentByName(const std::string& name) override;
   StatusOr<ExperimentPage> DoSearchExperiments(const SearchExperimentsRequest& request) override;
-  Status DoRenameExperiment(const std::string& experiment_id,
-                            const std::string& new_name) override;
+  Status DoRenameExperiment(const std::string& experiment_id, const std::string& new_name) override;
   Status DoSetExperimentLifecycle(const std::string& experiment_id, LifecycleStage stage) override;
   Status DoSetExperimentTag(const std::string& experiment_id, const Tag& tag) override;
   StatusOr<Run> DoCreateRun(const CreateRunRequest& request) override;

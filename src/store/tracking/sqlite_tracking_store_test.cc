@@ -4,7 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cmath>
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include "store/tracking/tracking_store_contract.h"
 #include "support/status_matchers.h"
@@ -61,7 +65,8 @@ TEST(SqliteTrackingStore, CorruptFileIsAClearError) {
   auto store = SqliteTrackingStore::Open(dir / "orchard.db", dir / "artifacts");
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), ErrorCode::kInvalidState);
-  EXPECT_NE(store.status().message().find("orchard.db"), std::string::npos) << store.status().message();
+  EXPECT_NE(store.status().message().find("orchard.db"), std::string::npos)
+      << store.status().message();
   EXPECT_NE(store.status().message().find("not a database"), std::string::npos)
       << store.status().message();
 }
@@ -96,7 +101,8 @@ TEST(SqliteTrackingStore, ProcessesCreatingOneNewFileAtOnce) {
   });
   EXPECT_EQ(ok, 6);
   auto store = MakeSqliteStore(dir.path());
-  ASSERT_OK_AND_ASSIGN(ExperimentPage page, store->SearchExperiments({.view_type = ViewType::kAll}));
+  ASSERT_OK_AND_ASSIGN(ExperimentPage page,
+                       store->SearchExperiments({.view_type = ViewType::kAll}));
   EXPECT_EQ(page.experiments.size(), 1u);  // one Default, whoever created the file
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
@@ -128,8 +134,9 @@ TEST(SqliteTrackingStore, ConcurrentWritersLoseNothing) {
     for (int i = 0; i < kWrites; ++i) {
       std::string key = "w" + std::to_string(worker);
       if (!(*store)->LogMetric(run_id, {key, double(i), i, i}).ok()) return 3;
-      if (!(*store)->LogBatch(own->info.run_id, {{"m", double(i), i, i}},
-                              {{"p" + std::to_string(i), "v"}}, {})
+      if (!(*store)
+               ->LogBatch(own->info.run_id, {{"m", double(i), i, i}},
+                          {{"p" + std::to_string(i), "v"}}, {})
                .ok()) {
         return 4;
       }
@@ -151,6 +158,65 @@ TEST(SqliteTrackingStore, ConcurrentWritersLoseNothing) {
   }
 }
 
+// The planner gets table statistics once the store is big enough to need them, so a filtered
+// search starts from the filter's index rather than walking every run in metric order.
+TEST(SqliteTrackingStore, GathersPlannerStatisticsAsRunsGrow) {
+  TempDir dir;
+  auto count_stats = [&] {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open((dir / "orchard.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    int rows = -1;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_stat1", -1, &stmt, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      rows = sqlite3_column_int(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return rows;
+  };
+  auto store = MakeSqliteStore(dir.path());
+  for (int i = 0; i < 999; ++i) ASSERT_OK(store->CreateRun({.start_time = i}).status());
+  EXPECT_EQ(count_stats(), -1);  // no statistics table yet
+  ASSERT_OK(store->CreateRun({}).status());
+  EXPECT_GT(count_stats(), 0);
+}
+
+// A metric-ordered search while another thread moves runs between "has a number", NaN and
+// back: every page lists each run exactly once.
+TEST(SqliteTrackingStore, SearchIsOneSnapshotWhileWritersChangeRuns) {
+  TempDir dir;
+  auto store = MakeSqliteStore(dir.path());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_OK_AND_ASSIGN(orchard::Run run, store->CreateRun({.start_time = i}));
+    ids.push_back(run.info.run_id);
+    if (i % 2 == 0) ASSERT_OK(store->LogMetric(run.info.run_id, {"acc", 0.01 * i, 0, 0}));
+  }
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int step = 1; step <= 300; ++step) {
+      const std::string& id = ids[step % ids.size()];
+      double value = step % 3 == 0 ? std::nan("") : 0.001 * step;
+      EXPECT_TRUE(store->LogMetric(id, {"acc", value, 0, step}).ok());
+    }
+    done = true;
+  });
+  SearchRunsRequest request{.experiment_ids = {"0"},
+                            .order_by = {{FilterEntity::kMetric, "acc", false}}};
+  int searches = 0;
+  while (!done || searches < 5) {
+    ASSERT_OK_AND_ASSIGN(RunPage page, store->SearchRuns(request));
+    std::set<std::string> seen;
+    for (const orchard::Run& run : page.runs) seen.insert(run.info.run_id);
+    ASSERT_EQ(page.runs.size(), ids.size());
+    ASSERT_EQ(seen.size(), ids.size());
+    ++searches;
+  }
+  writer.join();
+}
+
 TEST(SqliteTrackingStore, ThreadsShareOneStore) {
   TempDir dir;
   auto store = MakeSqliteStore(dir.path());
@@ -159,7 +225,8 @@ TEST(SqliteTrackingStore, ThreadsShareOneStore) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 100; ++i) {
-        EXPECT_TRUE(store->LogMetric(run.info.run_id, {"t" + std::to_string(t), 1.0 * i, i, i}).ok());
+        EXPECT_TRUE(
+            store->LogMetric(run.info.run_id, {"t" + std::to_string(t), 1.0 * i, i, i}).ok());
         EXPECT_TRUE(store->GetRun(run.info.run_id).ok());
       }
     });

@@ -33,12 +33,14 @@ StatusOr<Experiment> TrackingStore::GetExperiment(const std::string& experiment_
 }
 
 StatusOr<Experiment> TrackingStore::GetExperimentByName(const std::string& name) {
-  if (name.empty()) return Status::InvalidParameter("Missing value for required parameter 'experiment_name'.");
+  if (name.empty())
+    return Status::InvalidParameter("Missing value for required parameter 'experiment_name'.");
   return DoGetExperimentByName(name);
 }
 
 StatusOr<ExperimentPage> TrackingStore::SearchExperiments(const SearchExperimentsRequest& request) {
   ORCHARD_RETURN_IF_ERROR(ValidateMaxResults(request.max_results, kSearchMaxResultsLimit));
+  ORCHARD_RETURN_IF_ERROR(ValidateSearchShape(request.filter, request.order_by.size()));
   return DoSearchExperiments(request);
 }
 
@@ -52,7 +54,8 @@ Status TrackingStore::RenameExperiment(const std::string& experiment_id,
 Status TrackingStore::DeleteExperiment(const std::string& experiment_id) {
   ORCHARD_RETURN_IF_ERROR(ValidateExperimentId(experiment_id));
   if (experiment_id == kDefaultExperimentId) {
-    return Status::InvalidParameter("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
+    return Status::InvalidParameter(
+        "Cannot delete the default experiment '0'. This is an internally reserved experiment.");
   }
   return DoSetExperimentLifecycle(experiment_id, LifecycleStage::kDeleted);
 }
@@ -116,10 +119,18 @@ Status TrackingStore::RestoreRun(const std::string& run_id) {
 
 StatusOr<RunPage> TrackingStore::SearchRuns(const SearchRunsRequest& request) {
   ORCHARD_RETURN_IF_ERROR(ValidateMaxResults(request.max_results, kSearchMaxResultsLimit));
-  for (const std::string& id : request.experiment_ids) {
-    ORCHARD_RETURN_IF_ERROR(ValidateExperimentId(id));
+  ORCHARD_RETURN_IF_ERROR(ValidateSearchShape(request.filter, request.order_by.size()));
+  if (request.experiment_ids.size() > kMaxFilterListValues) {
+    return Status::InvalidParameter(
+        fmt::format("At most {} experiment ids can be searched at once.", kMaxFilterListValues));
   }
-  return DoSearchRuns(request);
+  // Canonical decimal ids ("007" is experiment 7), as the stores compare them as numbers.
+  SearchRunsRequest canonical = request;
+  for (std::string& id : canonical.experiment_ids) {
+    ORCHARD_RETURN_IF_ERROR(ValidateExperimentId(id));
+    id = std::to_string(std::stoll(id));
+  }
+  return DoSearchRuns(canonical);
 }
 
 Status TrackingStore::LogMetric(const std::string& run_id, const Metric& metric) {

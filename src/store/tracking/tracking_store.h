@@ -50,8 +50,8 @@ struct ExperimentPage {
 struct CreateRunRequest {
   std::string experiment_id;  // empty: the Default experiment "0"
   std::string user_id;
-  std::string run_name;                  // empty: from the mlflow.runName tag, else random
-  std::optional<int64_t> start_time;     // absent: now
+  std::string run_name;               // empty: from the mlflow.runName tag, else random
+  std::optional<int64_t> start_time;  // absent: now
   std::vector<Tag> tags;
 };
 
@@ -109,8 +109,7 @@ class TrackingStore {
   Status LogBatch(const std::string& run_id, std::vector<Metric> metrics, std::vector<Param> params,
                   std::vector<Tag> tags);
   // Every logged point of `key`, ordered by step, then timestamp.
-  StatusOr<std::vector<Metric>> GetMetricHistory(const std::string& run_id,
-                                                 const std::string& key);
+  StatusOr<std::vector<Metric>> GetMetricHistory(const std::string& run_id, const std::string& key);
 
  protected:
   virtual StatusOr<std::string> DoCreateExperiment(const CreateExperimentRequest& request) = 0;

@@ -1,6 +1,7 @@
 #include "store/tracking/tracking_store_contract.h"
 
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 #include "base/ids.h"
@@ -14,10 +15,11 @@ std::string TrackingStoreContract::NewExperiment(const std::string& name) {
   return id.ok() ? *id : "";
 }
 
-std::string TrackingStoreContract::NewRun(const std::string& experiment_id,
-                                          const std::string& name, int64_t start_time,
-                                          const std::string& parent) {
-  CreateRunRequest request{.experiment_id = experiment_id, .user_id = "tester", .run_name = name,
+std::string TrackingStoreContract::NewRun(const std::string& experiment_id, const std::string& name,
+                                          int64_t start_time, const std::string& parent) {
+  CreateRunRequest request{.experiment_id = experiment_id,
+                           .user_id = "tester",
+                           .run_name = name,
                            .start_time = start_time};
   if (!parent.empty()) request.tags.push_back({kTagParentRunId, parent});
   StatusOr<orchard::Run> run = store_->CreateRun(request);
@@ -52,20 +54,26 @@ TEST_P(TrackingStoreContract, DefaultExperimentExists) {
 }
 
 TEST_P(TrackingStoreContract, CreateAndGetExperiment) {
-  ASSERT_OK_AND_ASSIGN(std::string id,
-                       store_->CreateExperiment({.name = "loan",
-                                                 .tags = {{"team", "credit-risk"},
-                                                          {"project", "loan-default"}}}));
+  ASSERT_OK_AND_ASSIGN(
+      std::string id,
+      store_->CreateExperiment(
+          {.name = "loan", .tags = {{"team", "credit-risk"}, {"project", "loan-default"}}}));
   EXPECT_EQ(id, "1");
   ASSERT_OK_AND_ASSIGN(Experiment experiment, store_->GetExperiment(id));
   EXPECT_EQ(experiment.name, "loan");
   EXPECT_TRUE(experiment.artifact_location.ends_with("/1")) << experiment.artifact_location;
+  EXPECT_TRUE(experiment.artifact_location.starts_with("/")) << experiment.artifact_location;
   EXPECT_GT(experiment.creation_time, 0);
   ASSERT_EQ(experiment.tags.size(), 2u);
-  ASSERT_OK_AND_ASSIGN(std::string custom,
-                       store_->CreateExperiment({.name = "custom", .artifact_location = "/data/x"}));
+  ASSERT_OK_AND_ASSIGN(std::string custom, store_->CreateExperiment(
+                                               {.name = "custom", .artifact_location = "/data/x"}));
   ASSERT_OK_AND_ASSIGN(Experiment located, store_->GetExperiment(custom));
   EXPECT_EQ(located.artifact_location, "/data/x");
+  // A relative local location is stored absolute, so other folders' processes find it.
+  ASSERT_OK_AND_ASSIGN(std::string relative,
+                       store_->CreateExperiment({.name = "rel", .artifact_location = "arts/x/"}));
+  ASSERT_OK_AND_ASSIGN(Experiment absolute, store_->GetExperiment(relative));
+  EXPECT_EQ(absolute.artifact_location, (std::filesystem::current_path() / "arts/x").string());
 }
 
 TEST_P(TrackingStoreContract, ExperimentErrors) {
@@ -163,9 +171,11 @@ TEST_P(TrackingStoreContract, SearchExperimentsViewFilterOrderAndPages) {
 
 TEST_P(TrackingStoreContract, CreateRunFillsMlflowFields) {
   std::string exp = NewExperiment("loan");
-  ASSERT_OK_AND_ASSIGN(
-      orchard::Run run, store_->CreateRun({.experiment_id = exp, .user_id = "root", .run_name = "loan-parent",
-                                  .start_time = 1716000000000, .tags = {{"mlflow.user", "root"}}}));
+  ASSERT_OK_AND_ASSIGN(orchard::Run run, store_->CreateRun({.experiment_id = exp,
+                                                            .user_id = "root",
+                                                            .run_name = "loan-parent",
+                                                            .start_time = 1716000000000,
+                                                            .tags = {{"mlflow.user", "root"}}}));
   EXPECT_TRUE(IsValidRunId(run.info.run_id)) << run.info.run_id;
   EXPECT_EQ(run.info.experiment_id, exp);
   EXPECT_EQ(run.info.run_name, "loan-parent");
@@ -185,7 +195,8 @@ TEST_P(TrackingStoreContract, CreateRunNames) {
   EXPECT_EQ(random.info.experiment_id, "0");
   EXPECT_FALSE(random.info.run_name.empty());
   EXPECT_EQ(random.TagValue(kTagRunName), random.info.run_name);
-  ASSERT_OK_AND_ASSIGN(orchard::Run from_tag, store_->CreateRun({.tags = {{kTagRunName, "tagged"}}}));
+  ASSERT_OK_AND_ASSIGN(orchard::Run from_tag,
+                       store_->CreateRun({.tags = {{kTagRunName, "tagged"}}}));
   EXPECT_EQ(from_tag.info.run_name, "tagged");
   EXPECT_CODE(store_->CreateRun({.run_name = "a", .tags = {{kTagRunName, "b"}}}),
               kInvalidParameterValue);
@@ -248,8 +259,8 @@ TEST_P(TrackingStoreContract, LatestMetricFollowsStepThenTimestampThenValue) {
   ASSERT_OK(store_->LogMetric(run_id, {"loss", 0.9, 100, 0}));
   ASSERT_OK(store_->LogMetric(run_id, {"loss", 0.5, 50, 2}));   // greater step wins
   ASSERT_OK(store_->LogMetric(run_id, {"loss", 0.7, 200, 1}));  // smaller step loses
-  ASSERT_OK(store_->LogBatch(run_id, {{"acc", 0.1, 10, 3}, {"acc", 0.3, 20, 3}, {"acc", 0.2, 20, 3}},
-                             {}, {}));
+  ASSERT_OK(store_->LogBatch(
+      run_id, {{"acc", 0.1, 10, 3}, {"acc", 0.3, 20, 3}, {"acc", 0.2, 20, 3}}, {}, {}));
   ASSERT_OK_AND_ASSIGN(orchard::Run run, store_->GetRun(run_id));
   ASSERT_NE(FindMetric(run, "loss"), nullptr);
   EXPECT_DOUBLE_EQ(FindMetric(run, "loss")->value, 0.5);
@@ -264,6 +275,45 @@ TEST_P(TrackingStoreContract, LatestMetricFollowsStepThenTimestampThenValue) {
   ASSERT_OK_AND_ASSIGN(std::vector<Metric> none, store_->GetMetricHistory(run_id, "nope"));
   EXPECT_TRUE(none.empty());
   EXPECT_CODE(store_->GetMetricHistory(std::string(32, 'a'), "loss"), kResourceDoesNotExist);
+}
+
+TEST_P(TrackingStoreContract, EqualPointsKeepTheFirstAsLatest) {
+  std::string run_id = NewRun("0");
+  ASSERT_OK(store_->LogMetric(run_id, {"m", 0.0, 5, 1}));
+  ASSERT_OK(store_->LogMetric(run_id, {"m", std::nan(""), 5, 1}));  // NaN counts as 0: a tie
+  ASSERT_OK(store_->LogBatch(run_id, {{"b", 0.0, 5, 1}, {"b", std::nan(""), 5, 1}}, {}, {}));
+  ASSERT_OK_AND_ASSIGN(orchard::Run run, store_->GetRun(run_id));
+  EXPECT_EQ(FindMetric(run, "m")->value, 0.0);
+  EXPECT_EQ(FindMetric(run, "b")->value, 0.0);
+}
+
+TEST_P(TrackingStoreContract, LimitsCountCharactersNotBytes) {
+  std::string run_id = NewRun("0");
+  std::string e_acute = "\xc3\xa9";  // two bytes, one character
+  std::string key;
+  for (int i = 0; i < 250; ++i) key += e_acute;
+  EXPECT_OK(store_->LogParam(run_id, {key, "v"}));
+  EXPECT_CODE(store_->LogParam(run_id, {key + "x", "v"}), kInvalidParameterValue);
+  std::string value;
+  for (int i = 0; i < 6001; ++i) value += e_acute;
+  ASSERT_OK(store_->LogParam(run_id, {"long", value}));
+  ASSERT_OK_AND_ASSIGN(orchard::Run run, store_->GetRun(run_id));
+  for (const Param& p : run.data.params) {
+    if (p.key == "long") {
+      EXPECT_EQ(p.value.size(), 12000u);  // 6,000 characters kept whole
+    }
+  }
+}
+
+TEST_P(TrackingStoreContract, IdenticalPointIsKeptOnce) {
+  std::string run_id = NewRun("0");
+  ASSERT_OK(store_->LogMetric(run_id, {"loss", 0.5, 100, 1}));
+  ASSERT_OK(store_->LogMetric(run_id, {"loss", 0.5, 100, 1}));  // the same point again
+  ASSERT_OK(store_->LogMetric(run_id, {"loss", 0.6, 100, 1}));  // same step and time, new value
+  ASSERT_OK_AND_ASSIGN(std::vector<Metric> history, store_->GetMetricHistory(run_id, "loss"));
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_DOUBLE_EQ(history[0].value, 0.5);
+  EXPECT_DOUBLE_EQ(history[1].value, 0.6);
 }
 
 TEST_P(TrackingStoreContract, NanAndInfinityRoundTrip) {
@@ -313,7 +363,8 @@ TEST_P(TrackingStoreContract, LogBatchLimits) {
   EXPECT_CODE(store_->LogBatch(run_id, {}, {}, tags), kInvalidParameterValue);
   metrics.resize(950);
   params.resize(60);
-  EXPECT_CODE(store_->LogBatch(run_id, metrics, params, {}), kInvalidParameterValue);  // 1,010 items
+  EXPECT_CODE(store_->LogBatch(run_id, metrics, params, {}),
+              kInvalidParameterValue);  // 1,010 items
   EXPECT_CODE(store_->LogBatch(run_id, {}, {{"a", "1"}, {"a", "1"}}, {}), kInvalidParameterValue);
 }
 
@@ -357,9 +408,10 @@ class SearchFixture {
     (void)test;
     const double acc[] = {0.5, 0.9, std::nan(""), 0.7, -1};
     for (int i = 0; i < 5; ++i) {
-      StatusOr<orchard::Run> run = store.CreateRun({.experiment_id = exp, .user_id = i % 2 ? "ana" : "bo",
-                                           .run_name = "run-" + std::to_string(i),
-                                           .start_time = i + 1});
+      StatusOr<orchard::Run> run = store.CreateRun({.experiment_id = exp,
+                                                    .user_id = i % 2 ? "ana" : "bo",
+                                                    .run_name = "run-" + std::to_string(i),
+                                                    .start_time = i + 1});
       ASSERT_TRUE(run.ok());
       ids.push_back(run->info.run_id);
       if (acc[i] >= 0 || std::isnan(acc[i])) {
@@ -386,17 +438,18 @@ TEST_P(TrackingStoreContract, SearchRunsOrderByMetricPutsNanThenMissingLast) {
   std::string exp = NewExperiment("s");
   std::vector<std::string> ids;
   SearchFixture::Populate(*this, *store_, exp, ids);
-  ASSERT_OK_AND_ASSIGN(
-      RunPage desc, store_->SearchRuns({.experiment_ids = {exp},
-                                        .order_by = {{FilterEntity::kMetric, "acc", false}}}));
+  ASSERT_OK_AND_ASSIGN(RunPage desc,
+                       store_->SearchRuns({.experiment_ids = {exp},
+                                           .order_by = {{FilterEntity::kMetric, "acc", false}}}));
   EXPECT_EQ(RunIds(desc), (std::vector<std::string>{ids[1], ids[3], ids[0], ids[2], ids[4]}));
-  ASSERT_OK_AND_ASSIGN(
-      RunPage asc, store_->SearchRuns({.experiment_ids = {exp},
-                                       .order_by = {{FilterEntity::kMetric, "acc", true}}}));
+  ASSERT_OK_AND_ASSIGN(RunPage asc,
+                       store_->SearchRuns({.experiment_ids = {exp},
+                                           .order_by = {{FilterEntity::kMetric, "acc", true}}}));
   EXPECT_EQ(RunIds(asc), (std::vector<std::string>{ids[0], ids[3], ids[1], ids[2], ids[4]}));
   // Pages of two walk the same order.
   std::vector<std::string> walked;
-  SearchRunsRequest paged{.experiment_ids = {exp}, .max_results = 2,
+  SearchRunsRequest paged{.experiment_ids = {exp},
+                          .max_results = 2,
                           .order_by = {{FilterEntity::kMetric, "acc", false}}};
   for (int i = 0; i < 5; ++i) {
     ASSERT_OK_AND_ASSIGN(RunPage page, store_->SearchRuns(paged));
@@ -411,14 +464,15 @@ TEST_P(TrackingStoreContract, SearchRunsOrderByParamAndAttribute) {
   std::string exp = NewExperiment("s");
   std::vector<std::string> ids;
   SearchFixture::Populate(*this, *store_, exp, ids);
-  ASSERT_OK_AND_ASSIGN(
-      RunPage by_param, store_->SearchRuns({.experiment_ids = {exp},
-                                            .order_by = {{FilterEntity::kParam, "depth", true}}}));
+  ASSERT_OK_AND_ASSIGN(RunPage by_param,
+                       store_->SearchRuns({.experiment_ids = {exp},
+                                           .order_by = {{FilterEntity::kParam, "depth", true}}}));
   // depth is text: "10" < "6" < "7" < "8" < "9".
   EXPECT_EQ(RunIds(by_param), (std::vector<std::string>{ids[0], ids[4], ids[3], ids[2], ids[1]}));
   ASSERT_OK_AND_ASSIGN(
-      RunPage by_name, store_->SearchRuns({.experiment_ids = {exp},
-                                           .order_by = {{FilterEntity::kAttribute, "run_name", true}}}));
+      RunPage by_name,
+      store_->SearchRuns(
+          {.experiment_ids = {exp}, .order_by = {{FilterEntity::kAttribute, "run_name", true}}}));
   EXPECT_EQ(RunIds(by_name), ids);
   EXPECT_CODE(store_->SearchRuns({.experiment_ids = {exp},
                                   .order_by = {{FilterEntity::kAttribute, "bogus", true}}}),
@@ -431,8 +485,10 @@ TEST_P(TrackingStoreContract, SearchRunsFilters) {
   SearchFixture::Populate(*this, *store_, exp, ids);
   std::string child = NewRun(exp, "child", 10, ids[0]);
   auto search = [&](std::vector<FilterClause> clauses) {
-    StatusOr<RunPage> page = store_->SearchRuns({.experiment_ids = {exp}, .filter = {clauses},
-                                                 .order_by = {{FilterEntity::kAttribute, "start_time", true}}});
+    StatusOr<RunPage> page =
+        store_->SearchRuns({.experiment_ids = {exp},
+                            .filter = {clauses},
+                            .order_by = {{FilterEntity::kAttribute, "start_time", true}}});
     EXPECT_TRUE(page.ok()) << page.status().ToString();
     return page.ok() ? RunIds(*page) : std::vector<std::string>{};
   };
@@ -441,26 +497,83 @@ TEST_P(TrackingStoreContract, SearchRunsFilters) {
   EXPECT_EQ(search({{FilterEntity::kMetric, "acc", Comparator::kGt, 0.6}}), (V{ids[1], ids[3]}));
   // A clause on a missing key never matches, even "!=".
   EXPECT_EQ(search({{FilterEntity::kMetric, "acc", Comparator::kNe, 0.5}}), (V{ids[1], ids[3]}));
-  EXPECT_EQ(search({{FilterEntity::kParam, "depth", Comparator::kEq, std::string("8")}}), V{ids[2]});
+  EXPECT_EQ(search({{FilterEntity::kParam, "depth", Comparator::kEq, std::string("8")}}),
+            V{ids[2]});
   EXPECT_EQ(search({{FilterEntity::kAttribute, "run_name", Comparator::kLike, std::string("run-%")},
                     {FilterEntity::kAttribute, "user_id", Comparator::kEq, std::string("ana")}}),
             (V{ids[1], ids[3]}));
-  EXPECT_EQ(search({{FilterEntity::kAttribute, "run_name", Comparator::kLike, std::string("RUN-%")}}), V{});
-  EXPECT_EQ(search({{FilterEntity::kAttribute, "run_name", Comparator::kILike, std::string("RUN-1")}}),
-            V{ids[1]});
+  EXPECT_EQ(
+      search({{FilterEntity::kAttribute, "run_name", Comparator::kLike, std::string("RUN-%")}}),
+      V{});
+  EXPECT_EQ(
+      search({{FilterEntity::kAttribute, "run_name", Comparator::kILike, std::string("RUN-1")}}),
+      V{ids[1]});
   EXPECT_EQ(search({{FilterEntity::kAttribute, "run_id", Comparator::kIn, V{ids[2], ids[4]}}}),
             (V{ids[2], ids[4]}));
   EXPECT_EQ(search({{FilterEntity::kAttribute, "start_time", Comparator::kGe, 4.0}}),
             (V{ids[3], ids[4], child}));
-  EXPECT_EQ(search({{FilterEntity::kAttribute, "status", Comparator::kEq, std::string("RUNNING")}}).size(), 6u);
+  EXPECT_EQ(search({{FilterEntity::kAttribute, "status", Comparator::kEq, std::string("RUNNING")}})
+                .size(),
+            6u);
   EXPECT_EQ(search({{FilterEntity::kDataset, "name", Comparator::kEq, std::string("x")}}), V{});
-  EXPECT_CODE(store_->SearchRuns({.experiment_ids = {exp},
-                                  .filter = {{{FilterEntity::kMetric, "acc", Comparator::kLike,
-                                               std::string("x")}}}}),
+  EXPECT_CODE(
+      store_->SearchRuns(
+          {.experiment_ids = {exp},
+           .filter = {{{FilterEntity::kMetric, "acc", Comparator::kLike, std::string("x")}}}}),
+      kInvalidParameterValue);
+  EXPECT_CODE(
+      store_->SearchRuns(
+          {.experiment_ids = {exp},
+           .filter = {{{FilterEntity::kAttribute, "nope", Comparator::kEq, std::string("x")}}}}),
+      kInvalidParameterValue);
+}
+
+// Metric order with a filter, a second key and deleted runs, paged one run at a time across the
+// number -> NaN -> missing boundaries.
+TEST_P(TrackingStoreContract, SearchRunsMetricOrderWithFilterPagesAcrossGroups) {
+  std::string exp = NewExperiment("s");
+  std::vector<std::string> ids;
+  SearchFixture::Populate(*this, *store_, exp, ids);
+  ASSERT_OK(store_->DeleteRun(ids[3]));
+  SearchRunsRequest request{
+      .experiment_ids = {exp},
+      .filter = {{{FilterEntity::kAttribute, "run_name", Comparator::kLike, std::string("run-%")}}},
+      .view_type = ViewType::kAll,
+      .max_results = 1,
+      .order_by = {{FilterEntity::kMetric, "acc", false}, {FilterEntity::kParam, "depth", true}}};
+  std::vector<std::string> walked;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_OK_AND_ASSIGN(RunPage page, store_->SearchRuns(request));
+    ASSERT_LE(page.runs.size(), 1u);
+    for (const std::string& id : RunIds(page)) walked.push_back(id);
+    request.page_token = page.next_page_token;
+    if (request.page_token.empty()) break;
+  }
+  EXPECT_EQ(walked, (std::vector<std::string>{ids[1], ids[3], ids[0], ids[2], ids[4]}));
+}
+
+TEST_P(TrackingStoreContract, SearchRunsCanonicalIdsAndShapeLimits) {
+  std::string exp = NewExperiment("s");
+  std::string run_id = NewRun(exp);
+  ASSERT_OK_AND_ASSIGN(RunPage padded, store_->SearchRuns({.experiment_ids = {"00" + exp}}));
+  EXPECT_EQ(RunIds(padded), std::vector<std::string>{run_id});
+  Filter huge;
+  for (int i = 0; i < 101; ++i) {
+    huge.clauses.push_back({FilterEntity::kParam, "p", Comparator::kEq, std::string("v")});
+  }
+  EXPECT_CODE(store_->SearchRuns({.experiment_ids = {exp}, .filter = huge}),
               kInvalidParameterValue);
+  std::vector<OrderBy> keys(17, OrderBy{FilterEntity::kParam, "p", true});
+  EXPECT_CODE(store_->SearchRuns({.experiment_ids = {exp}, .order_by = keys}),
+              kInvalidParameterValue);
+  std::vector<std::string> many(10001, run_id);
+  EXPECT_CODE(store_->SearchRuns(
+                  {.experiment_ids = {exp},
+                   .filter = {{{FilterEntity::kAttribute, "run_id", Comparator::kIn, many}}}}),
+              kInvalidParameterValue);
+  // base64 of {"offset": 9223372036854775800}
   EXPECT_CODE(store_->SearchRuns({.experiment_ids = {exp},
-                                  .filter = {{{FilterEntity::kAttribute, "nope", Comparator::kEq,
-                                               std::string("x")}}}}),
+                                  .page_token = "eyJvZmZzZXQiOiA5MjIzMzcyMDM2ODU0Nzc1ODAwfQ=="}),
               kInvalidParameterValue);
 }
 
@@ -474,10 +587,11 @@ TEST_P(TrackingStoreContract, SearchRunsViewTypesAndLimits) {
   ASSERT_OK_AND_ASSIGN(RunPage deleted, store_->SearchRuns({.experiment_ids = {exp},
                                                             .view_type = ViewType::kDeletedOnly}));
   EXPECT_EQ(RunIds(deleted), std::vector<std::string>{gone});
-  ASSERT_OK_AND_ASSIGN(RunPage all, store_->SearchRuns({.experiment_ids = {exp},
-                                                        .view_type = ViewType::kAll}));
+  ASSERT_OK_AND_ASSIGN(RunPage all,
+                       store_->SearchRuns({.experiment_ids = {exp}, .view_type = ViewType::kAll}));
   EXPECT_EQ(all.runs.size(), 2u);
-  EXPECT_CODE(store_->SearchRuns({.experiment_ids = {exp}, .max_results = 0}), kInvalidParameterValue);
+  EXPECT_CODE(store_->SearchRuns({.experiment_ids = {exp}, .max_results = 0}),
+              kInvalidParameterValue);
   EXPECT_CODE(store_->SearchRuns({.experiment_ids = {exp}, .max_results = 50001}),
               kInvalidParameterValue);
   EXPECT_CODE(store_->SearchRuns({.experiment_ids = {exp}, .page_token = "%%%"}),

@@ -28,11 +28,19 @@ bool IsNormalizedPath(std::string_view key) {
 
 }  // namespace
 
+size_t Utf8Length(std::string_view text) {
+  size_t count = 0;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80) ++count;  // continuation bytes (10xxxxxx) do not start a character
+  }
+  return count;
+}
+
 Status ValidateKey(std::string_view kind, std::string_view key) {
-  if (key.size() > kMaxEntityKeyLength) {
-    return Status::InvalidParameter(fmt::format(
-        "{} name '{}...' is {} characters long; the limit is {}.", kind, key.substr(0, 40),
-        key.size(), kMaxEntityKeyLength));
+  if (size_t length = Utf8Length(key); length > kMaxEntityKeyLength) {
+    return Status::InvalidParameter(
+        fmt::format("{} name '{}...' is {} characters long; the limit is {}.", kind,
+                    key.substr(0, 40), length, kMaxEntityKeyLength));
   }
   for (unsigned char c : key) {
     if (!IsKeyChar(c)) {
@@ -54,20 +62,21 @@ Status ValidateKey(std::string_view kind, std::string_view key) {
 
 Status ValidateExperimentName(std::string_view name) {
   if (name.empty()) return Status::InvalidParameter("Invalid experiment name: ''");
-  if (name.size() > 500) {
+  if (Utf8Length(name) > 500) {
     return Status::InvalidParameter("Experiment name is longer than 500 characters");
   }
   return Status::Ok();
 }
 
 Status ValidateRunId(std::string_view run_id) {
-  if (run_id.empty()) return Status::InvalidParameter("Missing value for required parameter 'run_id'.");
+  if (run_id.empty())
+    return Status::InvalidParameter("Missing value for required parameter 'run_id'.");
   if (run_id.size() > 256) {
     return Status::InvalidParameter(fmt::format("Invalid run ID: '{}...'", run_id.substr(0, 40)));
   }
   for (unsigned char c : run_id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '_' || c == '-')) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '-')) {
       return Status::InvalidParameter(fmt::format("Invalid run ID: '{}'", run_id));
     }
   }
@@ -88,10 +97,10 @@ Status ValidateExperimentId(std::string_view experiment_id) {
 
 Status ValidateExperimentTag(const Tag& tag) {
   ORCHARD_RETURN_IF_ERROR(ValidateKey("tag", tag.key));
-  if (tag.value.size() > kMaxExperimentTagValueLength) {
+  if (size_t length = Utf8Length(tag.value); length > kMaxExperimentTagValueLength) {
     return Status::InvalidParameter(
         fmt::format("Tag value for key '{}' is {} characters long; the limit is {}.", tag.key,
-                    tag.value.size(), kMaxExperimentTagValueLength));
+                    length, kMaxExperimentTagValueLength));
   }
   return Status::Ok();
 }
@@ -136,11 +145,37 @@ Status ValidateBatchLimits(const std::vector<Metric>& metrics, const std::vector
 }
 
 void TruncateUtf8(std::string& value, size_t limit) {
-  if (value.size() <= limit) return;
-  size_t cut = limit;
-  // Step back over continuation bytes (10xxxxxx) so a multi-byte character is not split.
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-  value.resize(cut);
+  if (value.size() <= limit) return;  // fewer bytes than the limit: fewer characters too
+  size_t characters = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if ((static_cast<unsigned char>(value[i]) & 0xC0) == 0x80) continue;
+    if (characters == limit) {
+      value.resize(i);
+      return;
+    }
+    ++characters;
+  }
+}
+
+Status ValidateSearchShape(const Filter& filter, size_t order_by_keys) {
+  if (filter.clauses.size() > kMaxFilterClauses) {
+    return Status::InvalidParameter(
+        fmt::format("The filter has {} clauses; at most {} are allowed.", filter.clauses.size(),
+                    kMaxFilterClauses));
+  }
+  for (const FilterClause& clause : filter.clauses) {
+    const auto* list = std::get_if<std::vector<std::string>>(&clause.value);
+    if (list != nullptr && list->size() > kMaxFilterListValues) {
+      return Status::InvalidParameter(
+          fmt::format("The IN list on '{}' has {} values; at most {} are allowed.", clause.key,
+                      list->size(), kMaxFilterListValues));
+    }
+  }
+  if (order_by_keys > kMaxOrderByKeys) {
+    return Status::InvalidParameter(fmt::format("order_by has {} keys; at most {} are allowed.",
+                                                order_by_keys, kMaxOrderByKeys));
+  }
+  return Status::Ok();
 }
 
 }  // namespace orchard
