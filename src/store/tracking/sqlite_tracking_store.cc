@@ -443,15 +443,21 @@ StatusOr<std::vector<Run>> SqliteTrackingStore::LoadRuns(SqliteConnection& db,
   {
     ORCHARD_ASSIGN_OR_RETURN(
         SqliteStatement metrics,
+        // CROSS JOIN: walk the runs' rows, then look each name up by its key (the planner may
+        // otherwise scan metric_keys per row). Names are sorted below rather than by SQL.
         db.Prepare("SELECT m.run_pk, k.key, m.step, m.timestamp, m.value, m.is_nan FROM "
-                   "latest_metrics m JOIN metric_keys k ON k.key_id = m.key_id WHERE m.run_pk IN "
-                   "(SELECT value FROM json_each(?)) ORDER BY m.run_pk, k.key"));
+                   "latest_metrics m CROSS JOIN metric_keys k ON k.key_id = m.key_id WHERE "
+                   "m.run_pk IN (SELECT value FROM json_each(?))"));
     metrics.Bind(1, ids);
     while (true) {
       ORCHARD_ASSIGN_OR_RETURN(bool row, metrics.Step());
       if (!row) break;
       runs[index_of[metrics.ColumnInt(0)]].data.metrics.push_back(
           ReadMetric(metrics, 2, metrics.ColumnText(1)));
+    }
+    for (Run& run : runs) {
+      std::sort(run.data.metrics.begin(), run.data.metrics.end(),
+                [](const Metric& a, const Metric& b) { return a.key < b.key; });
     }
   }
   for (const char* table : {"params", "tags"}) {
@@ -593,14 +599,19 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
   RunPage page;
   if (request.experiment_ids.empty()) return page;
   ORCHARD_ASSIGN_OR_RETURN(SqlFragment filter, RunFilterSql(request.filter));
-  SqlFragment where{" WHERE r.experiment_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
-                    {}};
-  {
+  SqlFragment where;
+  if (request.experiment_ids.size() == 1) {
+    // The common case; a plain equality is cheaper per row than a list membership test.
+    where = {" WHERE r.experiment_id = ?",
+             {static_cast<int64_t>(std::stoll(request.experiment_ids[0]))}};
+  } else {
+    // Ids are canonical decimal numbers (TrackingStore::SearchRuns), so the JSON is valid.
     std::string ids = "[";
     for (size_t i = 0; i < request.experiment_ids.size(); ++i) {
       ids += (i ? "," : "") + request.experiment_ids[i];
     }
-    where.args.emplace_back(ids + "]");
+    where = {" WHERE r.experiment_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+             {ids + "]"}};
   }
   where.sql += LifecycleCondition(request.view_type, "r.lifecycle_stage");
   where.Append(filter);
@@ -658,9 +669,40 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
           "?) "
           "AND o0.value IS NOT NULL";
       with_value.args.emplace_back(first.key);
-      with_value.sql +=
-          fmt::format(" ORDER BY o0.value {}, {} LIMIT ? OFFSET ?", direction, order.terms.sql);
-      ORCHARD_RETURN_IF_ERROR(collect(with_value, wanted, 0));
+      if (request.order_by.size() == 1) {
+        // Ordered by the metric alone: read the index in value order with no SQL sorter (whose
+        // per-value flushes cost more than the walk), keep reading while the value ties with
+        // the last row needed, and break ties (start_time DESC, run_id) here.
+        size_t from = with_value.sql.find(" FROM ");
+        with_value.sql =
+            with_value.sql.substr(0, from) + ", o0.value" + with_value.sql.substr(from);
+        with_value.sql += fmt::format(" ORDER BY o0.value {}", direction);
+        ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, db.PrepareUncached(with_value.sql));
+        BindArgs(select, with_value.args);
+        std::vector<std::pair<double, RunRow>> ranked;
+        while (true) {
+          ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
+          if (!found) break;
+          double value = select.ColumnDouble(10);
+          if (static_cast<int64_t>(ranked.size()) >= wanted && value != ranked.back().first) break;
+          RunRow row;
+          ReadRunColumns(select, row.run_pk, row.info);
+          ranked.emplace_back(value, std::move(row));
+        }
+        std::stable_sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
+          if (a.first != b.first) return first.ascending ? a.first < b.first : a.first > b.first;
+          if (a.second.info.start_time != b.second.info.start_time) {
+            return a.second.info.start_time > b.second.info.start_time;
+          }
+          return a.second.info.run_id < b.second.info.run_id;
+        });
+        if (static_cast<int64_t>(ranked.size()) > wanted) ranked.resize(wanted);
+        for (auto& entry : ranked) rows.push_back(std::move(entry.second));
+      } else {
+        with_value.sql +=
+            fmt::format(" ORDER BY o0.value {}, {} LIMIT ? OFFSET ?", direction, order.terms.sql);
+        ORCHARD_RETURN_IF_ERROR(collect(with_value, wanted, 0));
+      }
       const int64_t numeric = static_cast<int64_t>(rows.size());
       if (numeric < wanted) {
         SqlFragment rest{fmt::format("SELECT {} FROM runs r LEFT JOIN latest_metrics o0 ON "

@@ -552,6 +552,28 @@ TEST_P(TrackingStoreContract, SearchRunsMetricOrderWithFilterPagesAcrossGroups) 
   EXPECT_EQ(walked, (std::vector<std::string>{ids[1], ids[3], ids[0], ids[2], ids[4]}));
 }
 
+// Equal metric values fall back to MLflow's tie order (start_time DESC, then run id), also
+// across page boundaries that cut through the tie.
+TEST_P(TrackingStoreContract, SearchRunsMetricTiesUseStartTime) {
+  std::string exp = NewExperiment("ties");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(NewRun(exp, "", 100 + i));
+    ASSERT_OK(store_->LogMetric(ids.back(), {"acc", i == 4 ? 0.9 : 0.5, 1, 0}));
+  }
+  std::vector<std::string> walked;
+  SearchRunsRequest request{.experiment_ids = {exp},
+                            .max_results = 2,
+                            .order_by = {{FilterEntity::kMetric, "acc", false}}};
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK_AND_ASSIGN(RunPage page, store_->SearchRuns(request));
+    for (const std::string& id : RunIds(page)) walked.push_back(id);
+    request.page_token = page.next_page_token;
+    if (request.page_token.empty()) break;
+  }
+  EXPECT_EQ(walked, (std::vector<std::string>{ids[4], ids[3], ids[2], ids[1], ids[0]}));
+}
+
 TEST_P(TrackingStoreContract, SearchRunsCanonicalIdsAndShapeLimits) {
   std::string exp = NewExperiment("s");
   std::string run_id = NewRun(exp);
