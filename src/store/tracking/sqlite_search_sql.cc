@@ -138,19 +138,23 @@ void BindArgs(SqliteStatement& statement, const std::vector<SqlArg>& args, int f
   }
 }
 
-StatusOr<SqlFragment> RunFilterSql(const Filter& filter) {
+StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form) {
+  // Driving: "r.run_pk IN (uncorrelated subquery)" lets SQLite start from the filter's index
+  // (latest_metrics by (key_id, value), tags and params by (key, value)) when it is selective.
+  // Probing: "EXISTS (correlated subquery)" checks one run by primary key, cheap when another
+  // loop (the metric-order walk) proposes the runs.
+  const bool probe = form == FilterForm::kProbing;
   SqlFragment out;
   for (const FilterClause& clause : filter.clauses) {
     SqlFragment condition;
     switch (clause.entity) {
       case FilterEntity::kMetric: {
         ORCHARD_ASSIGN_OR_RETURN(SqlFragment cmp, NumberComparison("m.value", clause));
-        // Uncorrelated IN subqueries let SQLite drive the search from the filter's index
-        // (latest_metrics by (key_id, value), tags by (key, value)) when it is selective.
-        condition.sql =
-            "r.run_pk IN (SELECT m.run_pk FROM latest_metrics m WHERE m.key_id = "
-            "(SELECT key_id FROM metric_keys WHERE key = ?) AND " +
-            cmp.sql + ")";
+        condition.sql = fmt::format(
+            "{} FROM latest_metrics m WHERE {}m.key_id = (SELECT key_id FROM metric_keys WHERE "
+            "key = ?) AND {})",
+            probe ? "EXISTS (SELECT 1" : "r.run_pk IN (SELECT m.run_pk",
+            probe ? "m.run_pk = r.run_pk AND " : "", cmp.sql);
         condition.args.emplace_back(clause.key);
         condition.args.insert(condition.args.end(), cmp.args.begin(), cmp.args.end());
         break;
@@ -159,8 +163,9 @@ StatusOr<SqlFragment> RunFilterSql(const Filter& filter) {
       case FilterEntity::kTag: {
         const char* table = clause.entity == FilterEntity::kParam ? "params" : "tags";
         ORCHARD_ASSIGN_OR_RETURN(SqlFragment cmp, StringComparison("k.value", clause));
-        condition.sql = fmt::format(
-            "r.run_pk IN (SELECT k.run_pk FROM {} k WHERE k.key = ? AND {})", table, cmp.sql);
+        condition.sql = fmt::format("{} FROM {} k WHERE {}k.key = ? AND {})",
+                                    probe ? "EXISTS (SELECT 1" : "r.run_pk IN (SELECT k.run_pk",
+                                    table, probe ? "k.run_pk = r.run_pk AND " : "", cmp.sql);
         condition.args.emplace_back(clause.key);
         condition.args.insert(condition.args.end(), cmp.args.begin(), cmp.args.end());
         break;

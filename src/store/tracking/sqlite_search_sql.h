@@ -25,9 +25,13 @@ struct SqlFragment {
 
 void BindArgs(SqliteStatement& statement, const std::vector<SqlArg>& args, int first_index = 1);
 
+// How a filter on metrics, params and tags is written: as subqueries SQLite can start a search
+// from (kDriving), or as per-run checks for a loop that proposes runs itself (kProbing).
+enum class FilterForm { kDriving, kProbing };
+
 // " AND <clause>" for each clause of a run filter over table alias `r` (runs). Unknown
 // attributes, and comparators or values that do not fit the entity, are INVALID_PARAMETER_VALUE.
-StatusOr<SqlFragment> RunFilterSql(const Filter& filter);
+StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form = FilterForm::kDriving);
 // The same for experiments, over table alias `e`.
 StatusOr<SqlFragment> ExperimentFilterSql(const Filter& filter);
 

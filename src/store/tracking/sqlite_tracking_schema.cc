@@ -72,6 +72,7 @@ CREATE TABLE params (
   value TEXT NOT NULL,
   PRIMARY KEY (run_pk, key)
 ) WITHOUT ROWID;
+CREATE INDEX params_by_key_value ON params (key, value);
 CREATE TABLE tags (
   run_pk INTEGER NOT NULL,
   key TEXT NOT NULL,

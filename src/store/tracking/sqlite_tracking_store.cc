@@ -614,7 +614,11 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
              {ids + "]"}};
   }
   where.sql += LifecycleCondition(request.view_type, "r.lifecycle_stage");
+  SqlFragment probing_where = where;
   where.Append(filter);
+  ORCHARD_ASSIGN_OR_RETURN(SqlFragment probing_filter,
+                           RunFilterSql(request.filter, FilterForm::kProbing));
+  probing_where.Append(probing_filter);
 
   // Rows needed: the page plus one more, to know whether another page exists.
   const int64_t wanted = offset + request.max_results + 1;
@@ -670,34 +674,8 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
           "AND o0.value IS NOT NULL";
       with_value.args.emplace_back(first.key);
       if (request.order_by.size() == 1) {
-        // Ordered by the metric alone: read the index in value order with no SQL sorter (whose
-        // per-value flushes cost more than the walk), keep reading while the value ties with
-        // the last row needed, and break ties (start_time DESC, run_id) here.
-        size_t from = with_value.sql.find(" FROM ");
-        with_value.sql =
-            with_value.sql.substr(0, from) + ", o0.value" + with_value.sql.substr(from);
-        with_value.sql += fmt::format(" ORDER BY o0.value {}", direction);
-        ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, db.PrepareUncached(with_value.sql));
-        BindArgs(select, with_value.args);
-        std::vector<std::pair<double, RunRow>> ranked;
-        while (true) {
-          ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
-          if (!found) break;
-          double value = select.ColumnDouble(10);
-          if (static_cast<int64_t>(ranked.size()) >= wanted && value != ranked.back().first) break;
-          RunRow row;
-          ReadRunColumns(select, row.run_pk, row.info);
-          ranked.emplace_back(value, std::move(row));
-        }
-        std::stable_sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
-          if (a.first != b.first) return first.ascending ? a.first < b.first : a.first > b.first;
-          if (a.second.info.start_time != b.second.info.start_time) {
-            return a.second.info.start_time > b.second.info.start_time;
-          }
-          return a.second.info.run_id < b.second.info.run_id;
-        });
-        if (static_cast<int64_t>(ranked.size()) > wanted) ranked.resize(wanted);
-        for (auto& entry : ranked) rows.push_back(std::move(entry.second));
+        ORCHARD_ASSIGN_OR_RETURN(
+            rows, RankByMetric(db, where, probing_where, first.key, first.ascending, wanted));
       } else {
         with_value.sql +=
             fmt::format(" ORDER BY o0.value {}, {} LIMIT ? OFFSET ?", direction, order.terms.sql);
@@ -728,6 +706,91 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
   });
   ORCHARD_RETURN_IF_ERROR(searched);
   return page;
+}
+
+StatusOr<std::vector<SqliteTrackingStore::RunRow>> SqliteTrackingStore::RankByMetric(
+    SqliteConnection& db, const SqlFragment& where, const SqlFragment& probing_where,
+    const std::string& key, bool ascending, int64_t wanted) {
+  const char* direction = ascending ? "ASC" : "DESC";
+  std::vector<std::pair<double, RunRow>> ranked;
+  // Appends the rows of `query` (kRunColumns then o0.value). With `stop_at_wanted`, the rows
+  // come in value order and reading stops once `wanted` are in and the value stops tying.
+  auto read = [&](const SqlFragment& query, bool stop_at_wanted) -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, db.PrepareUncached(query.sql));
+    BindArgs(select, query.args);
+    while (true) {
+      ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
+      if (!found) return Status::Ok();
+      double value = select.ColumnDouble(10);
+      if (stop_at_wanted && static_cast<int64_t>(ranked.size()) >= wanted &&
+          value != ranked.back().first) {
+        return Status::Ok();
+      }
+      RunRow row;
+      ReadRunColumns(select, row.run_pk, row.info);
+      ranked.emplace_back(value, std::move(row));
+    }
+  };
+  auto by_rank = [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return ascending ? a.first < b.first : a.first > b.first;
+    if (a.second.info.start_time != b.second.info.start_time) {
+      return a.second.info.start_time > b.second.info.start_time;  // MLflow's tie order
+    }
+    return a.second.info.run_id < b.second.info.run_id;
+  };
+  const std::string metric_key_id = "(SELECT key_id FROM metric_keys WHERE key = ?)";
+
+  // 1. Walk the top `budget` entries of the (key_id, value) index, checking each run against
+  //    the experiment, view and filter. Cheap when matches are common (a tuning experiment
+  //    holds little but the search's trials), and it needs no SQL sorter.
+  const int64_t budget = std::max<int64_t>(2000, 4 * wanted);
+  SqlFragment walk{
+      fmt::format("SELECT {}, o0.value FROM (SELECT run_pk, value FROM latest_metrics "
+                  "WHERE key_id = {} AND value IS NOT NULL ORDER BY value {} LIMIT {}) "
+                  "o0 CROSS JOIN runs r",
+                  kRunColumns, metric_key_id, direction, budget),
+      {key}};
+  walk.Append(probing_where);
+  walk.sql += " AND r.run_pk = o0.run_pk";
+  ORCHARD_RETURN_IF_ERROR(read(walk, /*stop_at_wanted=*/false));
+  std::stable_sort(ranked.begin(), ranked.end(), by_rank);
+
+  // The walk is enough when it saw the whole index, or when the last row needed ranks strictly
+  // above the first value it did not see (so no tie of that row lies beyond the walk).
+  bool complete = true;
+  {
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement boundary,
+        db.PrepareUncached(fmt::format("SELECT value FROM latest_metrics WHERE key_id = {} AND "
+                                       "value IS NOT NULL ORDER BY value {} LIMIT 1 OFFSET ?",
+                                       metric_key_id, direction)));
+    boundary.Bind(1, key).Bind(2, budget);
+    ORCHARD_ASSIGN_OR_RETURN(bool beyond, boundary.Step());
+    if (beyond) {
+      complete = static_cast<int64_t>(ranked.size()) >= wanted &&
+                 ranked[wanted - 1].first != boundary.ColumnDouble(0);
+    }
+  }
+  // 2. Otherwise the matches are rare: let the planner start from the most selective index
+  //    (say, one parent's children) and sort what matches.
+  if (!complete) {
+    ranked.clear();
+    SqlFragment planned{
+        fmt::format("SELECT {}, o0.value FROM latest_metrics o0 JOIN runs r", kRunColumns), {}};
+    planned.Append(where);
+    planned.sql += fmt::format(
+        " AND o0.run_pk = r.run_pk AND o0.key_id = {} AND o0.value IS "
+        "NOT NULL ORDER BY o0.value {}",
+        metric_key_id, direction);
+    planned.args.emplace_back(key);
+    ORCHARD_RETURN_IF_ERROR(read(planned, /*stop_at_wanted=*/true));
+    std::stable_sort(ranked.begin(), ranked.end(), by_rank);
+  }
+  if (static_cast<int64_t>(ranked.size()) > wanted) ranked.resize(wanted);
+  std::vector<RunRow> rows;
+  rows.reserve(ranked.size());
+  for (auto& entry : ranked) rows.push_back(std::move(entry.second));
+  return rows;
 }
 
 // ---------------------------------------------------------------------------------------------

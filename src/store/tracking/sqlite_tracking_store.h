@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "db/sqlite_connection.h"
+#include "store/tracking/sqlite_search_sql.h"
 #include "store/tracking/tracking_store.h"
 
 namespace orchard {
@@ -63,6 +64,13 @@ class SqliteTrackingStore : public TrackingStore {
   StatusOr<RunRow> LoadRunRow(SqliteConnection& db, const std::string& run_id);
   // The run's row, or INVALID_PARAMETER_VALUE when it is deleted (writes need an active run).
   StatusOr<RunRow> LoadActiveRunRow(SqliteConnection& db, const std::string& run_id);
+  // The first `wanted` runs (at least; ties with the last are kept) that have a number for
+  // metric `key`, best first, ties by start_time DESC then run id. `where` and `probing_where`
+  // are the search's WHERE clause in driving and probing form (FilterForm).
+  StatusOr<std::vector<RunRow>> RankByMetric(SqliteConnection& db, const SqlFragment& where,
+                                             const SqlFragment& probing_where,
+                                             const std::string& key, bool ascending,
+                                             int64_t wanted);
   // Metrics, params and tags of the runs, in the order of `rows`.
   StatusOr<std::vector<Run>> LoadRuns(SqliteConnection& db, std::vector<RunRow> rows);
   // The id of metric name `key`, created when missing. Ids are permanent, so they are cached; a

@@ -574,6 +574,60 @@ TEST_P(TrackingStoreContract, SearchRunsMetricTiesUseStartTime) {
   EXPECT_EQ(walked, (std::vector<std::string>{ids[4], ids[3], ids[2], ids[1], ids[0]}));
 }
 
+// Enough runs that a store may need more than one strategy: a selective filter (every 50th run)
+// and a page cut inside a long tie must still give exactly the reference order.
+TEST_P(TrackingStoreContract, SearchRunsMetricOrderAtScale) {
+  std::string exp = NewExperiment("scale");
+  struct Expected {
+    double value;
+    int64_t start;
+    std::string id;
+  };
+  std::vector<Expected> tagged, all;
+  for (int i = 0; i < 2200; ++i) {
+    bool is_tagged = i % 50 == 0;
+    ASSERT_OK_AND_ASSIGN(orchard::Run run,
+                         store_->CreateRun({.experiment_id = exp,
+                                            .start_time = i,
+                                            .tags = {{"group", is_tagged ? "rare" : "common"}}}));
+    // Many ties: values repeat every 7 runs.
+    double value = (i * 37 % 7) / 10.0;
+    ASSERT_OK(store_->LogMetric(run.info.run_id, {"score", value, 0, 0}));
+    all.push_back({value, i, run.info.run_id});
+    if (is_tagged) tagged.push_back(all.back());
+  }
+  auto reference = [](std::vector<Expected> runs, size_t count) {
+    std::sort(runs.begin(), runs.end(), [](const Expected& a, const Expected& b) {
+      if (a.value != b.value) return a.value > b.value;
+      if (a.start != b.start) return a.start > b.start;
+      return a.id < b.id;
+    });
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < count && i < runs.size(); ++i) ids.push_back(runs[i].id);
+    return ids;
+  };
+  ASSERT_OK_AND_ASSIGN(
+      RunPage rare,
+      store_->SearchRuns(
+          {.experiment_ids = {exp},
+           .filter = {{{FilterEntity::kTag, "group", Comparator::kEq, std::string("rare")}}},
+           .max_results = 50,
+           .order_by = {{FilterEntity::kMetric, "score", false}}}));
+  EXPECT_EQ(RunIds(rare), reference(tagged, 50));  // all 44 tagged runs
+  EXPECT_TRUE(rare.next_page_token.empty());
+  SearchRunsRequest paged{.experiment_ids = {exp},
+                          .max_results = 700,
+                          .order_by = {{FilterEntity::kMetric, "score", false}}};
+  std::vector<std::string> walked;
+  for (int page = 0; page < 5; ++page) {
+    ASSERT_OK_AND_ASSIGN(RunPage result, store_->SearchRuns(paged));
+    for (const std::string& id : RunIds(result)) walked.push_back(id);
+    paged.page_token = result.next_page_token;
+    if (paged.page_token.empty()) break;
+  }
+  EXPECT_EQ(walked, reference(all, all.size()));
+}
+
 TEST_P(TrackingStoreContract, SearchRunsCanonicalIdsAndShapeLimits) {
   std::string exp = NewExperiment("s");
   std::string run_id = NewRun(exp);
