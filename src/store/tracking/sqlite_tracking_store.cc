@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -740,24 +741,13 @@ StatusOr<std::vector<SqliteTrackingStore::RunRow>> SqliteTrackingStore::RankByMe
   };
   const std::string metric_key_id = "(SELECT key_id FROM metric_keys WHERE key = ?)";
 
-  // 1. Walk the top `budget` entries of the (key_id, value) index, checking each run against
-  //    the experiment, view and filter. Cheap when matches are common (a tuning experiment
-  //    holds little but the search's trials), and it needs no SQL sorter.
-  const int64_t budget = std::max<int64_t>(2000, 4 * wanted);
-  SqlFragment walk{
-      fmt::format("SELECT {}, o0.value FROM (SELECT run_pk, value FROM latest_metrics "
-                  "WHERE key_id = {} AND value IS NOT NULL ORDER BY value {} LIMIT {}) "
-                  "o0 CROSS JOIN runs r",
-                  kRunColumns, metric_key_id, direction, budget),
-      {key}};
-  walk.Append(probing_where);
-  walk.sql += " AND r.run_pk = o0.run_pk";
-  ORCHARD_RETURN_IF_ERROR(read(walk, /*stop_at_wanted=*/false));
-  std::stable_sort(ranked.begin(), ranked.end(), by_rank);
-
-  // The walk is enough when it saw the whole index, or when the last row needed ranks strictly
-  // above the first value it did not see (so no tie of that row lies beyond the walk).
-  bool complete = true;
+  // 1. Walk the (key_id, value) index in order, checking each run against the experiment, view
+  //    and filter, and stop as soon as `wanted` rows (and their ties) are in: cheap when matches
+  //    are common (a tuning experiment holds little but its trials) and no SQL sorter is needed.
+  //    The walk is bounded to the best `budget` values (plus ties of the last), so that a rare
+  //    filter costs a bounded walk before step 2.
+  const int64_t budget = std::max<int64_t>(400, 4 * wanted);
+  std::optional<double> bound;  // the value `budget` entries down the index, if there is one
   {
     ORCHARD_ASSIGN_OR_RETURN(
         SqliteStatement boundary,
@@ -766,11 +756,25 @@ StatusOr<std::vector<SqliteTrackingStore::RunRow>> SqliteTrackingStore::RankByMe
                                        metric_key_id, direction)));
     boundary.Bind(1, key).Bind(2, budget);
     ORCHARD_ASSIGN_OR_RETURN(bool beyond, boundary.Step());
-    if (beyond) {
-      complete = static_cast<int64_t>(ranked.size()) >= wanted &&
-                 ranked[wanted - 1].first != boundary.ColumnDouble(0);
-    }
+    if (beyond) bound = boundary.ColumnDouble(0);
   }
+  SqlFragment walk{
+      fmt::format("SELECT {}, o0.value FROM latest_metrics o0 CROSS JOIN runs r", kRunColumns), {}};
+  walk.Append(probing_where);
+  walk.sql += fmt::format(" AND r.run_pk = o0.run_pk AND o0.key_id = {} AND o0.value IS NOT NULL",
+                          metric_key_id);
+  walk.args.emplace_back(key);
+  if (bound) {
+    walk.sql += ascending ? " AND o0.value <= ?" : " AND o0.value >= ?";
+    walk.args.emplace_back(*bound);
+  }
+  walk.sql += fmt::format(" ORDER BY o0.value {}", direction);
+  ORCHARD_RETURN_IF_ERROR(read(walk, /*stop_at_wanted=*/true));
+  std::stable_sort(ranked.begin(), ranked.end(), by_rank);
+  // Every value better than or equal to the bound was seen, ties included, so the walk is
+  // enough when it filled the page or when it covered the whole index.
+  const bool complete = !bound || static_cast<int64_t>(ranked.size()) >= wanted;
+
   // 2. Otherwise the matches are rare: let the planner start from the most selective index
   //    (say, one parent's children) and sort what matches.
   if (!complete) {
