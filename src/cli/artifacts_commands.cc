@@ -12,18 +12,14 @@ namespace orchard {
 void AddArtifactsCommands(CLI::App& app, CliContext& context) {
   CLI::App* group = app.add_subcommand("artifacts", "Log, list and download run artifacts");
   group->require_subcommand(1);
-  auto add_run_id = [](CLI::App* cmd, std::string& run_id) {
-    cmd->add_option("-r,--run-id", run_id, "Run id (default: $MLFLOW_RUN_ID)")
-        ->envname("MLFLOW_RUN_ID")
-        ->required();
-  };
+
   {
     struct Options {
       std::string run_id, local_path, artifact_path;
     };
     auto options = std::make_shared<Options>();
     auto* cmd = group->add_subcommand("log", "Copy a file, or a folder's contents, into a run");
-    add_run_id(cmd, options->run_id);
+    AddRunIdOption(cmd, options->run_id);
     cmd->add_option("local_path", options->local_path, "File or folder to log")->required();
     cmd->add_option("--artifact-path", options->artifact_path,
                     "Folder inside the run's artifacts (default: the root)");
@@ -50,7 +46,7 @@ void AddArtifactsCommands(CLI::App& app, CliContext& context) {
     };
     auto options = std::make_shared<Options>();
     auto* cmd = group->add_subcommand("list", "List the artifacts directly under a path");
-    add_run_id(cmd, options->run_id);
+    AddRunIdOption(cmd, options->run_id);
     cmd->add_option("--path", options->path, "Folder inside the run's artifacts (default: root)");
     cmd->callback([&context, options] {
       context.action = [&context, options]() -> Status {
@@ -91,7 +87,7 @@ void AddArtifactsCommands(CLI::App& app, CliContext& context) {
     auto options = std::make_shared<Options>();
     auto* cmd = group->add_subcommand("download",
                                       "Copy a run's artifact (file or folder) to a local folder");
-    add_run_id(cmd, options->run_id);
+    AddRunIdOption(cmd, options->run_id);
     cmd->add_option("--path", options->path, "Artifact path (default: everything)");
     cmd->add_option("-d,--dst,--dst-path", options->dst, "Local destination folder (default: .)");
     cmd->callback([&context, options] {

@@ -16,6 +16,12 @@ std::string EnvOr(const char* name, const std::string& fallback) {
 
 }  // namespace
 
+void AddRunIdOption(CLI::App* command, std::string& run_id) {
+  command->add_option("-r,--run-id", run_id, "Run id (default: $MLFLOW_RUN_ID)")
+      ->envname("MLFLOW_RUN_ID")
+      ->required();
+}
+
 StatusOr<Tag> ParseKeyValue(const std::string& text, const std::string& flag) {
   size_t eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {

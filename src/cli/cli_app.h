@@ -54,6 +54,9 @@ void AddArtifactsCommands(CLI::App& app, CliContext& context);
 // Parses `argv`, runs the command and returns the process exit status.
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
+// The required -r/--run-id option, defaulting to $MLFLOW_RUN_ID.
+void AddRunIdOption(CLI::App* command, std::string& run_id);
+
 // "k=v" -> Tag; INVALID_PARAMETER_VALUE naming the flag when there is no '='.
 StatusOr<Tag> ParseKeyValue(const std::string& text, const std::string& flag);
 

@@ -39,12 +39,6 @@ struct ExperimentChoice {
   }
 };
 
-void AddRunIdOption(CLI::App* cmd, std::string& run_id) {
-  cmd->add_option("-r,--run-id", run_id, "Run id (default: $MLFLOW_RUN_ID)")
-      ->envname("MLFLOW_RUN_ID")
-      ->required();
-}
-
 void PrintRunJson(CliContext& context, const Run& run) {
   JsonWriter json;
   json.BeginObject().Key("run");

@@ -207,6 +207,23 @@ StatusOr<Experiment> SqliteTrackingStore::LoadExperiment(SqliteConnection& db,
   return experiment;
 }
 
+StatusOr<Experiment> SqliteTrackingStore::LoadExperimentById(SqliteConnection& db,
+                                                             const std::string& experiment_id) {
+  return LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", experiment_id,
+                        fmt::format("No Experiment with id={} exists", experiment_id));
+}
+
+StatusOr<Experiment> SqliteTrackingStore::LoadActiveExperiment(SqliteConnection& db,
+                                                               const std::string& experiment_id) {
+  ORCHARD_ASSIGN_OR_RETURN(Experiment experiment, LoadExperimentById(db, experiment_id));
+  if (experiment.lifecycle_stage != LifecycleStage::kActive) {
+    return Status::InvalidParameter(
+        fmt::format("The experiment {} must be in the 'active' state. Current state is deleted.",
+                    experiment_id));
+  }
+  return experiment;
+}
+
 StatusOr<std::string> SqliteTrackingStore::DoCreateExperiment(
     const CreateExperimentRequest& original) {
   CreateExperimentRequest request = original;
@@ -267,8 +284,7 @@ StatusOr<std::string> SqliteTrackingStore::DoCreateExperiment(
 
 StatusOr<Experiment> SqliteTrackingStore::DoGetExperiment(const std::string& experiment_id) {
   std::lock_guard lock(reader_mutex_);
-  return LoadExperiment(*reader_, "e.experiment_id = CAST(? AS INTEGER)", experiment_id,
-                        fmt::format("No Experiment with id={} exists", experiment_id));
+  return LoadExperimentById(*reader_, experiment_id);
 }
 
 StatusOr<Experiment> SqliteTrackingStore::DoGetExperimentByName(const std::string& name) {
@@ -306,9 +322,7 @@ StatusOr<ExperimentPage> SqliteTrackingStore::DoSearchExperiments(
       page.next_page_token = EncodeOffsetPageToken(offset + request.max_results);
     }
     for (const std::string& id : ids) {
-      ORCHARD_ASSIGN_OR_RETURN(Experiment experiment,
-                               LoadExperiment(*reader_, "e.experiment_id = CAST(? AS INTEGER)", id,
-                                              "experiment vanished"));
+      ORCHARD_ASSIGN_OR_RETURN(Experiment experiment, LoadExperimentById(*reader_, id));
       page.experiments.push_back(std::move(experiment));
     }
     return Status::Ok();
@@ -322,10 +336,7 @@ Status SqliteTrackingStore::DoRenameExperiment(const std::string& experiment_id,
   std::lock_guard lock(writer_mutex_);
   SqliteConnection& db = *writer_;
   return db.WriteTransaction([&]() -> Status {
-    ORCHARD_ASSIGN_OR_RETURN(
-        Experiment experiment,
-        LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", experiment_id,
-                       fmt::format("No Experiment with id={} exists", experiment_id)));
+    ORCHARD_ASSIGN_OR_RETURN(Experiment experiment, LoadExperimentById(db, experiment_id));
     if (experiment.lifecycle_stage != LifecycleStage::kActive) {
       return Status::InvalidParameter("Cannot rename a non-active experiment.");
     }
@@ -367,10 +378,7 @@ Status SqliteTrackingStore::DoSetExperimentLifecycle(const std::string& experime
   std::lock_guard lock(writer_mutex_);
   SqliteConnection& db = *writer_;
   return db.WriteTransaction([&]() -> Status {
-    ORCHARD_ASSIGN_OR_RETURN(
-        Experiment experiment,
-        LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", experiment_id,
-                       fmt::format("No Experiment with id={} exists", experiment_id)));
+    ORCHARD_ASSIGN_OR_RETURN(Experiment experiment, LoadExperimentById(db, experiment_id));
     if (experiment.lifecycle_stage == stage) {
       return Status::InvalidParameter(
           fmt::format("Cannot {} experiment {}: it is already {}.",
@@ -385,15 +393,7 @@ Status SqliteTrackingStore::DoSetExperimentTag(const std::string& experiment_id,
   std::lock_guard lock(writer_mutex_);
   SqliteConnection& db = *writer_;
   return db.WriteTransaction([&]() -> Status {
-    ORCHARD_ASSIGN_OR_RETURN(
-        Experiment experiment,
-        LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", experiment_id,
-                       fmt::format("No Experiment with id={} exists", experiment_id)));
-    if (experiment.lifecycle_stage != LifecycleStage::kActive) {
-      return Status::InvalidParameter(
-          fmt::format("The experiment {} must be in the 'active' state. Current state is deleted.",
-                      experiment_id));
-    }
+    ORCHARD_ASSIGN_OR_RETURN(Experiment experiment, LoadActiveExperiment(db, experiment_id));
     ORCHARD_ASSIGN_OR_RETURN(
         SqliteStatement upsert,
         db.Prepare("INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES "
@@ -488,15 +488,8 @@ StatusOr<Run> SqliteTrackingStore::DoCreateRun(const CreateRunRequest& request) 
   SqliteConnection& db = *writer_;
   std::string run_id = NewRunId();
   Status status = db.WriteTransaction([&]() -> Status {
-    ORCHARD_ASSIGN_OR_RETURN(
-        Experiment experiment,
-        LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", request.experiment_id,
-                       fmt::format("No Experiment with id={} exists", request.experiment_id)));
-    if (experiment.lifecycle_stage != LifecycleStage::kActive) {
-      return Status::InvalidParameter(
-          fmt::format("The experiment {} must be in the 'active' state. Current state is deleted.",
-                      request.experiment_id));
-    }
+    ORCHARD_ASSIGN_OR_RETURN(Experiment experiment,
+                             LoadActiveExperiment(db, request.experiment_id));
     {
       ORCHARD_ASSIGN_OR_RETURN(
           SqliteStatement insert,
@@ -579,10 +572,8 @@ Status SqliteTrackingStore::DoSetRunLifecycle(const std::string& run_id, Lifecyc
   return db.WriteTransaction([&]() -> Status {
     ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(db, run_id));
     if (stage == LifecycleStage::kActive) {
-      ORCHARD_ASSIGN_OR_RETURN(
-          Experiment experiment,
-          LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", row.info.experiment_id,
-                         "experiment of the run not found"));
+      ORCHARD_ASSIGN_OR_RETURN(Experiment experiment,
+                               LoadExperimentById(db, row.info.experiment_id));
       if (experiment.lifecycle_stage != LifecycleStage::kActive) {
         return Status::InvalidParameter(fmt::format(
             "Cannot restore run {}: its experiment {} is deleted; restore the experiment.", run_id,

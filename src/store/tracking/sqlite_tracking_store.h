@@ -61,6 +61,9 @@ class SqliteTrackingStore : public TrackingStore {
   // Helpers taking the connection to use; the caller holds its mutex.
   StatusOr<Experiment> LoadExperiment(SqliteConnection& db, const std::string& where_sql,
                                       const std::string& arg, const std::string& not_found);
+  // By id: RESOURCE_DOES_NOT_EXIST when missing; the Active variant also refuses a deleted one.
+  StatusOr<Experiment> LoadExperimentById(SqliteConnection& db, const std::string& experiment_id);
+  StatusOr<Experiment> LoadActiveExperiment(SqliteConnection& db, const std::string& experiment_id);
   StatusOr<RunRow> LoadRunRow(SqliteConnection& db, const std::string& run_id);
   // The run's row, or INVALID_PARAMETER_VALUE when it is deleted (writes need an active run).
   StatusOr<RunRow> LoadActiveRunRow(SqliteConnection& db, const std::string& run_id);
