@@ -68,6 +68,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddExperimentsCommands(app, context);
   AddRunsCommands(app, context);
   AddArtifactsCommands(app, context);
+  AddServerCommands(app, context);
 
   try {
     app.parse(argc, argv);

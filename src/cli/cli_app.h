@@ -50,6 +50,7 @@ class CliContext {
 void AddExperimentsCommands(CLI::App& app, CliContext& context);
 void AddRunsCommands(CLI::App& app, CliContext& context);
 void AddArtifactsCommands(CLI::App& app, CliContext& context);
+void AddServerCommands(CLI::App& app, CliContext& context);
 
 // Parses `argv`, runs the command and returns the process exit status.
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

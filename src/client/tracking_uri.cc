@@ -17,9 +17,17 @@ StatusOr<TrackingConfig> ResolveTrackingConfig(const std::string& uri,
   std::error_code ec;
   fs::path root = artifact_root.empty() ? fs::path(kDefaultArtifactRoot) : fs::path(artifact_root);
   if (artifact_root.starts_with("file://")) root = artifact_root.substr(7);
-  config.artifact_root = fs::absolute(root, ec).lexically_normal().string();
-  if (!config.artifact_root.empty() && config.artifact_root.back() == '/')
+  size_t colon = artifact_root.find(':');
+  if (colon != std::string::npos && !artifact_root.starts_with("file://") &&
+      artifact_root.find('/') > colon) {
+    // A URI of another scheme (mlflow-artifacts:, s3://, ...) is kept as given.
+    config.artifact_root = artifact_root;
+  } else {
+    config.artifact_root = fs::absolute(root, ec).lexically_normal().string();
+  }
+  while (config.artifact_root.size() > 1 && config.artifact_root.back() == '/') {
     config.artifact_root.pop_back();
+  }
 
   constexpr std::string_view kSqlite = "sqlite:///";
   if (chosen.starts_with(kSqlite)) {

@@ -1,0 +1,40 @@
+// HttpRequest and HttpResponse: the HTTP layer's plain-data view of one exchange. They carry no
+// Boost types, so handlers compile without Beast. Thread-compatible.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace orchard {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: "/api/2.0/mlflow/runs/get?run_id=abc"
+  std::string path;    // percent-decoded path, no query string
+  // Percent-decoded query parameters in order; repeated keys (and "key[]") kept as sent.
+  std::vector<std::pair<std::string, std::string>> query;
+  std::string content_type;  // the Content-Type header, or empty
+  std::string body;
+
+  // The first value of query parameter `key` (also matching "key[]").
+  std::optional<std::string> QueryValue(std::string_view key) const;
+  // Every value of query parameter `key` (and "key[]"), in order.
+  std::vector<std::string> QueryValues(std::string_view key) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+// Splits a request target into its decoded path and query parameters. Returns false when the
+// target is malformed (bad percent escapes, not starting with '/').
+bool ParseRequestTarget(std::string_view target, std::string& path,
+                        std::vector<std::pair<std::string, std::string>>& query);
+
+}  // namespace orchard

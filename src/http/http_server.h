@@ -1,0 +1,62 @@
+// HttpServer: an HTTP/1.1 server (Boost.Beast, behind this interface) that hands every request
+// to one handler. Keep-alive, a request-size limit (413 beyond it), header and body timeouts,
+// and a catch-all: an exception in the handler becomes a 500 for that request only.
+//
+// Start() binds and listens; requests are served by `threads` threads until Stop(), which stops
+// accepting, closes idle connections, lets in-flight requests finish and returns once every
+// thread has ended. Thread-safe: Stop() may be called from any thread (a signal watcher).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "http/http_message.h"
+#include "http/router.h"
+
+namespace orchard {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 5000;  // 0: any free port (see HttpServer::port)
+  int threads = 2;
+  uint64_t max_body_bytes = 64ull << 20;
+  // A keep-alive connection may wait this long for the next request's headers...
+  std::chrono::seconds idle_timeout{60};
+  // ...and a request then has this long to arrive whole, and its reply to be sent.
+  std::chrono::seconds body_timeout{300};
+  // Builds the reply for an error the HTTP layer itself detects (413, 400 for a malformed
+  // request, 500 for an exception). The server supplies MLflow's JSON shape.
+  std::function<HttpResponse(int status, const std::string& message)> error_reply;
+  // Called once per answered request (access log), from the serving thread.
+  std::function<void(const HttpRequest&, const HttpResponse&, std::chrono::microseconds)>
+      on_response;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();  // Stop()s if running
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds, listens and starts the threads. INVALID_PARAMETER_VALUE for a bad host, and
+  // INVALID_STATE when the port cannot be bound (say, it is in use).
+  Status Start();
+  // The bound port (useful with port 0). REQUIRES: Start() succeeded.
+  int port() const;
+  // Graceful stop; waits for the threads. Idempotent.
+  void Stop();
+  // Blocks until the server has stopped (by Stop() from another thread).
+  void Wait();
+
+ private:
+  class Impl;
+  friend class Session;  // a connection of Impl (http_server.cc)
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orchard

@@ -1,0 +1,29 @@
+// Router: a table from (method, path) to handler. Knows HTTP only, nothing of MLflow.
+// Built once at start-up, then read concurrently: thread-safe for lookups after the last Add.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "http/http_message.h"
+
+namespace orchard {
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class Router {
+ public:
+  // Registers `handler` for exact `path` and `method`.
+  void Add(const std::string& method, const std::string& path, HttpHandler handler);
+
+  enum class Match { kFound, kWrongMethod, kNotFound };
+  // The handler for the request; kWrongMethod when the path exists under other methods.
+  Match Find(const std::string& method, const std::string& path, const HttpHandler** handler) const;
+
+ private:
+  std::map<std::string, std::map<std::string, HttpHandler>> routes_;  // path -> method -> handler
+};
+
+}  // namespace orchard

@@ -1,0 +1,68 @@
+#include "server/tracking_server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "server/mlflow_reply.h"
+#include "server/tracking_handlers.h"
+
+namespace orchard {
+
+class TrackingServer::Impl {
+ public:
+  Impl(TrackingServerOptions options, TrackingStore& store) : options_(std::move(options)) {
+    AddTrackingRoutes(router_,
+                      {.store = &store, .artifacts_destination = options_.artifacts_destination});
+    auto text = [](std::string body) {
+      return [body](const HttpRequest&) {
+        return HttpResponse{
+            .status = 200, .content_type = "text/plain; charset=utf-8", .body = body};
+      };
+    };
+    router_.Add("GET", "/health", text("OK"));
+    router_.Add("GET", "/version", text(options_.version));
+    HttpServerOptions http = options_.http;
+    http.error_reply = HttpLayerErrorReply;
+    http.on_response = [](const HttpRequest& request, const HttpResponse& response,
+                          std::chrono::microseconds elapsed) {
+      spdlog::info("{} {} {} {}us", request.method, request.target, response.status,
+                   elapsed.count());
+    };
+    server_ = std::make_unique<HttpServer>(
+        std::move(http), [this](const HttpRequest& request) { return Dispatch(request); });
+  }
+
+  HttpResponse Dispatch(const HttpRequest& request) {
+    const HttpHandler* handler = nullptr;
+    switch (router_.Find(request.method, request.path, &handler)) {
+      case Router::Match::kFound:
+        return (*handler)(request);
+      case Router::Match::kWrongMethod: {
+        HttpResponse reply = ErrorReply(Status(
+            ErrorCode::kBadRequest,
+            fmt::format("Method {} is not allowed for endpoint {}", request.method, request.path)));
+        reply.status = 405;
+        return reply;
+      }
+      case Router::Match::kNotFound:
+        break;
+    }
+    return ErrorReply(Status(ErrorCode::kEndpointNotFound,
+                             fmt::format("No API endpoint {} {}", request.method, request.path)));
+  }
+
+  TrackingServerOptions options_;
+  Router router_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TrackingServer::TrackingServer(TrackingServerOptions options, TrackingStore& store)
+    : impl_(std::make_unique<Impl>(std::move(options), store)) {}
+TrackingServer::~TrackingServer() = default;
+
+Status TrackingServer::Start() { return impl_->server_->Start(); }
+int TrackingServer::port() const { return impl_->server_->port(); }
+void TrackingServer::Stop() { impl_->server_->Stop(); }
+void TrackingServer::Wait() { impl_->server_->Wait(); }
+
+}  // namespace orchard

@@ -1,0 +1,37 @@
+// TrackingServer: `orchard server`: the MLflow-compatible tracking REST API over one
+// TrackingStore, on the HTTP layer. Unknown endpoints are 404 ENDPOINT_NOT_FOUND and known ones
+// called with another method 405, both as MLflow-shaped JSON. Thread-safe like HttpServer.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "http/http_server.h"
+#include "store/tracking/tracking_store.h"
+
+namespace orchard {
+
+struct TrackingServerOptions {
+  HttpServerOptions http;
+  std::string artifacts_destination;  // local folder behind mlflow-artifacts:/
+  std::string version;                // answered by GET /version
+};
+
+class TrackingServer {
+ public:
+  // `store` must outlive the server.
+  TrackingServer(TrackingServerOptions options, TrackingStore& store);
+  ~TrackingServer();
+
+  Status Start();
+  int port() const;
+  void Stop();
+  void Wait();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orchard
