@@ -103,6 +103,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec) {
     idle_ = false;
+    // A declared Content-Length over the limit fails here, before any body is read.
+    if (ec == bhttp::error::body_limit) return ReplyTooLarge();
     if (ec) return Fail(ec);
     if (server_.stopping()) return Close();
     started_ = std::chrono::steady_clock::now();
@@ -113,12 +115,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnRequest(beast::error_code ec) {
-    if (ec == bhttp::error::body_limit) {
-      return Reply(server_.options().error_reply(
-                       413, fmt::format("Request body exceeds the limit of {} bytes",
-                                        server_.options().max_body_bytes)),
-                   /*keep_alive=*/false, nullptr);
-    }
+    if (ec == bhttp::error::body_limit) return ReplyTooLarge();
     if (ec) return Fail(ec);
     auto& message = parser_->get();
     HttpRequest request;
@@ -132,6 +129,14 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     HttpResponse response = server_.Serve(request);
     Reply(std::move(response), keep_alive, &request);
+  }
+
+  void ReplyTooLarge() {
+    linger_ = true;  // the unread body must be drained, or the reply may be lost to a reset
+    Reply(
+        server_.options().error_reply(413, fmt::format("Request body exceeds the limit of {} bytes",
+                                                       server_.options().max_body_bytes)),
+        /*keep_alive=*/false, nullptr);
   }
 
   void Reply(HttpResponse response, bool keep_alive, const HttpRequest* request) {
@@ -173,7 +178,23 @@ class Session : public std::enable_shared_from_this<Session> {
   void Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (linger_) return Drain();
     stream_.close();
+  }
+
+  // After a reply sent before the request was read whole: read and discard what the client
+  // still sends (bounded in time), so closing does not reset the connection before the client
+  // has read the reply.
+  void Drain() {
+    linger_ = false;
+    stream_.expires_after(std::chrono::seconds(2));
+    drain_buffer_.resize(16384);
+    stream_.async_read_some(asio::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->stream_.close();
+                              self->linger_ = true;
+                              self->Drain();
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -182,6 +203,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> idle_{true};
+  bool linger_ = false;
+  std::vector<char> drain_buffer_;
 };
 
 HttpResponse HttpServer::Impl::Serve(const HttpRequest& request) {
