@@ -46,7 +46,7 @@ void WriteJson(JsonWriter& out, const RunInfo& info) {
       .EndObject();
 }
 
-void WriteJson(JsonWriter& out, const Run& run) {
+void WriteJson(JsonWriter& out, const Run& run, bool with_inputs) {
   out.BeginObject().Key("info");
   WriteJson(out, run.info);
   out.Key("data").BeginObject();
@@ -54,7 +54,7 @@ void WriteJson(JsonWriter& out, const Run& run) {
   WriteJsonList(out, "params", run.data.params);
   WriteJsonList(out, "tags", run.data.tags);
   out.EndObject();
-  out.Key("inputs").BeginObject().EndObject();
+  if (with_inputs) out.Key("inputs").BeginObject().EndObject();
   out.EndObject();
 }
 

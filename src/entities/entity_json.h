@@ -11,7 +11,9 @@ namespace orchard {
 
 void WriteJson(JsonWriter& out, const Experiment& experiment);
 void WriteJson(JsonWriter& out, const RunInfo& info);
-void WriteJson(JsonWriter& out, const Run& run);
+// With `with_inputs`, an (empty, until datasets are stored) "inputs" object follows "data", as
+// MLflow's runs/get and runs/search write it; runs/create writes none.
+void WriteJson(JsonWriter& out, const Run& run, bool with_inputs = true);
 void WriteJson(JsonWriter& out, const Metric& metric);
 void WriteJson(JsonWriter& out, const Param& param);
 void WriteJson(JsonWriter& out, const Tag& tag);

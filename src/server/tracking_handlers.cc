@@ -201,7 +201,10 @@ StatusOr<std::string> CreateRun(TrackingStore& store, const RequestFields& field
   ORCHARD_ASSIGN_OR_RETURN(request.start_time, fields.Int64("start_time"));
   ORCHARD_ASSIGN_OR_RETURN(request.tags, TagsOf(fields, "tags"));
   ORCHARD_ASSIGN_OR_RETURN(Run run, store.CreateRun(request));
-  return Wrapped("run", run);
+  JsonWriter json;
+  json.BeginObject().Key("run");
+  WriteJson(json, run, /*with_inputs=*/false);
+  return json.EndObject().Take();
 }
 
 StatusOr<std::string> UpdateRun(TrackingStore& store, const RequestFields& fields) {
