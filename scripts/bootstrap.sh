@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libsqlite3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev libcli11-dev libspdlog-dev libfmt-dev libsimdjson-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 missing=()

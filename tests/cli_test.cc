@@ -1,5 +1,6 @@
 // End to end through the built `orchard` binary: what a user types, what they see, exit codes.
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "support/http_client.h"
 #include "support/temp_dir.h"
 
 extern char** environ;
@@ -17,6 +19,8 @@ extern char** environ;
 namespace orchard {
 namespace {
 
+using testing::Http;
+using testing::HttpResult;
 using testing::TempDir;
 
 struct Result {
@@ -237,6 +241,73 @@ TEST_F(CliTest, SearchPagesWithTokens) {
     last = at;
     EXPECT_EQ(seen.find(runs[i], at + 1), std::string::npos);
   }
+}
+
+// `orchard server` end to end: it announces its port, serves, and on SIGTERM finishes and exits 0.
+TEST_F(CliTest, ServerStartsServesAndStopsOnSigterm) {
+  std::string out_path = dir_ / "server.out";
+  std::string err_path = dir_ / "server.err";
+  std::vector<std::string> argv_strings = {ORCHARD_BINARY,
+                                           "server",
+                                           "--port",
+                                           "0",
+                                           "--backend-store-uri",
+                                           "sqlite:///" + (dir_ / "server.db")};
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addchdir_np(&actions, dir_.path().c_str());
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  // Readiness handshake: wait for the line that announces the port (bounded: 30 s).
+  int port = 0;
+  for (int attempt = 0; attempt < 3000 && port == 0; ++attempt) {
+    std::string out = ReadAll(out_path);
+    size_t at = out.find("http://127.0.0.1:");
+    if (at != std::string::npos && out.find(' ', at) != std::string::npos) {
+      port = std::stoi(out.substr(at + 17));
+    } else {
+      usleep(10000);
+    }
+  }
+  ASSERT_GT(port, 0) << ReadAll(err_path);
+  HttpResult health = Http(port, "GET", "/health");
+  EXPECT_EQ(health.status, 200);
+  HttpResult created = Http(port, "POST", "/api/2.0/mlflow/experiments/create", R"({"name": "x"})");
+  EXPECT_EQ(created.status, 200) << created.body;
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_NE(ReadAll(out_path).find("stopped"), std::string::npos);
+  // The store was closed cleanly and kept the write.
+  EXPECT_NE(Ok({"--tracking-uri", "sqlite:///" + (dir_ / "server.db"), "experiments", "list"})
+                .find(" x "),
+            std::string::npos);
+}
+
+TEST_F(CliTest, ServerRefusesBadAndBusyPorts) {
+  EXPECT_EQ(Run({"server", "--port", "70000"}).exit_code, 2);
+  // Hold a port, then ask the server for it.
+  int holder = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(listen(holder, 1), 0);
+  socklen_t length = sizeof(address);
+  getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length);
+  Result busy = Run({"server", "--port", std::to_string(ntohs(address.sin_port))});
+  close(holder);
+  EXPECT_EQ(busy.exit_code, 1) << busy.err;
+  EXPECT_NE(busy.err.find("cannot listen"), std::string::npos) << busy.err;
 }
 
 TEST_F(CliTest, CorruptDatabaseIsAOneLineError) {

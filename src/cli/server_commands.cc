@@ -94,7 +94,8 @@ void AddServerCommand(CLI::App& app, CliContext& context, const std::string& nam
   cmd->add_flag("--serve-artifacts,!--no-serve-artifacts", flags->serve_artifacts,
                 "Clients move artifacts through this server (default on)");
   cmd->add_option("-h,--host", flags->host, "Address to listen on");
-  cmd->add_option("-p,--port", flags->port, "Port (0: any free port, printed at start)");
+  cmd->add_option("-p,--port", flags->port, "Port (0: any free port, printed at start)")
+      ->check(CLI::Range(0, 65535));
   cmd->add_option("-w,--workers", flags->workers, "Serving threads");
   cmd->callback([&context, flags] {
     context.action = [&context, flags]() { return RunServer(context, *flags); };

@@ -241,6 +241,9 @@ Status HttpServer::Impl::Start() {
     return Status::InvalidParameter(
         fmt::format("'{}' is not an IP address to listen on: {}", options_.host, ec.message()));
   }
+  if (options_.port < 0 || options_.port > 65535) {
+    return Status::InvalidParameter(fmt::format("port {} is out of range", options_.port));
+  }
   tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
