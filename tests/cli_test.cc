@@ -282,6 +282,18 @@ TEST_F(CliTest, ServerStartsServesAndStopsOnSigterm) {
   EXPECT_EQ(health.status, 200);
   HttpResult created = Http(port, "POST", "/api/2.0/mlflow/experiments/create", R"({"name": "x"})");
   EXPECT_EQ(created.status, 200) << created.body;
+  // The CLI tracks through the server with an http:// tracking URI.
+  std::map<std::string, std::string> remote = {
+      {"MLFLOW_TRACKING_URI", "http://127.0.0.1:" + std::to_string(port)}};
+  std::string run_id = Ok({"runs", "create", "-n", "over-http", "--run-name", "r"}, remote);
+  Ok({"runs", "log-metric", "-r", run_id, "loss", "0.25", "--step", "3"}, remote);
+  Ok({"runs", "end", "-r", run_id}, remote);
+  std::string shown = Ok({"runs", "get", "-r", run_id, "--json"}, remote);
+  EXPECT_NE(shown.find("\"status\":\"FINISHED\""), std::string::npos) << shown;
+  EXPECT_NE(shown.find("\"value\":0.25"), std::string::npos) << shown;
+  Result missing = Run({"runs", "get", "-r", std::string(32, 'a')}, remote);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("RESOURCE_DOES_NOT_EXIST"), std::string::npos) << missing.err;
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);

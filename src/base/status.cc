@@ -36,6 +36,13 @@ std::string_view ErrorCodeName(ErrorCode code) {
   return "INTERNAL_ERROR";
 }
 
+ErrorCode ErrorCodeFromName(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(ErrorCode::kRequestLimitExceeded); ++i) {
+    if (ErrorCodeName(static_cast<ErrorCode>(i)) == name) return static_cast<ErrorCode>(i);
+  }
+  return ErrorCode::kInternalError;
+}
+
 int HttpStatusFor(ErrorCode code) {
   switch (code) {
     case ErrorCode::kOk:

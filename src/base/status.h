@@ -34,6 +34,8 @@ enum class ErrorCode {
 
 // The wire name, e.g. "INVALID_PARAMETER_VALUE".
 std::string_view ErrorCodeName(ErrorCode code);
+// The code named `name` ("RESOURCE_DOES_NOT_EXIST"); INTERNAL_ERROR for a name not known here.
+ErrorCode ErrorCodeFromName(std::string_view name);
 // The HTTP status MLflow's server answers with for this code (400, 404, 500, ...).
 int HttpStatusFor(ErrorCode code);
 

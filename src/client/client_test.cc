@@ -118,8 +118,15 @@ TEST(TrackingUri, ResolvesToAbsoluteForms) {
   EXPECT_EQ(absolute.artifact_root, "/a/b");
   EXPECT_CODE(ResolveTrackingConfig("mysql://x", ""), kInvalidParameterValue);
   EXPECT_CODE(ResolveTrackingConfig("sqlite:///", ""), kInvalidParameterValue);
-  ASSERT_OK_AND_ASSIGN(TrackingConfig remote, ResolveTrackingConfig("http://127.0.0.1:5000", ""));
-  EXPECT_CODE(OpenTrackingStore(remote), kNotImplemented);
+  ASSERT_OK_AND_ASSIGN(TrackingConfig secure, ResolveTrackingConfig("https://127.0.0.1:5000", ""));
+  EXPECT_CODE(OpenTrackingStore(secure), kNotImplemented);
+  ASSERT_OK_AND_ASSIGN(TrackingConfig team,
+                       ResolveTrackingConfig("postgresql://u@127.0.0.1/db", ""));
+  EXPECT_CODE(OpenTrackingStore(team), kNotImplemented);
+  // A server that is not there: a clear, retryable error on first use, not a crash.
+  ASSERT_OK_AND_ASSIGN(TrackingConfig remote, ResolveTrackingConfig("http://127.0.0.1:1", ""));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<TrackingStore> unreachable, OpenTrackingStore(remote));
+  EXPECT_CODE(unreachable->GetExperiment("0"), kTemporarilyUnavailable);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "client/rest_tracking_store.h"
 #include "store/tracking/sqlite_tracking_store.h"
 
 namespace fs = std::filesystem;
@@ -62,6 +63,11 @@ StatusOr<std::unique_ptr<TrackingStore>> OpenTrackingStore(const TrackingConfig&
     }
     ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteTrackingStore> store,
                              SqliteTrackingStore::Open(path, config.artifact_root));
+    return std::unique_ptr<TrackingStore>(std::move(store));
+  }
+  if (config.tracking_uri.starts_with("http://")) {
+    ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<RestTrackingStore> store,
+                             RestTrackingStore::Open(config.tracking_uri));
     return std::unique_ptr<TrackingStore>(std::move(store));
   }
   return Status::NotImplemented(fmt::format(

@@ -245,4 +245,94 @@ StatusOr<OrderBy> ParseOrderBy(std::string_view text) {
   return order;
 }
 
+namespace {
+
+std::string_view EntityPrefix(FilterEntity entity) {
+  switch (entity) {
+    case FilterEntity::kMetric:
+      return "metrics";
+    case FilterEntity::kParam:
+      return "params";
+    case FilterEntity::kTag:
+      return "tags";
+    case FilterEntity::kAttribute:
+      return "attributes";
+    case FilterEntity::kDataset:
+      return "datasets";
+  }
+  return "attributes";
+}
+
+std::string Quote(std::string_view text, char quote) {
+  std::string out(1, quote);
+  for (char c : text) {
+    if (c == quote || c == '\\') out.push_back(c == quote ? quote : '\\');  // escaped
+    out.push_back(c);
+  }
+  out.push_back(quote);
+  return out;
+}
+
+// entity.key, backquoting keys that are not plain identifiers.
+std::string Identifier(FilterEntity entity, const std::string& key) {
+  bool plain = !key.empty();
+  for (unsigned char c : key) {
+    plain = plain && (std::isalnum(c) || c == '_' || c == '.' || c == '-' || c == '/' || c == ':');
+  }
+  return std::string(EntityPrefix(entity)) + "." + (plain ? key : Quote(key, '`'));
+}
+
+const char* ComparatorText(Comparator op) {
+  switch (op) {
+    case Comparator::kEq:
+      return "=";
+    case Comparator::kNe:
+      return "!=";
+    case Comparator::kLt:
+      return "<";
+    case Comparator::kLe:
+      return "<=";
+    case Comparator::kGt:
+      return ">";
+    case Comparator::kGe:
+      return ">=";
+    case Comparator::kLike:
+      return "LIKE";
+    case Comparator::kILike:
+      return "ILIKE";
+    case Comparator::kIn:
+      return "IN";
+    case Comparator::kNotIn:
+      return "NOT IN";
+  }
+  return "=";
+}
+
+}  // namespace
+
+std::string FormatSearchFilter(const Filter& filter) {
+  std::string out;
+  for (const FilterClause& clause : filter.clauses) {
+    if (!out.empty()) out += " AND ";
+    out += Identifier(clause.entity, clause.key) + " " + ComparatorText(clause.op) + " ";
+    if (const auto* number = std::get_if<double>(&clause.value)) {
+      char buffer[32];
+      auto result = std::to_chars(buffer, buffer + sizeof(buffer), *number);
+      out.append(buffer, result.ptr);
+    } else if (const auto* text = std::get_if<std::string>(&clause.value)) {
+      out += Quote(*text, '\'');
+    } else {
+      const auto& list = std::get<std::vector<std::string>>(clause.value);
+      out += "(";
+      for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + Quote(list[i], '\'');
+      out += ")";
+    }
+  }
+  return out;
+}
+
+std::string FormatOrderBy(const OrderBy& order) {
+  return Identifier(order.entity, order.key) + (order.ascending ? " ASC" : " DESC");
+}
+
 }  // namespace orchard

@@ -22,4 +22,8 @@ namespace orchard {
 StatusOr<Filter> ParseSearchFilter(std::string_view text);
 StatusOr<OrderBy> ParseOrderBy(std::string_view text);
 
+// The text that parses back to `filter` / `order` (for sending a search to a server).
+std::string FormatSearchFilter(const Filter& filter);
+std::string FormatOrderBy(const OrderBy& order);
+
 }  // namespace orchard

@@ -1,0 +1,359 @@
+#include "client/rest_tracking_store.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "base/json_writer.h"
+#include "entities/entity_json.h"
+#include "store/tracking/search_filter_parser.h"
+
+namespace orchard {
+namespace {
+
+using simdjson::dom::element;
+
+constexpr char kApi[] = "/api/2.0/mlflow/";
+
+Status Malformed(std::string_view what) {
+  return Status::Internal(fmt::format("the tracking server sent a malformed reply ({})", what));
+}
+
+// Field readers over a reply object: absent fields read as empty/zero, as protobuf JSON omits
+// defaults.
+std::string Str(element object, const char* key) {
+  std::string_view value;
+  return object[key].get(value) == simdjson::SUCCESS ? std::string(value) : std::string();
+}
+
+std::optional<int64_t> Int(element object, const char* key) {
+  element value;
+  if (object[key].get(value) != simdjson::SUCCESS) return std::nullopt;
+  int64_t number = 0;
+  if (value.get_int64().get(number) == simdjson::SUCCESS) return number;
+  std::string_view text;
+  if (value.get_string().get(text) == simdjson::SUCCESS) {
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec == std::errc()) return number;
+  }
+  return std::nullopt;
+}
+
+double Dbl(element object, const char* key) {
+  element value;
+  if (object[key].get(value) != simdjson::SUCCESS) return 0;
+  double number = 0;
+  if (value.get_double().get(number) == simdjson::SUCCESS) return number;
+  std::string_view text;
+  if (value.get_string().get(text) == simdjson::SUCCESS) {
+    if (text == "NaN") return std::nan("");
+    if (text == "Infinity") return HUGE_VAL;
+    if (text == "-Infinity") return -HUGE_VAL;
+  }
+  return 0;
+}
+
+template <typename Fn>
+void ForEach(element object, const char* key, Fn fn) {
+  simdjson::dom::array array;
+  if (object[key].get(array) != simdjson::SUCCESS) return;
+  for (element item : array) fn(item);
+}
+
+std::vector<Tag> Tags(element object, const char* key) {
+  std::vector<Tag> tags;
+  ForEach(object, key, [&](element item) {
+    tags.push_back({Str(item, "key"), Str(item, "value")});
+  });
+  return tags;
+}
+
+Metric ParseMetric(element item) {
+  return {Str(item, "key"), Dbl(item, "value"), Int(item, "timestamp").value_or(0),
+          Int(item, "step").value_or(0)};
+}
+
+Experiment ParseExperiment(element object) {
+  Experiment experiment;
+  experiment.experiment_id = Str(object, "experiment_id");
+  experiment.name = Str(object, "name");
+  experiment.artifact_location = Str(object, "artifact_location");
+  experiment.lifecycle_stage =
+      ParseLifecycleStage(Str(object, "lifecycle_stage")).value_or(LifecycleStage::kActive);
+  experiment.creation_time = Int(object, "creation_time").value_or(0);
+  experiment.last_update_time = Int(object, "last_update_time").value_or(0);
+  experiment.tags = Tags(object, "tags");
+  return experiment;
+}
+
+RunInfo ParseRunInfo(element object) {
+  RunInfo info;
+  info.run_id = Str(object, "run_id");
+  if (info.run_id.empty()) info.run_id = Str(object, "run_uuid");
+  info.experiment_id = Str(object, "experiment_id");
+  info.run_name = Str(object, "run_name");
+  info.user_id = Str(object, "user_id");
+  info.status = ParseRunStatus(Str(object, "status")).value_or(RunStatus::kRunning);
+  info.start_time = Int(object, "start_time").value_or(0);
+  info.end_time = Int(object, "end_time");
+  info.artifact_uri = Str(object, "artifact_uri");
+  info.lifecycle_stage =
+      ParseLifecycleStage(Str(object, "lifecycle_stage")).value_or(LifecycleStage::kActive);
+  return info;
+}
+
+Run ParseRun(element object) {
+  Run run;
+  element info, data;
+  if (object["info"].get(info) == simdjson::SUCCESS) run.info = ParseRunInfo(info);
+  if (object["data"].get(data) == simdjson::SUCCESS) {
+    ForEach(data, "metrics", [&](element item) { run.data.metrics.push_back(ParseMetric(item)); });
+    ForEach(data, "params", [&](element item) {
+      run.data.params.push_back({Str(item, "key"), Str(item, "value")});
+    });
+    run.data.tags = Tags(data, "tags");
+  }
+  return run;
+}
+
+// Parses a reply body into `root` with `parser` (which owns the document).
+Status ParseReply(simdjson::dom::parser& parser, const std::string& body, element& root) {
+  if (parser.parse(body).get(root) != simdjson::SUCCESS || !root.is_object()) {
+    return Malformed("not a JSON object");
+  }
+  return Status::Ok();
+}
+
+std::string ViewTypeText(ViewType view) { return std::string(ViewTypeName(view)); }
+
+}  // namespace
+
+StatusOr<std::unique_ptr<RestTrackingStore>> RestTrackingStore::Open(const std::string& base_url) {
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, HttpClient::Create(base_url));
+  return std::unique_ptr<RestTrackingStore>(new RestTrackingStore(std::move(client)));
+}
+
+StatusOr<std::string> RestTrackingStore::Call(const std::string& method,
+                                              const std::string& endpoint,
+                                              const std::string& body) {
+  ORCHARD_ASSIGN_OR_RETURN(HttpResponse reply, client_->Send(method, kApi + endpoint, body));
+  if (reply.status == 200) return std::move(reply.body);
+  simdjson::dom::parser parser;
+  element root;
+  std::string_view code, message;
+  if (parser.parse(reply.body).get(root) == simdjson::SUCCESS &&
+      root["error_code"].get(code) == simdjson::SUCCESS) {
+    if (root["message"].get(message) != simdjson::SUCCESS) message = "(no message)";
+    return Status(ErrorCodeFromName(code), std::string(message));
+  }
+  return Status(reply.status >= 500 ? ErrorCode::kInternalError : ErrorCode::kBadRequest,
+                fmt::format("the tracking server answered HTTP {} to {}", reply.status, endpoint));
+}
+
+StatusOr<std::string> RestTrackingStore::DoCreateExperiment(
+    const CreateExperimentRequest& request) {
+  JsonWriter json;
+  json.BeginObject().Field("name", request.name);
+  if (!request.artifact_location.empty())
+    json.Field("artifact_location", request.artifact_location);
+  WriteJsonList(json, "tags", request.tags);
+  ORCHARD_ASSIGN_OR_RETURN(std::string body,
+                           Call("POST", "experiments/create", json.EndObject().Take()));
+  simdjson::dom::parser parser;
+  element root;
+  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
+  std::string id = Str(root, "experiment_id");
+  if (id.empty()) return Malformed("no experiment_id");
+  return id;
+}
+
+StatusOr<Experiment> RestTrackingStore::DoGetExperiment(const std::string& experiment_id) {
+  ORCHARD_ASSIGN_OR_RETURN(
+      std::string body,
+      Call("GET", "experiments/get?experiment_id=" + UrlEncode(experiment_id), ""));
+  simdjson::dom::parser parser;
+  element root, experiment;
+  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
+  if (root["experiment"].get(experiment)) return Malformed("no experiment");
+  return ParseExperiment(experiment);
+}
+
+StatusOr<Experiment> RestTrackingStore::DoGetExperimentByName(const std::string& name) {
+  ORCHARD_ASSIGN_OR_RETURN(
+      std::string body,
+      Call("GET", "experiments/get-by-name?experiment_name=" + UrlEncode(name), ""));
+  simdjson::dom::parser parser;
+  element root, experiment;
+  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
+  if (root["experiment"].get(experiment)) return Malformed("no experiment");
+  return ParseExperiment(experiment);
+}
+
+StatusOr<ExperimentPage> RestTrackingStore::DoSearchExperiments(
+    const SearchExperimentsRequest& request) {
+  JsonWriter json;
+  json.BeginObject()
+      .Field("max_results", int64_t{request.max_results})
+      .Field("view_type", ViewTypeText(request.view_type))
+      .Field("filter", FormatSearchFilter(request.filter));
+  if (!request.page_token.empty()) json.Field("page_token", request.page_token);
+  if (!request.order_by.empty()) {
+    json.Key("order_by").BeginArray();
+    for (const OrderBy& key : request.order_by) json.String(FormatOrderBy(key));
+    json.EndArray();
+  }
+  ORCHARD_ASSIGN_OR_RETURN(std::string body,
+                           Call("POST", "experiments/search", json.EndObject().Take()));
+  simdjson::dom::parser parser;
+  element root;
+  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
+  ExperimentPage page;
+  ForEach(root, "experiments",
+          [&](element item) { page.experiments.push_back(ParseExperiment(item)); });
+  page.next_page_token = Str(root, "next_page_token");
+  return page;
+}
+
+Status RestTrackingStore::DoRenameExperiment(const std::string& experiment_id,
+                                             const std::string& new_name) {
+  return Call("POST", "experiments/update",
+              JsonWriter()
+                  .BeginObject()
+                  .Field("experiment_id", experiment_id)
+                  .Field("new_name", new_name)
+                  .EndObject()
+                  .Take())
+      .status();
+}
+
+Status RestTrackingStore::DoSetExperimentLifecycle(const std::string& experiment_id,
+                                                   LifecycleStage stage) {
+  return Call("POST",
+              stage == LifecycleStage::kDeleted ? "experiments/delete" : "experiments/restore",
+              JsonWriter().BeginObject().Field("experiment_id", experiment_id).EndObject().Take())
+      .status();
+}
+
+Status RestTrackingStore::DoSetExperimentTag(const std::string& experiment_id, const Tag& tag) {
+  return Call("POST", "experiments/set-experiment-tag",
+              JsonWriter()
+                  .BeginObject()
+                  .Field("experiment_id", experiment_id)
+                  .Field("key", tag.key)
+                  .Field("value", tag.value)
+                  .EndObject()
+                  .Take())
+      .status();
+}
+
+StatusOr<Run> RestTrackingStore::DoCreateRun(const CreateRunRequest& request) {
+  JsonWriter json;
+  json.BeginObject()
+      .Field("experiment_id", request.experiment_id)
+      .Field("user_id", request.user_id)
+      .Field("run_name", request.run_name);
+  if (request.start_time) json.Field("start_time", *request.start_time);
+  WriteJsonList(json, "tags", request.tags);
+  ORCHARD_ASSIGN_OR_RETURN(std::string body, Call("POST", "runs/create", json.EndObject().Take()));
+  simdjson::dom::parser parser;
+  element root, run;
+  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
+  if (root["run"].get(run)) return Malformed("no run");
+  return ParseRun(run);
+}
+
+StatusOr<RunInfo> RestTrackingStore::DoUpdateRun(const UpdateRunRequest& request) {
+  JsonWriter json;
+  json.BeginObject().Field("run_id", request.run_id);
+  if (request.status) json.Field("status", RunStatusName(*request.status));
+  if (request.end_time) json.Field("end_time", *request.end_time);
+  if (request.run_name) json.Field("run_name", *request.run_name);
+  ORCHARD_ASSIGN_OR_RETURN(std::string body, Call("POST", "runs/update", json.EndObject().Take()));
+  simdjson::dom::parser parser;
+  element root, info;
+  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
+  if (root["run_info"].get(info)) return Malformed("no run_info");
+  return ParseRunInfo(info);
+}
+
+StatusOr<Run> RestTrackingStore::DoGetRun(const std::string& run_id) {
+  ORCHARD_ASSIGN_OR_RETURN(std::string body,
+                           Call("GET", "runs/get?run_id=" + UrlEncode(run_id), ""));
+  simdjson::dom::parser parser;
+  element root, run;
+  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
+  if (root["run"].get(run)) return Malformed("no run");
+  return ParseRun(run);
+}
+
+Status RestTrackingStore::DoSetRunLifecycle(const std::string& run_id, LifecycleStage stage) {
+  return Call("POST", stage == LifecycleStage::kDeleted ? "runs/delete" : "runs/restore",
+              JsonWriter().BeginObject().Field("run_id", run_id).EndObject().Take())
+      .status();
+}
+
+StatusOr<RunPage> RestTrackingStore::DoSearchRuns(const SearchRunsRequest& request) {
+  JsonWriter json;
+  json.BeginObject().Key("experiment_ids").BeginArray();
+  for (const std::string& id : request.experiment_ids) json.String(id);
+  json.EndArray()
+      .Field("filter", FormatSearchFilter(request.filter))
+      .Field("run_view_type", ViewTypeText(request.view_type))
+      .Field("max_results", int64_t{request.max_results});
+  if (!request.page_token.empty()) json.Field("page_token", request.page_token);
+  if (!request.order_by.empty()) {
+    json.Key("order_by").BeginArray();
+    for (const OrderBy& key : request.order_by) json.String(FormatOrderBy(key));
+    json.EndArray();
+  }
+  ORCHARD_ASSIGN_OR_RETURN(std::string body, Call("POST", "runs/search", json.EndObject().Take()));
+  simdjson::dom::parser parser;
+  element root;
+  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
+  RunPage page;
+  ForEach(root, "runs", [&](element item) { page.runs.push_back(ParseRun(item)); });
+  page.next_page_token = Str(root, "next_page_token");
+  return page;
+}
+
+Status RestTrackingStore::DoLogBatch(const std::string& run_id, const std::vector<Metric>& metrics,
+                                     const std::vector<Param>& params,
+                                     const std::vector<Tag>& tags) {
+  JsonWriter json;
+  json.BeginObject().Field("run_id", run_id);
+  WriteJsonList(json, "metrics", metrics);
+  WriteJsonList(json, "params", params);
+  WriteJsonList(json, "tags", tags);
+  return Call("POST", "runs/log-batch", json.EndObject().Take()).status();
+}
+
+Status RestTrackingStore::DoDeleteTag(const std::string& run_id, const std::string& key) {
+  return Call("POST", "runs/delete-tag",
+              JsonWriter()
+                  .BeginObject()
+                  .Field("run_id", run_id)
+                  .Field("key", key)
+                  .EndObject()
+                  .Take())
+      .status();
+}
+
+StatusOr<std::vector<Metric>> RestTrackingStore::DoGetMetricHistory(const std::string& run_id,
+                                                                    const std::string& key) {
+  ORCHARD_ASSIGN_OR_RETURN(
+      std::string body,
+      Call("GET",
+           "metrics/get-history?run_id=" + UrlEncode(run_id) + "&metric_key=" + UrlEncode(key),
+           ""));
+  simdjson::dom::parser parser;
+  element root;
+  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
+  std::vector<Metric> history;
+  ForEach(root, "metrics", [&](element item) { history.push_back(ParseMetric(item)); });
+  return history;
+}
+
+}  // namespace orchard

@@ -1,0 +1,46 @@
+// The tracking-store contract suite through the REST store, against a real `orchard server`
+// (in-process, port 0, over loopback) backed by SQLite: the same tests the SQLite store passes.
+#include "client/rest_tracking_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include "server/tracking_server.h"
+#include "store/tracking/sqlite_tracking_store.h"
+#include "store/tracking/tracking_store_contract.h"
+
+namespace orchard::testing {
+namespace {
+
+// A REST store that owns the server it talks to (and that server's SQLite store).
+class RestStoreUnderTest : public RestTrackingStore {
+ public:
+  static std::unique_ptr<TrackingStore> Make(const std::string& dir) {
+    spdlog::set_level(spdlog::level::warn);
+    auto backing = SqliteTrackingStore::Open(dir + "/orchard.db", dir + "/artifacts");
+    if (!backing.ok()) return nullptr;
+    TrackingServerOptions options;
+    options.http.port = 0;
+    options.artifacts_destination = dir + "/artifacts";
+    auto server = std::make_unique<TrackingServer>(options, **backing);
+    if (!server->Start().ok()) return nullptr;
+    auto client = HttpClient::Create("http://127.0.0.1:" + std::to_string(server->port()));
+    if (!client.ok()) return nullptr;
+    auto store = std::unique_ptr<RestStoreUnderTest>(new RestStoreUnderTest(std::move(*client)));
+    store->backing_ = std::move(backing).value();
+    store->server_ = std::move(server);
+    return store;
+  }
+  ~RestStoreUnderTest() override { server_->Stop(); }
+
+ private:
+  explicit RestStoreUnderTest(std::unique_ptr<HttpClient> client)
+      : RestTrackingStore(std::move(client)) {}
+  std::unique_ptr<TrackingStore> backing_;
+  std::unique_ptr<TrackingServer> server_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Rest, TrackingStoreContract,
+                         ::testing::Values(TrackingStoreFactory{"rest", RestStoreUnderTest::Make}));
+
+}  // namespace
+}  // namespace orchard::testing

@@ -1,0 +1,34 @@
+// HttpClient: a blocking HTTP/1.1 client with one keep-alive connection (Boost.Beast, behind
+// this interface), reconnecting once when the server closed it. Thread-safe: requests are
+// serialised on the connection.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "http/http_message.h"
+
+namespace orchard {
+
+class HttpClient {
+ public:
+  // `base_url`: "http://host:port" (a path prefix is allowed). https is not supported yet.
+  static StatusOr<std::unique_ptr<HttpClient>> Create(const std::string& base_url);
+  ~HttpClient();
+
+  // Sends `method target` (target is appended to the base URL's path) with a JSON body.
+  // TEMPORARILY_UNAVAILABLE when the server cannot be reached.
+  StatusOr<HttpResponse> Send(const std::string& method, const std::string& target,
+                              const std::string& body);
+
+ private:
+  class Impl;
+  explicit HttpClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Percent-encodes a query parameter value.
+std::string UrlEncode(std::string_view text);
+
+}  // namespace orchard
