@@ -1,0 +1,194 @@
+// http_load: a bounded HTTP load generator for loopback benchmarks of `orchard server`.
+// Keeps N keep-alive connections busy for S seconds (or sends a fixed number of requests) and
+// reports requests/s and latency percentiles. Only ever connects to 127.0.0.1.
+//
+//   http_load --port P --scenario log-metric --connections 32 --seconds 5 --run-id ID
+//   http_load --port P --scenario log-batch  --connections 4  --seconds 5 --run-id ID
+//   http_load --port P --scenario create-runs --count 1000
+//   http_load --port P --scenario wait-health       (cold start: polls until /health answers)
+//   http_load --port P --scenario new-run           (creates a run, prints its id)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int Connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    close(fd);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
+// Sends one request on a keep-alive connection and reads the reply; returns the status or -1.
+int Exchange(int fd, const std::string& request, std::string& buffer) {
+  size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return -1;
+    sent += static_cast<size_t>(n);
+  }
+  buffer.clear();
+  size_t header_end = std::string::npos;
+  size_t content_length = 0;
+  char chunk[65536];
+  while (true) {
+    if (header_end == std::string::npos) {
+      header_end = buffer.find("\r\n\r\n");
+      if (header_end != std::string::npos) {
+        size_t at = buffer.find("Content-Length: ");
+        content_length = at == std::string::npos ? 0 : std::strtoul(buffer.c_str() + at + 16, nullptr, 10);
+      }
+    }
+    if (header_end != std::string::npos && buffer.size() >= header_end + 4 + content_length) break;
+    ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
+    if (n <= 0) return -1;
+    buffer.append(chunk, static_cast<size_t>(n));
+  }
+  return std::atoi(buffer.c_str() + 9);
+}
+
+std::string Post(const std::string& path, const std::string& body) {
+  return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+std::string Arg(int argc, char** argv, const char* name, const char* fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  }
+  return fallback;
+}
+
+// The request for iteration `i` of a connection.
+std::string MakeRequest(const std::string& scenario, const std::string& run_id, int connection,
+                        long i) {
+  if (scenario == "log-metric") {
+    return Post("/api/2.0/mlflow/runs/log-metric",
+                "{\"run_id\":\"" + run_id + "\",\"key\":\"m" + std::to_string(connection) +
+                    "\",\"value\":0.5,\"timestamp\":1716000000000,\"step\":" + std::to_string(i) + "}");
+  }
+  if (scenario == "log-batch") {
+    std::string body = "{\"run_id\":\"" + run_id + "\",\"metrics\":[";
+    for (int k = 0; k < 1000; ++k) {
+      body += (k ? "," : "") + std::string("{\"key\":\"m") + std::to_string(k % 10) +
+              "\",\"value\":0.25,\"timestamp\":1716000000000,\"step\":" +
+              std::to_string(i * 100 + k / 10) + "}";
+    }
+    return Post("/api/2.0/mlflow/runs/log-batch", body + "]}");
+  }
+  if (scenario == "create-runs") {
+    return Post("/api/2.0/mlflow/runs/create", "{\"experiment_id\":\"0\",\"user_id\":\"bench\"}");
+  }
+  return "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int port = std::atoi(Arg(argc, argv, "--port", "0").c_str());
+  const std::string scenario = Arg(argc, argv, "--scenario", "health");
+  const std::string run_id = Arg(argc, argv, "--run-id", "");
+  const int connections = std::max(1, std::atoi(Arg(argc, argv, "--connections", "1").c_str()));
+  const double seconds = std::atof(Arg(argc, argv, "--seconds", "5").c_str());
+  const long count = std::atol(Arg(argc, argv, "--count", "0").c_str());
+  if (port <= 0) {
+    std::fprintf(stderr, "usage: http_load --port P --scenario NAME [...]\n");
+    return 2;
+  }
+
+  if (scenario == "new-run") {
+    // Creates one run and prints its id (for the other scenarios).
+    int fd = Connect(port);
+    std::string buffer;
+    if (fd < 0 || Exchange(fd, MakeRequest("create-runs", "", 0, 0), buffer) != 200) return 1;
+    close(fd);
+    size_t at = buffer.find("\"run_id\":\"");
+    if (at == std::string::npos) return 1;
+    std::printf("%s\n", buffer.substr(at + 10, 32).c_str());
+    return 0;
+  }
+  if (scenario == "wait-health") {
+    // Cold start: from now until /health answers 200 (bounded to 30 s).
+    auto start = Clock::now();
+    std::string buffer;
+    while (Clock::now() - start < std::chrono::seconds(30)) {
+      int fd = Connect(port);
+      if (fd >= 0) {
+        int status = Exchange(fd, MakeRequest("health", "", 0, 0), buffer);
+        close(fd);
+        if (status == 200) {
+          std::printf("health after %.1f ms\n",
+                      std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+          return 0;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+    std::fprintf(stderr, "no answer from /health\n");
+    return 1;
+  }
+
+  std::atomic<long> errors{0};
+  std::vector<std::vector<double>> latencies(connections);
+  const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < connections; ++c) {
+    threads.emplace_back([&, c] {
+      int fd = Connect(port);
+      if (fd < 0) {
+        ++errors;
+        return;
+      }
+      std::string buffer;
+      const long per_connection = count > 0 ? (count + connections - 1) / connections : 0;
+      for (long i = 0;; ++i) {
+        if (count > 0 ? i >= per_connection : Clock::now() >= deadline) break;
+        std::string request = MakeRequest(scenario, run_id, c, i);
+        auto sent = Clock::now();
+        int status = Exchange(fd, request, buffer);
+        latencies[c].push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent).count());
+        if (status != 200) {
+          ++errors;
+          if (status < 0) break;
+        }
+      }
+      close(fd);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  auto percentile = [&](double p) { return all.empty() ? 0.0 : all[static_cast<size_t>(p * (all.size() - 1))]; };
+  double rate = all.size() / elapsed;
+  std::printf("scenario=%s connections=%d requests=%zu errors=%ld seconds=%.2f req/s=%.0f p50_us=%.0f p99_us=%.0f",
+              scenario.c_str(), connections, all.size(), errors.load(), elapsed, rate,
+              percentile(0.50), percentile(0.99));
+  if (scenario == "log-batch") std::printf(" metrics/s=%.0f", rate * 1000);
+  std::printf("\n");
+  return errors.load() == 0 ? 0 : 1;
+}
