@@ -58,7 +58,8 @@ int Exchange(int fd, const std::string& request, std::string& buffer) {
       header_end = buffer.find("\r\n\r\n");
       if (header_end != std::string::npos) {
         size_t at = buffer.find("Content-Length: ");
-        content_length = at == std::string::npos ? 0 : std::strtoul(buffer.c_str() + at + 16, nullptr, 10);
+        content_length =
+            at == std::string::npos ? 0 : std::strtoul(buffer.c_str() + at + 16, nullptr, 10);
       }
     }
     if (header_end != std::string::npos && buffer.size() >= header_end + 4 + content_length) break;
@@ -70,8 +71,10 @@ int Exchange(int fd, const std::string& request, std::string& buffer) {
 }
 
 std::string Post(const std::string& path, const std::string& body) {
-  return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return "POST " + path +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 std::string Arg(int argc, char** argv, const char* name, const char* fallback) {
@@ -87,7 +90,8 @@ std::string MakeRequest(const std::string& scenario, const std::string& run_id, 
   if (scenario == "log-metric") {
     return Post("/api/2.0/mlflow/runs/log-metric",
                 "{\"run_id\":\"" + run_id + "\",\"key\":\"m" + std::to_string(connection) +
-                    "\",\"value\":0.5,\"timestamp\":1716000000000,\"step\":" + std::to_string(i) + "}");
+                    "\",\"value\":0.5,\"timestamp\":1716000000000,\"step\":" + std::to_string(i) +
+                    "}");
   }
   if (scenario == "log-batch") {
     std::string body = "{\"run_id\":\"" + run_id + "\",\"metrics\":[";
@@ -169,7 +173,8 @@ int main(int argc, char** argv) {
         std::string request = MakeRequest(scenario, run_id, c, i);
         auto sent = Clock::now();
         int status = Exchange(fd, request, buffer);
-        latencies[c].push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent).count());
+        latencies[c].push_back(
+            std::chrono::duration<double, std::micro>(Clock::now() - sent).count());
         if (status != 200) {
           ++errors;
           if (status < 0) break;
@@ -183,11 +188,15 @@ int main(int argc, char** argv) {
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
-  auto percentile = [&](double p) { return all.empty() ? 0.0 : all[static_cast<size_t>(p * (all.size() - 1))]; };
+  auto percentile = [&](double p) {
+    return all.empty() ? 0.0 : all[static_cast<size_t>(p * (all.size() - 1))];
+  };
   double rate = all.size() / elapsed;
-  std::printf("scenario=%s connections=%d requests=%zu errors=%ld seconds=%.2f req/s=%.0f p50_us=%.0f p99_us=%.0f",
-              scenario.c_str(), connections, all.size(), errors.load(), elapsed, rate,
-              percentile(0.50), percentile(0.99));
+  std::printf(
+      "scenario=%s connections=%d requests=%zu errors=%ld seconds=%.2f req/s=%.0f p50_us=%.0f "
+      "p99_us=%.0f",
+      scenario.c_str(), connections, all.size(), errors.load(), elapsed, rate, percentile(0.50),
+      percentile(0.99));
   if (scenario == "log-batch") std::printf(" metrics/s=%.0f", rate * 1000);
   std::printf("\n");
   return errors.load() == 0 ? 0 : 1;

@@ -807,17 +807,76 @@ StatusOr<int64_t> SqliteTrackingStore::MetricKeyId(const std::string& key) {
   if (!found) return Status::Internal("metric key vanished after insert");
   int64_t id = select.ColumnInt(0);
   pending_metric_keys_[key] = id;
+  added_metric_keys_.push_back(key);
   return id;
 }
 
+// Group commit, leader/follower style: a request queues itself; whoever finds no leader
+// becomes one, takes everything queued and writes it in one transaction (a savepoint per
+// request, so one request's error does not undo the others), commits, and wakes the others.
+// Concurrent requests thus share commits, and each is answered only after its data committed.
 Status SqliteTrackingStore::DoLogBatch(const std::string& run_id,
                                        const std::vector<Metric>& metrics,
                                        const std::vector<Param>& params,
                                        const std::vector<Tag>& tags) {
+  PendingBatch mine{run_id, metrics, params, tags};
+  std::unique_lock lock(group_mutex_);
+  group_queue_.push_back(&mine);
+  while (true) {
+    group_cv_.wait(lock, [&] { return mine.done || !group_leader_; });
+    if (mine.done) return mine.result;
+    group_leader_ = true;
+    std::vector<PendingBatch*> group;
+    group.swap(group_queue_);
+    lock.unlock();
+    CommitGroup(group);
+    lock.lock();
+    for (PendingBatch* pending : group) pending->done = true;
+    group_leader_ = false;
+    group_cv_.notify_all();
+  }
+}
+
+void SqliteTrackingStore::CommitGroup(const std::vector<PendingBatch*>& group) {
   std::lock_guard lock(writer_mutex_);
   SqliteConnection& db = *writer_;
   pending_metric_keys_.clear();
-  Status status = db.WriteTransaction([&]() -> Status {
+  const bool shared = group.size() > 1;
+  Status committed = db.WriteTransaction([&]() -> Status {
+    for (PendingBatch* pending : group) {
+      if (!shared) {
+        pending->result = LogBatchLocked(*pending);
+        return pending->result;  // alone: a failure rolls the whole transaction back
+      }
+      ORCHARD_RETURN_IF_ERROR(db.Exec("SAVEPOINT batch"));
+      added_metric_keys_.clear();
+      pending->result = LogBatchLocked(*pending);
+      if (!pending->result.ok()) {
+        ORCHARD_RETURN_IF_ERROR(db.Exec("ROLLBACK TO batch"));
+        // Names this request created are gone with it: they must not enter the cache.
+        for (const std::string& key : added_metric_keys_) pending_metric_keys_.erase(key);
+      }
+      ORCHARD_RETURN_IF_ERROR(db.Exec("RELEASE batch"));
+    }
+    return Status::Ok();
+  });
+  if (committed.ok()) {
+    metric_key_ids_.merge(pending_metric_keys_);
+  } else {
+    for (PendingBatch* pending : group) {
+      if (pending->result.ok()) pending->result = committed;  // nothing of it was committed
+    }
+  }
+  pending_metric_keys_.clear();
+}
+
+Status SqliteTrackingStore::LogBatchLocked(const PendingBatch& batch) {
+  SqliteConnection& db = *writer_;
+  const std::string& run_id = batch.run_id;
+  const std::vector<Metric>& metrics = batch.metrics;
+  const std::vector<Param>& params = batch.params;
+  const std::vector<Tag>& tags = batch.tags;
+  {
     ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadActiveRunRow(db, run_id));
     const int64_t run_pk = row.run_pk;
     for (const Param& param : params) {
@@ -910,10 +969,7 @@ Status SqliteTrackingStore::DoLogBatch(const std::string& run_id,
       ORCHARD_RETURN_IF_ERROR(upsert.Run());
     }
     return Status::Ok();
-  });
-  if (status.ok()) metric_key_ids_.merge(pending_metric_keys_);
-  pending_metric_keys_.clear();
-  return status;
+  }
 }
 
 Status SqliteTrackingStore::DoDeleteTag(const std::string& run_id, const std::string& key) {

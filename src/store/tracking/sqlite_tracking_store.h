@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -47,6 +48,20 @@ class SqliteTrackingStore : public TrackingStore {
                                                    const std::string& key) override;
 
  private:
+  // One log-batch waiting for the group commit (see DoLogBatch).
+  struct PendingBatch {
+    const std::string& run_id;
+    const std::vector<Metric>& metrics;
+    const std::vector<Param>& params;
+    const std::vector<Tag>& tags;
+    Status result;
+    bool done = false;
+  };
+  // Writes the group in one transaction, setting each request's result.
+  void CommitGroup(const std::vector<PendingBatch*>& group);
+  // One request's writes, inside the caller's transaction (writer_mutex_ held).
+  Status LogBatchLocked(const PendingBatch& batch);
+
   struct RunRow {
     int64_t run_pk = 0;
     RunInfo info;
@@ -93,6 +108,12 @@ class SqliteTrackingStore : public TrackingStore {
   // Guarded by writer_mutex_.
   std::unordered_map<std::string, int64_t> metric_key_ids_;
   std::unordered_map<std::string, int64_t> pending_metric_keys_;
+  std::vector<std::string> added_metric_keys_;  // names created by the current request
+  // The group-commit queue (guarded by group_mutex_).
+  std::mutex group_mutex_;
+  std::condition_variable group_cv_;
+  std::vector<PendingBatch*> group_queue_;
+  bool group_leader_ = false;
   // Runs in the table when statistics were last gathered (guarded by writer_mutex_).
   int64_t analyzed_runs_ = -1;
   // Bumped after each ANALYZE; the reader reloads statistics when it lags (another connection

@@ -217,6 +217,47 @@ TEST(SqliteTrackingStore, SearchIsOneSnapshotWhileWritersChangeRuns) {
   writer.join();
 }
 
+// Concurrent log-batches share transactions (group commit); a request that fails inside a
+// shared transaction must take only its own writes with it.
+TEST(SqliteTrackingStore, GroupCommitIsolatesFailingRequests) {
+  TempDir dir;
+  auto store = MakeSqliteStore(dir.path());
+  ASSERT_OK_AND_ASSIGN(orchard::Run run, store->CreateRun({}));
+  const std::string run_id = run.info.run_id;
+  ASSERT_OK(store->LogParam(run_id, {"fixed", "1"}));
+  constexpr int kThreads = 8;
+  constexpr int kEach = 60;
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string key = "t" + std::to_string(t) + "_" + std::to_string(i);  // new names
+        std::vector<Param> params;
+        // Odd threads send a param conflict with each metric: the whole request must fail.
+        if (t % 2 == 1) params.push_back({"fixed", "2"});
+        Status status = store->LogBatch(run_id, {{key, 1.0 * i, i, i}}, params, {});
+        bool should_fail = t % 2 == 1;
+        if (status.ok() == should_fail) ++unexpected;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(unexpected, 0);
+  ASSERT_OK_AND_ASSIGN(orchard::Run after, store->GetRun(run_id));
+  EXPECT_EQ(after.data.metrics.size(), static_cast<size_t>(kThreads / 2 * kEach));
+  for (const Metric& metric : after.data.metrics) {
+    int thread = std::stoi(metric.key.substr(1, metric.key.find('_') - 1));
+    EXPECT_EQ(thread % 2, 0) << metric.key;
+  }
+  // Names created by failed requests were rolled back and must not linger in the name cache:
+  // logging them now creates them afresh.
+  ASSERT_OK(store->LogMetric(run_id, {"t1_0", 5.0, 1, 0}));
+  ASSERT_OK_AND_ASSIGN(std::vector<Metric> history, store->GetMetricHistory(run_id, "t1_0"));
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].value, 5.0);
+}
+
 TEST(SqliteTrackingStore, ThreadsShareOneStore) {
   TempDir dir;
   auto store = MakeSqliteStore(dir.path());
