@@ -116,6 +116,19 @@ Run ParseRun(element object) {
     });
     run.data.tags = Tags(data, "tags");
   }
+  element inputs;
+  if (object["inputs"].get(inputs) == simdjson::SUCCESS) {
+    ForEach(inputs, "dataset_inputs", [&](element item) {
+      DatasetInput input;
+      input.tags = Tags(item, "tags");
+      element d;
+      if (item["dataset"].get(d) == simdjson::SUCCESS) {
+        input.dataset = {Str(d, "name"),   Str(d, "digest"), Str(d, "source_type"),
+                         Str(d, "source"), Str(d, "schema"), Str(d, "profile")};
+      }
+      run.inputs.push_back(std::move(input));
+    });
+  }
   return run;
 }
 
@@ -328,6 +341,14 @@ Status RestTrackingStore::DoLogBatch(const std::string& run_id, const std::vecto
   WriteJsonList(json, "params", params);
   WriteJsonList(json, "tags", tags);
   return Call("POST", "runs/log-batch", json.EndObject().Take()).status();
+}
+
+Status RestTrackingStore::DoLogInputs(const std::string& run_id,
+                                      const std::vector<DatasetInput>& inputs) {
+  JsonWriter json;
+  json.BeginObject().Field("run_id", run_id);
+  WriteJsonList(json, "datasets", inputs);
+  return Call("POST", "runs/log-inputs", json.EndObject().Take()).status();
 }
 
 Status RestTrackingStore::DoDeleteTag(const std::string& run_id, const std::string& key) {

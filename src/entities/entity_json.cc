@@ -19,6 +19,17 @@ void WriteJson(JsonWriter& out, const Metric& metric) {
       .EndObject();
 }
 
+void WriteJson(JsonWriter& out, const DatasetInput& input) {
+  out.BeginObject();
+  WriteJsonList(out, "tags", input.tags);
+  const Dataset& d = input.dataset;
+  out.Key("dataset").BeginObject().Field("name", d.name).Field("digest", d.digest);
+  out.Field("source_type", d.source_type).Field("source", d.source);
+  if (!d.schema.empty()) out.Field("schema", d.schema);
+  if (!d.profile.empty()) out.Field("profile", d.profile);
+  out.EndObject().EndObject();
+}
+
 void WriteJson(JsonWriter& out, const Experiment& experiment) {
   out.BeginObject()
       .Field("experiment_id", experiment.experiment_id)
@@ -54,7 +65,11 @@ void WriteJson(JsonWriter& out, const Run& run, bool with_inputs) {
   WriteJsonList(out, "params", run.data.params);
   WriteJsonList(out, "tags", run.data.tags);
   out.EndObject();
-  if (with_inputs) out.Key("inputs").BeginObject().EndObject();
+  if (with_inputs) {
+    out.Key("inputs").BeginObject();
+    WriteJsonList(out, "dataset_inputs", run.inputs);
+    out.EndObject();
+  }
   out.EndObject();
 }
 

@@ -17,6 +17,7 @@ void WriteJson(JsonWriter& out, const Run& run, bool with_inputs = true);
 void WriteJson(JsonWriter& out, const Metric& metric);
 void WriteJson(JsonWriter& out, const Param& param);
 void WriteJson(JsonWriter& out, const Tag& tag);
+void WriteJson(JsonWriter& out, const DatasetInput& input);
 
 // `"key": [items...]`, or nothing when `items` is empty.
 template <typename T>

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "entities/dataset.h"
 #include "entities/lifecycle.h"
 #include "entities/metric.h"
 #include "entities/tag.h"
@@ -40,6 +41,7 @@ struct RunData {
 struct Run {
   RunInfo info;
   RunData data;
+  std::vector<DatasetInput> inputs;  // MLflow's RunInputs.dataset_inputs
 
   // The value of tag `key`, if the run has it.
   std::optional<std::string> TagValue(const std::string& key) const;

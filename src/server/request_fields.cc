@@ -186,6 +186,17 @@ StatusOr<std::vector<std::string>> RequestFields::StringList(const char* key) co
   return values;
 }
 
+StatusOr<std::vector<RequestFields>> RequestFields::Object(const char* key) const {
+  std::vector<RequestFields> items;
+  if (query_ != nullptr) return items;
+  std::optional<simdjson::dom::element> value = Field(key);
+  if (!value) return items;
+  RequestFields fields;
+  if (value->get_object().get(fields.object_)) return InvalidField(key, "an object");
+  items.push_back(fields);
+  return items;
+}
+
 StatusOr<std::vector<RequestFields>> RequestFields::ObjectList(const char* key) const {
   std::vector<RequestFields> items;
   if (query_ != nullptr) return items;

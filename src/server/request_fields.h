@@ -37,6 +37,8 @@ class RequestFields {
   StatusOr<std::vector<std::string>> StringList(const char* key) const;
   // A JSON array of objects (absent: empty). Query-string requests have none.
   StatusOr<std::vector<RequestFields>> ObjectList(const char* key) const;
+  // A nested JSON object as a one-element list (absent: empty).
+  StatusOr<std::vector<RequestFields>> Object(const char* key) const;
   bool Has(const char* key) const;
 
  private:

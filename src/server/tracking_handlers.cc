@@ -310,6 +310,30 @@ StatusOr<std::string> LogModel(TrackingStore& store, const RequestFields& fields
   return EmptyObject();
 }
 
+StatusOr<std::string> LogInputs(TrackingStore& store, const RequestFields& fields) {
+  ORCHARD_ASSIGN_OR_RETURN(std::string run_id, RunIdOf(fields));
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<RequestFields> items, fields.ObjectList("datasets"));
+  std::vector<DatasetInput> inputs;
+  for (const RequestFields& item : items) {
+    DatasetInput input;
+    ORCHARD_ASSIGN_OR_RETURN(input.tags, TagsOf(item, "tags"));
+    ORCHARD_ASSIGN_OR_RETURN(std::vector<RequestFields> datasets, item.Object("dataset"));
+    if (datasets.empty()) return MissingField("dataset");
+    const RequestFields& d = datasets.front();
+    for (auto [key, target] :
+         {std::pair{"name", &input.dataset.name}, std::pair{"digest", &input.dataset.digest},
+          std::pair{"source_type", &input.dataset.source_type},
+          std::pair{"source", &input.dataset.source}, std::pair{"schema", &input.dataset.schema},
+          std::pair{"profile", &input.dataset.profile}}) {
+      ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> value, d.String(key));
+      *target = value.value_or("");
+    }
+    inputs.push_back(std::move(input));
+  }
+  ORCHARD_RETURN_IF_ERROR(store.LogInputs(run_id, inputs));
+  return EmptyObject();
+}
+
 StatusOr<std::string> SearchRuns(TrackingStore& store, const RequestFields& fields) {
   SearchRunsRequest request;
   ORCHARD_ASSIGN_OR_RETURN(request.experiment_ids, fields.StringList("experiment_ids"));
@@ -423,6 +447,7 @@ void AddTrackingRoutes(Router& router, const TrackingServiceConfig& config) {
   Route(router, "POST", "runs/delete-tag", bind(DeleteTag));
   Route(router, "POST", "runs/log-batch", bind(LogBatch));
   Route(router, "POST", "runs/log-model", bind(LogModel));
+  Route(router, "POST", "runs/log-inputs", bind(LogInputs));
   Route(router, "POST", "runs/search", bind(SearchRuns));
   Route(router, "GET", "runs/search", bind(SearchRuns));
   Route(router, "GET", "metrics/get-history", bind(GetMetricHistory));

@@ -93,6 +93,14 @@ StatusOr<SqlFragment> ListComparison(const std::string& column, const FilterClau
   return out;
 }
 
+// Dataset fields compare as strings, and also take IN / NOT IN lists.
+StatusOr<SqlFragment> DatasetComparison(const std::string& column, const FilterClause& clause) {
+  if (clause.op == Comparator::kIn || clause.op == Comparator::kNotIn) {
+    return ListComparison(column, clause);
+  }
+  return StringComparison(column, clause);
+}
+
 StatusOr<SqlFragment> RunAttributeClause(const FilterClause& clause) {
   const std::string& key = clause.key;
   if (key == "start_time" || key == "end_time" || key == "created" || key == "Created") {
@@ -174,10 +182,28 @@ StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form) {
         ORCHARD_ASSIGN_OR_RETURN(condition, RunAttributeClause(clause));
         break;
       }
-      case FilterEntity::kDataset:
-        // No store records dataset inputs yet, so no run has the key: the clause never matches.
-        condition.sql = "0";
+      case FilterEntity::kDataset: {
+        // datasets.name / datasets.digest, or datasets.context (the input's
+        // mlflow.data.context tag), as MLflow's search allows.
+        SqlFragment cmp;
+        std::string from;
+        if (clause.key == "name" || clause.key == "digest") {
+          from = "inputs i CROSS JOIN datasets d ON d.dataset_pk = i.dataset_pk WHERE ";
+          ORCHARD_ASSIGN_OR_RETURN(cmp, DatasetComparison("d." + clause.key, clause));
+        } else if (clause.key == "context") {
+          from = "input_tags i WHERE i.key = 'mlflow.data.context' AND ";
+          ORCHARD_ASSIGN_OR_RETURN(cmp, DatasetComparison("i.value", clause));
+        } else {
+          return Status::InvalidParameter(fmt::format(
+              "Invalid dataset key '{}'. Valid keys are: name, digest, context", clause.key));
+        }
+        condition.sql =
+            probe
+                ? fmt::format("EXISTS (SELECT 1 FROM {}i.run_pk = r.run_pk AND {})", from, cmp.sql)
+                : fmt::format("r.run_pk IN (SELECT i.run_pk FROM {}{})", from, cmp.sql);
+        condition.args = cmp.args;
         break;
+      }
     }
     out.sql += " AND " + condition.sql;
     out.args.insert(out.args.end(), condition.args.begin(), condition.args.end());

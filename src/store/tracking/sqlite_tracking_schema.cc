@@ -82,8 +82,38 @@ CREATE TABLE tags (
 CREATE INDEX tags_by_key_value ON tags (key, value);
 )sql";
 
+// Version 2: dataset inputs (MLflow's datasets, inputs and input_tags). A dataset is stored once
+// per (experiment, name, digest) and linked to the runs that used it.
+constexpr char kSchemaV2[] = R"sql(
+CREATE TABLE datasets (
+  dataset_pk INTEGER PRIMARY KEY,
+  experiment_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  source_type TEXT NOT NULL,
+  source TEXT NOT NULL,
+  schema TEXT,
+  profile TEXT,
+  UNIQUE (experiment_id, name, digest)
+);
+CREATE TABLE inputs (
+  run_pk INTEGER NOT NULL,
+  dataset_pk INTEGER NOT NULL,
+  PRIMARY KEY (run_pk, dataset_pk)
+) WITHOUT ROWID;
+CREATE INDEX inputs_by_dataset ON inputs (dataset_pk);
+CREATE TABLE input_tags (
+  run_pk INTEGER NOT NULL,
+  dataset_pk INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_pk, dataset_pk, key)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     SqliteMigration{1, kSchemaV1},
+    SqliteMigration{2, kSchemaV2},
 };
 
 }  // namespace

@@ -480,7 +480,50 @@ StatusOr<std::vector<Run>> SqliteTrackingStore::LoadRuns(SqliteConnection& db,
       }
     }
   }
+  ORCHARD_RETURN_IF_ERROR(LoadInputs(db, ids, index_of, runs));
   return runs;
+}
+
+Status SqliteTrackingStore::LoadInputs(SqliteConnection& db, const std::string& ids,
+                                       const std::unordered_map<int64_t, size_t>& index_of,
+                                       std::vector<Run>& runs) {
+  // (run_pk, dataset_pk) -> position in that run's inputs, for attaching the input tags.
+  std::map<std::pair<int64_t, int64_t>, size_t> position;
+  {
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement select,
+        db.Prepare("SELECT i.run_pk, d.dataset_pk, d.name, d.digest, d.source_type, d.source, "
+                   "d.schema, d.profile FROM inputs i CROSS JOIN datasets d ON d.dataset_pk = "
+                   "i.dataset_pk WHERE i.run_pk IN (SELECT value FROM json_each(?)) ORDER BY "
+                   "i.run_pk, d.dataset_pk"));
+    select.Bind(1, ids);
+    while (true) {
+      ORCHARD_ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      int64_t run_pk = select.ColumnInt(0);
+      std::vector<DatasetInput>& inputs = runs[index_of.at(run_pk)].inputs;
+      position[{run_pk, select.ColumnInt(1)}] = inputs.size();
+      inputs.push_back({{},
+                        {select.ColumnText(2), select.ColumnText(3), select.ColumnText(4),
+                         select.ColumnText(5), select.ColumnText(6), select.ColumnText(7)}});
+    }
+  }
+  if (position.empty()) return Status::Ok();
+  ORCHARD_ASSIGN_OR_RETURN(
+      SqliteStatement tags,
+      db.Prepare("SELECT run_pk, dataset_pk, key, value FROM input_tags WHERE run_pk IN (SELECT "
+                 "value FROM json_each(?)) ORDER BY run_pk, dataset_pk, key"));
+  tags.Bind(1, ids);
+  while (true) {
+    ORCHARD_ASSIGN_OR_RETURN(bool row, tags.Step());
+    if (!row) break;
+    int64_t run_pk = tags.ColumnInt(0);
+    auto at = position.find({run_pk, tags.ColumnInt(1)});
+    if (at == position.end()) continue;
+    runs[index_of.at(run_pk)].inputs[at->second].tags.push_back(
+        {tags.ColumnText(2), tags.ColumnText(3)});
+  }
+  return Status::Ok();
 }
 
 StatusOr<Run> SqliteTrackingStore::DoCreateRun(const CreateRunRequest& request) {
@@ -970,6 +1013,56 @@ Status SqliteTrackingStore::LogBatchLocked(const PendingBatch& batch) {
     }
     return Status::Ok();
   }
+}
+
+Status SqliteTrackingStore::DoLogInputs(const std::string& run_id,
+                                        const std::vector<DatasetInput>& inputs) {
+  std::lock_guard lock(writer_mutex_);
+  SqliteConnection& db = *writer_;
+  return db.WriteTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadActiveRunRow(db, run_id));
+    for (const DatasetInput& input : inputs) {
+      const Dataset& d = input.dataset;
+      {
+        ORCHARD_ASSIGN_OR_RETURN(
+            SqliteStatement insert,
+            db.Prepare("INSERT OR IGNORE INTO datasets (experiment_id, name, digest, source_type, "
+                       "source, schema, profile) VALUES (CAST(? AS INTEGER), ?, ?, ?, ?, ?, ?)"));
+        insert.Bind(1, row.info.experiment_id).Bind(2, d.name).Bind(3, d.digest);
+        insert.Bind(4, d.source_type).Bind(5, d.source).Bind(6, d.schema).Bind(7, d.profile);
+        ORCHARD_RETURN_IF_ERROR(insert.Run());
+      }
+      int64_t dataset_pk = 0;
+      {
+        ORCHARD_ASSIGN_OR_RETURN(
+            SqliteStatement select,
+            db.Prepare("SELECT dataset_pk FROM datasets WHERE experiment_id = CAST(? AS INTEGER) "
+                       "AND name = ? AND digest = ?"));
+        select.Bind(1, row.info.experiment_id).Bind(2, d.name).Bind(3, d.digest);
+        ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
+        if (!found) return Status::Internal("dataset vanished after insert");
+        dataset_pk = select.ColumnInt(0);
+      }
+      {
+        ORCHARD_ASSIGN_OR_RETURN(
+            SqliteStatement link,
+            db.Prepare("INSERT OR IGNORE INTO inputs (run_pk, dataset_pk) VALUES (?, ?)"));
+        ORCHARD_RETURN_IF_ERROR(link.Bind(1, row.run_pk).Bind(2, dataset_pk).Run());
+      }
+      for (const Tag& tag : input.tags) {
+        ORCHARD_ASSIGN_OR_RETURN(
+            SqliteStatement insert_tag,
+            db.Prepare("INSERT OR REPLACE INTO input_tags (run_pk, dataset_pk, key, value) VALUES "
+                       "(?, ?, ?, ?)"));
+        ORCHARD_RETURN_IF_ERROR(insert_tag.Bind(1, row.run_pk)
+                                    .Bind(2, dataset_pk)
+                                    .Bind(3, tag.key)
+                                    .Bind(4, tag.value)
+                                    .Run());
+      }
+    }
+    return Status::Ok();
+  });
 }
 
 Status SqliteTrackingStore::DoDeleteTag(const std::string& run_id, const std::string& key) {

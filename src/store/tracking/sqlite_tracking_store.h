@@ -44,6 +44,7 @@ class SqliteTrackingStore : public TrackingStore {
   Status DoLogBatch(const std::string& run_id, const std::vector<Metric>& metrics,
                     const std::vector<Param>& params, const std::vector<Tag>& tags) override;
   Status DoDeleteTag(const std::string& run_id, const std::string& key) override;
+  Status DoLogInputs(const std::string& run_id, const std::vector<DatasetInput>& inputs) override;
   StatusOr<std::vector<Metric>> DoGetMetricHistory(const std::string& run_id,
                                                    const std::string& key) override;
 
@@ -89,6 +90,9 @@ class SqliteTrackingStore : public TrackingStore {
                                              const SqlFragment& probing_where,
                                              const std::string& key, bool ascending,
                                              int64_t wanted);
+  // The dataset inputs of the runs whose run_pks are the JSON array `ids`.
+  Status LoadInputs(SqliteConnection& db, const std::string& ids,
+                    const std::unordered_map<int64_t, size_t>& index_of, std::vector<Run>& runs);
   // Metrics, params and tags of the runs, in the order of `rows`.
   StatusOr<std::vector<Run>> LoadRuns(SqliteConnection& db, std::vector<RunRow> rows);
   // The id of metric name `key`, created when missing. Ids are permanent, so they are cached; a

@@ -164,6 +164,32 @@ Status TrackingStore::LogBatch(const std::string& run_id, std::vector<Metric> me
   return DoLogBatch(run_id, metrics, params, tags);
 }
 
+Status TrackingStore::LogInputs(const std::string& run_id,
+                                const std::vector<DatasetInput>& inputs) {
+  ORCHARD_RETURN_IF_ERROR(ValidateRunId(run_id));
+  if (inputs.size() > kMaxBatchItems) {
+    return Status::InvalidParameter(
+        fmt::format("At most {} dataset inputs can be logged at once.", kMaxBatchItems));
+  }
+  for (const DatasetInput& input : inputs) {
+    const Dataset& d = input.dataset;
+    for (auto [field, value] :
+         {std::pair{"name", &d.name}, std::pair{"digest", &d.digest},
+          std::pair{"source_type", &d.source_type}, std::pair{"source", &d.source}}) {
+      if (value->empty()) {
+        return Status::InvalidParameter(
+            fmt::format("Missing value for required parameter 'dataset.{}'.", field));
+      }
+    }
+    if (Utf8Length(d.name) > 500 || Utf8Length(d.digest) > 36) {
+      return Status::InvalidParameter(
+          "Dataset name or digest is too long (500 and 36 characters).");
+    }
+    for (const Tag& tag : input.tags) ORCHARD_RETURN_IF_ERROR(ValidateKey("tag", tag.key));
+  }
+  return DoLogInputs(run_id, inputs);
+}
+
 StatusOr<std::vector<Metric>> TrackingStore::GetMetricHistory(const std::string& run_id,
                                                               const std::string& key) {
   ORCHARD_RETURN_IF_ERROR(ValidateRunId(run_id));

@@ -108,6 +108,10 @@ class TrackingStore {
   // All or nothing; at most 1,000 metrics, 100 params, 100 tags, 1,000 items in all.
   Status LogBatch(const std::string& run_id, std::vector<Metric> metrics, std::vector<Param> params,
                   std::vector<Tag> tags);
+  // Records dataset inputs of the run (MLflow's log-inputs): a dataset is identified by
+  // (experiment, name, digest) and stored once; logging the same input again is a no-op.
+  // name, digest, source_type and source are required.
+  Status LogInputs(const std::string& run_id, const std::vector<DatasetInput>& inputs);
   // Every logged point of `key`, ordered by step, then timestamp.
   StatusOr<std::vector<Metric>> GetMetricHistory(const std::string& run_id, const std::string& key);
 
@@ -131,6 +135,8 @@ class TrackingStore {
   virtual Status DoLogBatch(const std::string& run_id, const std::vector<Metric>& metrics,
                             const std::vector<Param>& params, const std::vector<Tag>& tags) = 0;
   virtual Status DoDeleteTag(const std::string& run_id, const std::string& key) = 0;
+  virtual Status DoLogInputs(const std::string& run_id,
+                             const std::vector<DatasetInput>& inputs) = 0;
   virtual StatusOr<std::vector<Metric>> DoGetMetricHistory(const std::string& run_id,
                                                            const std::string& key) = 0;
 };

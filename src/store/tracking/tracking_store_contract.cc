@@ -398,6 +398,45 @@ TEST_P(TrackingStoreContract, DeletedRunsRefuseWrites) {
   EXPECT_CODE(store_->LogMetric(std::string(32, 'f'), {"m", 1, 1, 0}), kResourceDoesNotExist);
 }
 
+TEST_P(TrackingStoreContract, DatasetInputs) {
+  std::string exp = NewExperiment("data");
+  std::string run_id = NewRun(exp);
+  std::string other = NewRun(exp);
+  DatasetInput train{{{kTagDatasetContext, "training"}},
+                     {"loans", "abc123", "local", "/data/loans.csv", "{\"cols\": 3}", ""}};
+  ASSERT_OK(store_->LogInputs(run_id, {train}));
+  ASSERT_OK(store_->LogInputs(run_id, {train}));  // the same input again: no duplicate
+  ASSERT_OK_AND_ASSIGN(orchard::Run run, store_->GetRun(run_id));
+  ASSERT_EQ(run.inputs.size(), 1u);
+  EXPECT_EQ(run.inputs[0].dataset.name, "loans");
+  EXPECT_EQ(run.inputs[0].dataset.source, "/data/loans.csv");
+  EXPECT_EQ(run.inputs[0].dataset.schema, "{\"cols\": 3}");
+  ASSERT_EQ(run.inputs[0].tags.size(), 1u);
+  EXPECT_EQ(run.inputs[0].tags[0].value, "training");
+  auto search = [&](FilterClause clause) {
+    StatusOr<RunPage> page = store_->SearchRuns({.experiment_ids = {exp}, .filter = {{clause}}});
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    return page.ok() ? RunIds(*page) : std::vector<std::string>{};
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(search({FilterEntity::kDataset, "name", Comparator::kEq, std::string("loans")}),
+            V{run_id});
+  EXPECT_EQ(search({FilterEntity::kDataset, "digest", Comparator::kIn, V{"zzz", "abc123"}}),
+            V{run_id});
+  EXPECT_EQ(search({FilterEntity::kDataset, "context", Comparator::kEq, std::string("training")}),
+            V{run_id});
+  EXPECT_EQ(search({FilterEntity::kDataset, "name", Comparator::kEq, std::string("other")}), V{});
+  (void)other;
+  DatasetInput incomplete{{}, {"loans", "", "local", "/x", "", ""}};
+  EXPECT_CODE(store_->LogInputs(run_id, {incomplete}), kInvalidParameterValue);
+  EXPECT_CODE(store_->LogInputs(std::string(32, 'd'), {train}), kResourceDoesNotExist);
+  EXPECT_CODE(
+      store_->SearchRuns(
+          {.experiment_ids = {exp},
+           .filter = {{{FilterEntity::kDataset, "size", Comparator::kEq, std::string("1")}}}}),
+      kInvalidParameterValue);
+}
+
 // ----- search -----
 
 class SearchFixture {
