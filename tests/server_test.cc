@@ -214,6 +214,45 @@ TEST_F(ServerTest, RunEndpoints) {
   EXPECT_EQ(ajax.status, 200);
 }
 
+TEST_F(ServerTest, BulkIntervalHistorySamplesStepsAcrossRuns) {
+  std::string a = NewRun();
+  std::string b = NewRun();
+  std::string batch = R"({"run_id": ")" + a + R"(", "metrics": [)";
+  for (int step = 0; step < 10; ++step) {
+    batch += (step ? "," : "") + std::string(R"({"key": "loss", "value": )") +
+             std::to_string(step) + R"(, "timestamp": 1, "step": )" + std::to_string(step) + "}";
+  }
+  ASSERT_EQ(Post("runs/log-batch", batch + "]}").status, 200);
+  ASSERT_EQ(
+      Post("runs/log-metric",
+           R"({"run_id": ")" + b + R"(", "key": "loss", "value": 7, "timestamp": 1, "step": 20})")
+          .status,
+      200);
+  std::string base =
+      "metrics/get-history-bulk-interval?metric_key=loss&run_ids=" + a + "&run_ids=" + b;
+  HttpResult all = Get(base);
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(Field(all.body, "/metrics/10/run_id"), b);  // 10 points of a, then b's one
+  EXPECT_EQ(Field(all.body, "/metrics/11/run_id"), "<missing>");
+  // Sampled to 3 steps out of 11 (0-9 and 20): steps {0, 3, 7, 20} plus each run's first and
+  // last step (9), then at most max_results points per run, as MLflow does: a keeps 0, 3, 7.
+  HttpResult sampled = Get(base + "&max_results=3");
+  ASSERT_EQ(sampled.status, 200) << sampled.body;
+  simdjson::dom::array points;
+  ASSERT_EQ(Json(sampled.body)["metrics"].get(points), simdjson::SUCCESS);
+  std::vector<int64_t> steps;
+  for (simdjson::dom::element point : points) steps.push_back(point["step"].get_int64().value());
+  EXPECT_EQ(steps, (std::vector<int64_t>{0, 3, 7, 20}));
+  HttpResult window = Get(base + "&start_step=2&end_step=4");
+  ASSERT_EQ(Json(window.body)["metrics"].get(points), simdjson::SUCCESS);
+  EXPECT_EQ(points.size(), 3u);
+  EXPECT_EQ(ErrorCodeOf(Get(base + "&start_step=2")), "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(ErrorCodeOf(Get(base + "&start_step=5&end_step=2")), "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(ErrorCodeOf(Get(base + "&max_results=0")), "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(ErrorCodeOf(Get("metrics/get-history-bulk-interval?metric_key=loss")),
+            "INVALID_PARAMETER_VALUE");
+}
+
 TEST_F(ServerTest, LogModelAppendsToHistory) {
   std::string run_id = NewRun();
   std::string model =

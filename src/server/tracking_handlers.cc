@@ -2,6 +2,9 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <set>
+
 #include <fmt/format.h>
 
 #include "base/clock.h"
@@ -363,6 +366,100 @@ StatusOr<std::string> GetMetricHistory(TrackingStore& store, const RequestFields
   return json.EndObject().Take();
 }
 
+// Steps to chart: all of them in [start, end] when they are few, else `max_results` evenly
+// spaced ones plus the last (MLflow's _get_sampled_steps_from_steps, including its quirk of
+// comparing the absolute index with the count).
+std::set<int64_t> SampleSteps(const std::vector<int64_t>& all_steps, int64_t start, int64_t end,
+                              int64_t max_results) {
+  auto first = std::lower_bound(all_steps.begin(), all_steps.end(), start);
+  auto last = std::upper_bound(all_steps.begin(), all_steps.end(), end);
+  const int64_t start_index = first - all_steps.begin();
+  const int64_t end_index = last - all_steps.begin();
+  const int64_t count = end_index - start_index;
+  if (count <= max_results) return std::set<int64_t>(first, last);
+  std::set<int64_t> sampled;
+  const double interval = static_cast<double>(count) / static_cast<double>(max_results);
+  for (int64_t i = 0; i < max_results; ++i) {
+    int64_t index = start_index + static_cast<int64_t>(static_cast<double>(i) * interval);
+    if (index < count) sampled.insert(all_steps[index]);
+  }
+  sampled.insert(all_steps[end_index - 1]);
+  return sampled;
+}
+
+// metrics/get-history-bulk-interval: one metric of up to 100 runs, sampled to at most
+// max_results steps (each run's first and last step always kept), for the UI's charts.
+StatusOr<std::string> GetMetricHistoryBulkInterval(TrackingStore& store,
+                                                   const RequestFields& fields) {
+  constexpr int64_t kMaxRuns = 100;
+  constexpr int64_t kMaxResultsPerRun = 2500;
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<std::string> run_ids, fields.StringList("run_ids"));
+  if (run_ids.empty()) return MissingField("run_ids");
+  if (static_cast<int64_t>(run_ids.size()) > kMaxRuns) {
+    return Status::InvalidParameter(fmt::format(
+        "GetMetricHistoryBulkInterval request must specify at most {} run_ids. Received {} "
+        "run_ids.",
+        kMaxRuns, run_ids.size()));
+  }
+  ORCHARD_ASSIGN_OR_RETURN(std::string key, fields.RequiredString("metric_key"));
+  ORCHARD_ASSIGN_OR_RETURN(std::optional<int64_t> max_results, fields.Int64("max_results"));
+  if (max_results && (*max_results < 1 || *max_results > kMaxResultsPerRun)) {
+    return Status::InvalidParameter(fmt::format(
+        "Invalid value {} for parameter 'max_results' supplied. It must be between 1 and {}.",
+        *max_results, kMaxResultsPerRun));
+  }
+  const int64_t limit = max_results.value_or(kMaxResultsPerRun);
+  ORCHARD_ASSIGN_OR_RETURN(std::optional<int64_t> start_step, fields.Int64("start_step"));
+  ORCHARD_ASSIGN_OR_RETURN(std::optional<int64_t> end_step, fields.Int64("end_step"));
+  if (start_step.has_value() != end_step.has_value()) {
+    return Status::InvalidParameter(
+        "If either start step or end step are specified, both must be specified.");
+  }
+  if (start_step && *start_step > *end_step) {
+    return Status::InvalidParameter("end_step must be greater than start_step. ");
+  }
+  std::vector<std::vector<Metric>> histories;
+  std::set<int64_t> step_set, bounds;
+  for (const std::string& run_id : run_ids) {
+    ORCHARD_ASSIGN_OR_RETURN(std::vector<Metric> history, store.GetMetricHistory(run_id, key));
+    if (!history.empty()) {
+      bounds.insert(history.front().step);  // history is ordered by step
+      bounds.insert(history.back().step);
+    }
+    for (const Metric& metric : history) step_set.insert(metric.step);
+    histories.push_back(std::move(history));
+  }
+  std::vector<int64_t> all_steps(step_set.begin(), step_set.end());
+  const int64_t start = start_step.value_or(0);
+  const int64_t end = end_step.value_or(all_steps.empty() ? 0 : all_steps.back());
+  std::set<int64_t> steps = SampleSteps(all_steps, start, end, limit);
+  for (int64_t bound : bounds) {
+    if (bound >= start && bound <= end) steps.insert(bound);
+  }
+  JsonWriter json;
+  json.BeginObject();
+  bool any = false;
+  for (size_t r = 0; r < run_ids.size(); ++r) {
+    int64_t written = 0;
+    for (const Metric& metric : histories[r]) {
+      if (written >= limit) break;
+      if (!steps.contains(metric.step)) continue;
+      if (!any) json.Key("metrics").BeginArray();
+      any = true;
+      json.BeginObject()
+          .Field("key", metric.key)
+          .Field("value", metric.value)
+          .Field("timestamp", metric.timestamp)
+          .Field("step", metric.step)
+          .Field("run_id", run_ids[r])
+          .EndObject();
+      ++written;
+    }
+  }
+  if (any) json.EndArray();
+  return json.EndObject().Take();
+}
+
 // The local folder of an artifact URI: a path, file://, or mlflow-artifacts:/ under the
 // server's artifacts destination.
 StatusOr<std::string> LocalArtifactRoot(const std::string& uri, const std::string& destination) {
@@ -451,6 +548,7 @@ void AddTrackingRoutes(Router& router, const TrackingServiceConfig& config) {
   Route(router, "POST", "runs/search", bind(SearchRuns));
   Route(router, "GET", "runs/search", bind(SearchRuns));
   Route(router, "GET", "metrics/get-history", bind(GetMetricHistory));
+  Route(router, "GET", "metrics/get-history-bulk-interval", bind(GetMetricHistoryBulkInterval));
   Route(router, "GET", "artifacts/list",
         [config](const RequestFields& fields) { return ListArtifacts(config, fields); });
 }
