@@ -22,6 +22,9 @@ echo "cold start until /health answers: $(( ($(date +%s%N) - start_ns) / 1000000
 rss() { awk '/VmRSS/ { printf "%.1f MiB\n", $2 / 1024 }' "/proc/$pid/status"; }
 echo "RSS idle: $(rss)"
 run_id=$("$load" --port "$port" --scenario new-run)
+# Warm-up: the first seconds of writes grow the WAL file (file extension on every commit); once
+# SQLite checkpoints and reuses it, writes settle at their steady cost. Measure after that.
+"$load" --port "$port" --scenario log-metric --connections 32 --seconds 4 --run-id "$run_id" >/dev/null
 "$load" --port "$port" --scenario log-metric --connections 1 --seconds "$seconds" --run-id "$run_id"
 "$load" --port "$port" --scenario log-metric --connections 32 --seconds "$seconds" --run-id "$run_id"
 echo "RSS after 32-connection load: $(rss)"

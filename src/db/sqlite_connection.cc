@@ -153,24 +153,29 @@ StatusOr<SqliteStatement> SqliteConnection::PrepareUncached(const std::string& s
   return SqliteStatement(stmt, db_, /*owned=*/true);
 }
 
+Status SqliteConnection::RunCached(const std::string& sql) {
+  ORCHARD_ASSIGN_OR_RETURN(SqliteStatement statement, Prepare(sql));
+  return statement.Run();
+}
+
 Status SqliteConnection::ReadTransaction(const std::function<Status()>& body) {
-  ORCHARD_RETURN_IF_ERROR(Exec("BEGIN"));
+  ORCHARD_RETURN_IF_ERROR(RunCached("BEGIN"));
   Status result;
   try {
     result = body();
   } catch (...) {
-    (void)Exec("ROLLBACK");
+    (void)RunCached("ROLLBACK");
     throw;
   }
   // Nothing was written: ending the snapshot cannot lose anything.
-  (void)Exec("COMMIT");
+  (void)RunCached("COMMIT");
   return result;
 }
 
 Status SqliteConnection::WriteTransaction(const std::function<Status()>& body) {
   Status begin;
   for (int attempt = 0; attempt <= kBusyRetries; ++attempt) {
-    begin = Exec("BEGIN IMMEDIATE");
+    begin = RunCached("BEGIN IMMEDIATE");
     if (begin.code() != ErrorCode::kTemporarilyUnavailable) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10 * (attempt + 1)));
   }
@@ -180,15 +185,15 @@ Status SqliteConnection::WriteTransaction(const std::function<Status()>& body) {
     result = body();
   } catch (...) {
     // Never leave the write lock held: other processes would wait on it for minutes.
-    (void)Exec("ROLLBACK");
+    (void)RunCached("ROLLBACK");
     throw;
   }
   if (result.ok()) {
-    result = Exec("COMMIT");
+    result = RunCached("COMMIT");
     if (result.ok()) return result;
   }
   // The body failed (or COMMIT did): nothing of the transaction may remain.
-  (void)Exec("ROLLBACK");
+  (void)RunCached("ROLLBACK");
   return result;
 }
 

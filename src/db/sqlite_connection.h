@@ -69,6 +69,8 @@ class SqliteConnection {
 
   // Runs one or more statements with no results (DDL, pragmas).
   Status Exec(std::string_view sql);
+  // Runs one statement through the statement cache (BEGIN, COMMIT, SAVEPOINT ...: compiled once).
+  Status RunCached(const std::string& sql);
   // A cached prepared statement for `sql` (compiled on first use). For the fixed statements of
   // a store; SQL built from user input (searches) uses PrepareUncached, so the cache stays
   // bounded in a long-running server.

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <tuple>
 
@@ -94,7 +95,7 @@ constexpr char kUpsertLatestConflictSql[] =
     "latest_metrics.timestamp, coalesce(latest_metrics.value, 0))";
 
 // "<prefix>(?,?,..),(?,?,..)...<suffix>" with `rows` groups of `columns` placeholders.
-std::string MultiRowSql(const char* prefix, int columns, size_t rows, const char* suffix) {
+std::string BuildMultiRowSql(const char* prefix, int columns, size_t rows, const char* suffix) {
   std::string group = "(?";
   for (int c = 1; c < columns; ++c) group += ",?";
   group += ")";
@@ -104,6 +105,17 @@ std::string MultiRowSql(const char* prefix, int columns, size_t rows, const char
     sql += group;
   }
   return sql + suffix;
+}
+
+// The same, built once per (statement, row count): the text is the statement cache's key, and
+// building it for every request would cost more than the insert of a single point.
+const std::string& MultiRowSql(const char* prefix, int columns, size_t rows, const char* suffix) {
+  static std::mutex mutex;
+  static std::map<std::tuple<const char*, size_t>, std::string> built;
+  std::lock_guard lock(mutex);
+  auto [it, inserted] = built.try_emplace({prefix, rows});
+  if (inserted) it->second = BuildMultiRowSql(prefix, columns, rows, suffix);
+  return it->second;
 }
 
 // The JSON array text of run_pk values, for "IN (SELECT value FROM json_each(?))".
@@ -891,15 +903,15 @@ void SqliteTrackingStore::CommitGroup(const std::vector<PendingBatch*>& group) {
         pending->result = LogBatchLocked(*pending);
         return pending->result;  // alone: a failure rolls the whole transaction back
       }
-      ORCHARD_RETURN_IF_ERROR(db.Exec("SAVEPOINT batch"));
+      ORCHARD_RETURN_IF_ERROR(db.RunCached("SAVEPOINT batch"));
       added_metric_keys_.clear();
       pending->result = LogBatchLocked(*pending);
       if (!pending->result.ok()) {
-        ORCHARD_RETURN_IF_ERROR(db.Exec("ROLLBACK TO batch"));
+        ORCHARD_RETURN_IF_ERROR(db.RunCached("ROLLBACK TO batch"));
         // Names this request created are gone with it: they must not enter the cache.
         for (const std::string& key : added_metric_keys_) pending_metric_keys_.erase(key);
       }
-      ORCHARD_RETURN_IF_ERROR(db.Exec("RELEASE batch"));
+      ORCHARD_RETURN_IF_ERROR(db.RunCached("RELEASE batch"));
     }
     return Status::Ok();
   });
