@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -16,6 +17,11 @@ namespace orchard {
 enum class FilterEntity { kMetric, kParam, kTag, kAttribute, kDataset };
 
 enum class Comparator { kEq, kNe, kLt, kLe, kGt, kGe, kLike, kILike, kIn, kNotIn };
+
+// The search language's words: "metrics", "params", "tags", "attributes", "datasets"; and
+// "=", "!=", "<", "<=", ">", ">=", "LIKE", "ILIKE", "IN", "NOT IN".
+std::string_view FilterEntityName(FilterEntity entity);
+std::string_view ComparatorName(Comparator op);
 
 struct FilterClause {
   FilterEntity entity = FilterEntity::kAttribute;

@@ -247,22 +247,6 @@ StatusOr<OrderBy> ParseOrderBy(std::string_view text) {
 
 namespace {
 
-std::string_view EntityPrefix(FilterEntity entity) {
-  switch (entity) {
-    case FilterEntity::kMetric:
-      return "metrics";
-    case FilterEntity::kParam:
-      return "params";
-    case FilterEntity::kTag:
-      return "tags";
-    case FilterEntity::kAttribute:
-      return "attributes";
-    case FilterEntity::kDataset:
-      return "datasets";
-  }
-  return "attributes";
-}
-
 std::string Quote(std::string_view text, char quote) {
   std::string out(1, quote);
   for (char c : text) {
@@ -279,33 +263,7 @@ std::string Identifier(FilterEntity entity, const std::string& key) {
   for (unsigned char c : key) {
     plain = plain && (std::isalnum(c) || c == '_' || c == '.' || c == '-' || c == '/' || c == ':');
   }
-  return std::string(EntityPrefix(entity)) + "." + (plain ? key : Quote(key, '`'));
-}
-
-const char* ComparatorText(Comparator op) {
-  switch (op) {
-    case Comparator::kEq:
-      return "=";
-    case Comparator::kNe:
-      return "!=";
-    case Comparator::kLt:
-      return "<";
-    case Comparator::kLe:
-      return "<=";
-    case Comparator::kGt:
-      return ">";
-    case Comparator::kGe:
-      return ">=";
-    case Comparator::kLike:
-      return "LIKE";
-    case Comparator::kILike:
-      return "ILIKE";
-    case Comparator::kIn:
-      return "IN";
-    case Comparator::kNotIn:
-      return "NOT IN";
-  }
-  return "=";
+  return std::string(FilterEntityName(entity)) + "." + (plain ? key : Quote(key, '`'));
 }
 
 }  // namespace
@@ -314,7 +272,8 @@ std::string FormatSearchFilter(const Filter& filter) {
   std::string out;
   for (const FilterClause& clause : filter.clauses) {
     if (!out.empty()) out += " AND ";
-    out += Identifier(clause.entity, clause.key) + " " + ComparatorText(clause.op) + " ";
+    out +=
+        Identifier(clause.entity, clause.key) + " " + std::string(ComparatorName(clause.op)) + " ";
     if (const auto* number = std::get_if<double>(&clause.value)) {
       char buffer[32];
       auto result = std::to_chars(buffer, buffer + sizeof(buffer), *number);

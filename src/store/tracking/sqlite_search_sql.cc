@@ -5,30 +5,9 @@
 namespace orchard {
 namespace {
 
-const char* ComparatorSql(Comparator op) {
-  switch (op) {
-    case Comparator::kEq:
-      return "=";
-    case Comparator::kNe:
-      return "!=";
-    case Comparator::kLt:
-      return "<";
-    case Comparator::kLe:
-      return "<=";
-    case Comparator::kGt:
-      return ">";
-    case Comparator::kGe:
-      return ">=";
-    case Comparator::kLike:
-      return "LIKE";
-    case Comparator::kILike:
-      return "LIKE";  // both sides lowered
-    case Comparator::kIn:
-      return "IN";
-    case Comparator::kNotIn:
-      return "NOT IN";
-  }
-  return "=";
+// SQL's spelling of a comparator; ILIKE is LIKE with both sides lowered by the caller.
+std::string ComparatorSql(Comparator op) {
+  return op == Comparator::kILike ? "LIKE" : std::string(ComparatorName(op));
 }
 
 bool IsNumericOp(Comparator op) {
@@ -41,25 +20,9 @@ bool IsStringOp(Comparator op) {
          op == Comparator::kILike;
 }
 
-std::string_view EntityName(FilterEntity entity) {
-  switch (entity) {
-    case FilterEntity::kMetric:
-      return "metrics";
-    case FilterEntity::kParam:
-      return "params";
-    case FilterEntity::kTag:
-      return "tags";
-    case FilterEntity::kAttribute:
-      return "attributes";
-    case FilterEntity::kDataset:
-      return "datasets";
-  }
-  return "attributes";
-}
-
 Status BadClause(const FilterClause& clause, std::string_view why) {
   return Status::InvalidParameter(fmt::format("Invalid filter clause on '{}.{}': {}",
-                                              EntityName(clause.entity), clause.key, why));
+                                              FilterEntityName(clause.entity), clause.key, why));
 }
 
 // "<column> <op> ?" for a string comparison, lowering both sides for ILIKE.
@@ -232,7 +195,7 @@ StatusOr<SqlFragment> ExperimentFilterSql(const Filter& filter) {
       return Status::InvalidParameter(
           fmt::format("Invalid experiment filter key '{}.{}'. Valid keys are: name, creation_time, "
                       "last_update_time, tags.<key>",
-                      EntityName(clause.entity), clause.key));
+                      FilterEntityName(clause.entity), clause.key));
     }
     out.sql += " AND " + condition.sql;
     out.args.insert(out.args.end(), condition.args.begin(), condition.args.end());

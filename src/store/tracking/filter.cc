@@ -1,0 +1,47 @@
+#include "store/tracking/filter.h"
+
+namespace orchard {
+
+std::string_view FilterEntityName(FilterEntity entity) {
+  switch (entity) {
+    case FilterEntity::kMetric:
+      return "metrics";
+    case FilterEntity::kParam:
+      return "params";
+    case FilterEntity::kTag:
+      return "tags";
+    case FilterEntity::kAttribute:
+      return "attributes";
+    case FilterEntity::kDataset:
+      return "datasets";
+  }
+  return "attributes";
+}
+
+std::string_view ComparatorName(Comparator op) {
+  switch (op) {
+    case Comparator::kEq:
+      return "=";
+    case Comparator::kNe:
+      return "!=";
+    case Comparator::kLt:
+      return "<";
+    case Comparator::kLe:
+      return "<=";
+    case Comparator::kGt:
+      return ">";
+    case Comparator::kGe:
+      return ">=";
+    case Comparator::kLike:
+      return "LIKE";
+    case Comparator::kILike:
+      return "ILIKE";
+    case Comparator::kIn:
+      return "IN";
+    case Comparator::kNotIn:
+      return "NOT IN";
+  }
+  return "=";
+}
+
+}  // namespace orchard
