@@ -2,6 +2,18 @@
 
 namespace orchard {
 
+size_t Filter::CountComparisons() const {
+  size_t count = 0;
+  for (const FilterClause& clause : clauses) {
+    if (clause.any_of.empty()) {
+      ++count;
+    } else {
+      for (const Filter& alternative : clause.any_of) count += alternative.CountComparisons();
+    }
+  }
+  return count;
+}
+
 std::string_view FilterEntityName(FilterEntity entity) {
   switch (entity) {
     case FilterEntity::kMetric:

@@ -23,6 +23,8 @@ enum class Comparator { kEq, kNe, kLt, kLe, kGt, kGe, kLike, kILike, kIn, kNotIn
 std::string_view FilterEntityName(FilterEntity entity);
 std::string_view ComparatorName(Comparator op);
 
+struct Filter;
+
 struct FilterClause {
   FilterEntity entity = FilterEntity::kAttribute;
   std::string key;  // for attributes: run_id, run_name, status, user_id, artifact_uri, start_time,
@@ -30,11 +32,17 @@ struct FilterClause {
   Comparator op = Comparator::kEq;
   // A number for metrics and time attributes, a string for the rest, a list for IN / NOT IN.
   std::variant<double, std::string, std::vector<std::string>> value;
+  // Beyond MLflow: when set, this clause is a disjunction, true when any of these filters holds
+  // (each an AND of clauses), and the fields above are unused. "a OR (b AND c)" parses to one
+  // such clause; parentheses group.
+  std::vector<Filter> any_of;
 };
 
 struct Filter {
   std::vector<FilterClause> clauses;  // all must hold
   bool empty() const { return clauses.empty(); }
+  // Comparison clauses in the whole tree (for size limits).
+  size_t CountComparisons() const;
 };
 
 struct OrderBy {

@@ -207,24 +207,80 @@ Status ParseValue(Scanner& in, FilterClause& clause) {
 
 }  // namespace
 
-StatusOr<Filter> ParseSearchFilter(std::string_view text) {
+namespace {
+
+// Nesting bound: deep enough for any hand-written filter, shallow enough for the stack.
+constexpr int kMaxFilterDepth = 32;
+
+StatusOr<Filter> ParseDisjunction(Scanner& in, int depth);
+
+// primary := '(' disjunction ')' | clause; appended to `conjunction`.
+Status ParsePrimary(Scanner& in, int depth, Filter& conjunction) {
+  if (in.Peek() == '(') {
+    if (depth >= kMaxFilterDepth) return in.Error("parentheses nested too deeply");
+    in.Restore(in.pos() + 1);
+    ORCHARD_ASSIGN_OR_RETURN(Filter group, ParseDisjunction(in, depth + 1));
+    if (in.Peek() != ')') return in.Error("expected ')'");
+    in.Restore(in.pos() + 1);
+    for (FilterClause& clause : group.clauses) conjunction.clauses.push_back(std::move(clause));
+    return Status::Ok();
+  }
+  FilterClause clause;
+  ORCHARD_RETURN_IF_ERROR(ParseIdentifier(in, clause.entity, clause.key));
+  ORCHARD_ASSIGN_OR_RETURN(std::optional<Comparator> op, ParseComparator(in));
+  clause.op = *op;
+  ORCHARD_RETURN_IF_ERROR(ParseValue(in, clause));
+  conjunction.clauses.push_back(std::move(clause));
+  return Status::Ok();
+}
+
+// The next keyword (AND/OR) without consuming anything else; "" at the end or before ')'.
+std::string PeekKeyword(Scanner& in) {
+  if (in.AtEnd() || in.Peek() == ')') return "";
+  size_t at = in.pos();
+  std::string word = Lower(in.Word());
+  in.Restore(at);
+  return word;
+}
+
+// conjunction := primary (AND primary)*
+StatusOr<Filter> ParseConjunction(Scanner& in, int depth) {
+  Filter conjunction;
+  ORCHARD_RETURN_IF_ERROR(ParsePrimary(in, depth, conjunction));
+  while (PeekKeyword(in) == "and") {
+    (void)in.Word();
+    ORCHARD_RETURN_IF_ERROR(ParsePrimary(in, depth, conjunction));
+  }
+  return conjunction;
+}
+
+// disjunction := conjunction (OR conjunction)*: AND binds tighter than OR.
+StatusOr<Filter> ParseDisjunction(Scanner& in, int depth) {
+  ORCHARD_ASSIGN_OR_RETURN(Filter first, ParseConjunction(in, depth));
+  if (PeekKeyword(in) != "or") return first;
+  FilterClause either;
+  either.any_of.push_back(std::move(first));
+  while (PeekKeyword(in) == "or") {
+    (void)in.Word();
+    ORCHARD_ASSIGN_OR_RETURN(Filter next, ParseConjunction(in, depth));
+    either.any_of.push_back(std::move(next));
+  }
   Filter filter;
+  filter.clauses.push_back(std::move(either));
+  return filter;
+}
+
+}  // namespace
+
+StatusOr<Filter> ParseSearchFilter(std::string_view text) {
   Scanner in(text);
-  if (in.AtEnd()) return filter;
-  while (true) {
-    FilterClause clause;
-    ORCHARD_RETURN_IF_ERROR(ParseIdentifier(in, clause.entity, clause.key));
-    ORCHARD_ASSIGN_OR_RETURN(std::optional<Comparator> op, ParseComparator(in));
-    clause.op = *op;
-    ORCHARD_RETURN_IF_ERROR(ParseValue(in, clause));
-    // Numeric attributes and metrics compare numbers; a quoted number is accepted for them.
-    filter.clauses.push_back(std::move(clause));
-    if (in.AtEnd()) break;
-    std::string joiner = Lower(in.Word());
-    if (joiner != "and") {
-      return in.Error(joiner.empty() ? "expected AND"
-                                     : fmt::format("expected AND, got '{}'", joiner));
-    }
+  if (in.AtEnd()) return Filter{};
+  ORCHARD_ASSIGN_OR_RETURN(Filter filter, ParseDisjunction(in, 0));
+  if (!in.AtEnd()) {
+    if (in.Peek() == ')') return in.Error("unbalanced ')'");
+    std::string word = in.Word();
+    return in.Error(word.empty() ? "expected AND or OR"
+                                 : fmt::format("expected AND or OR, got '{}'", word));
   }
   return filter;
 }
@@ -272,6 +328,14 @@ std::string FormatSearchFilter(const Filter& filter) {
   std::string out;
   for (const FilterClause& clause : filter.clauses) {
     if (!out.empty()) out += " AND ";
+    if (!clause.any_of.empty()) {
+      out += "(";
+      for (size_t i = 0; i < clause.any_of.size(); ++i) {
+        out += (i ? " OR (" : "(") + FormatSearchFilter(clause.any_of[i]) + ")";
+      }
+      out += ")";
+      continue;
+    }
     out +=
         Identifier(clause.entity, clause.key) + " " + std::string(ComparatorName(clause.op)) + " ";
     if (const auto* number = std::get_if<double>(&clause.value)) {

@@ -2,7 +2,9 @@
 // library and the server share.
 //
 // Grammar (MLflow's, mlflow/utils/search_utils.py):
-//   filter   := clause (AND clause)*
+//   filter   := conj (OR conj)*             OR and parentheses: beyond MLflow
+//   conj     := primary (AND primary)*
+//   primary  := '(' filter ')' | clause
 //   clause   := entity '.' key comparator value
 //   entity   := metrics | metric | params | param | tags | tag | attributes | attribute | attr
 //               | run | datasets | dataset   (a bare key is an attribute)

@@ -35,6 +35,28 @@ TEST(SearchFilterParser, ParsesClausesOfEveryKind) {
   EXPECT_EQ(filter.clauses[5].op, Comparator::kNotIn);
 }
 
+TEST(SearchFilterParser, OrAndParenthesesWithAndBindingTighter) {
+  // a OR b AND c  ==  a OR (b AND c)
+  ASSERT_OK_AND_ASSIGN(Filter filter,
+                       ParseSearchFilter("params.a = '1' or params.b = '2' AND params.c = '3'"));
+  ASSERT_EQ(filter.clauses.size(), 1u);
+  ASSERT_EQ(filter.clauses[0].any_of.size(), 2u);
+  EXPECT_EQ(filter.clauses[0].any_of[0].clauses.size(), 1u);
+  EXPECT_EQ(filter.clauses[0].any_of[1].clauses.size(), 2u);
+  // (a OR b) AND c
+  ASSERT_OK_AND_ASSIGN(Filter grouped,
+                       ParseSearchFilter("(params.a = '1' OR params.b = '2') AND params.c = '3'"));
+  ASSERT_EQ(grouped.clauses.size(), 2u);
+  EXPECT_EQ(grouped.clauses[0].any_of.size(), 2u);
+  EXPECT_EQ(grouped.clauses[1].key, "c");
+  // Parentheses without OR just group; the text formats back to an equivalent filter.
+  ASSERT_OK_AND_ASSIGN(Filter plain, ParseSearchFilter("((metrics.x > 1)) AND tags.t = 'v'"));
+  EXPECT_EQ(plain.clauses.size(), 2u);
+  ASSERT_OK_AND_ASSIGN(Filter again, ParseSearchFilter(FormatSearchFilter(grouped)));
+  EXPECT_EQ(FormatSearchFilter(again), FormatSearchFilter(grouped));
+  EXPECT_EQ(again.CountComparisons(), 3u);
+}
+
 TEST(SearchFilterParser, EmptyFilterMatchesEverything) {
   ASSERT_OK_AND_ASSIGN(Filter filter, ParseSearchFilter("   "));
   EXPECT_TRUE(filter.empty());
@@ -49,7 +71,9 @@ TEST(SearchFilterParser, ErrorsPointAtTheToken) {
        {Case{"metrics.x >>> 1", "invalid comparator '>>>'"},
         Case{"metrics.x > ", "expected a number"}, Case{"foo.x = 1", "unknown entity 'foo'"},
         Case{"tags.a = 'unterminated", "unterminated"},
-        Case{"metrics.a > 1 OR metrics.b > 2", "expected AND, got 'or'"},
+        Case{"metrics.a > 1 XOR metrics.b > 2", "expected AND or OR, got 'XOR'"},
+        Case{"(metrics.a > 1", "expected ')'"}, Case{"metrics.a > 1)", "unbalanced ')'"},
+        Case{"metrics.a > 1 OR", "expected an identifier"},
         Case{"run_id IN 'a'", "parenthesised list"}}) {
     StatusOr<Filter> filter = ParseSearchFilter(c.text);
     ASSERT_FALSE(filter.ok()) << c.text;

@@ -94,6 +94,21 @@ StatusOr<SqlFragment> RunAttributeClause(const FilterClause& clause) {
   return StringComparison(column, clause);
 }
 
+// " AND ((1 AND <a>) OR (1 AND <b>) ...)" for a disjunction; each alternative is translated by
+// `translate` (which yields " AND ..." fragments).
+template <typename Translate>
+StatusOr<SqlFragment> AnyOfSql(const std::vector<Filter>& alternatives, Translate translate) {
+  SqlFragment out{" AND (", {}};
+  for (size_t i = 0; i < alternatives.size(); ++i) {
+    ORCHARD_ASSIGN_OR_RETURN(SqlFragment inner, translate(alternatives[i]));
+    out.sql += i == 0 ? "(1" : " OR (1";
+    out.Append(inner);
+    out.sql += ")";
+  }
+  out.sql += ")";
+  return out;
+}
+
 }  // namespace
 
 void SqlFragment::Append(const SqlFragment& other) {
@@ -117,6 +132,13 @@ StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form) {
   const bool probe = form == FilterForm::kProbing;
   SqlFragment out;
   for (const FilterClause& clause : filter.clauses) {
+    if (!clause.any_of.empty()) {
+      ORCHARD_ASSIGN_OR_RETURN(SqlFragment either, AnyOfSql(clause.any_of, [form](const Filter& f) {
+                                 return RunFilterSql(f, form);
+                               }));
+      out.Append(either);
+      continue;
+    }
     SqlFragment condition;
     switch (clause.entity) {
       case FilterEntity::kMetric: {
@@ -177,6 +199,11 @@ StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form) {
 StatusOr<SqlFragment> ExperimentFilterSql(const Filter& filter) {
   SqlFragment out;
   for (const FilterClause& clause : filter.clauses) {
+    if (!clause.any_of.empty()) {
+      ORCHARD_ASSIGN_OR_RETURN(SqlFragment either, AnyOfSql(clause.any_of, ExperimentFilterSql));
+      out.Append(either);
+      continue;
+    }
     SqlFragment condition;
     if (clause.entity == FilterEntity::kTag) {
       ORCHARD_ASSIGN_OR_RETURN(SqlFragment cmp, StringComparison("t.value", clause));

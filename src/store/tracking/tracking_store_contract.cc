@@ -555,6 +555,18 @@ TEST_P(TrackingStoreContract, SearchRunsFilters) {
                 .size(),
             6u);
   EXPECT_EQ(search({{FilterEntity::kDataset, "name", Comparator::kEq, std::string("x")}}), V{});
+  // Beyond MLflow: OR and grouping. depth = '8' OR (user ana AND acc > 0.8).
+  FilterClause depth8{FilterEntity::kParam, "depth", Comparator::kEq, std::string("8")};
+  FilterClause ana{FilterEntity::kAttribute, "user_id", Comparator::kEq, std::string("ana")};
+  FilterClause high{FilterEntity::kMetric, "acc", Comparator::kGt, 0.8};
+  FilterClause either;
+  either.any_of = {Filter{{depth8}}, Filter{{ana, high}}};
+  EXPECT_EQ(search({either}), (V{ids[1], ids[2]}));
+  // ... AND run_name LIKE 'run-1%': only ids[1] remains.
+  EXPECT_EQ(
+      search({either,
+              {FilterEntity::kAttribute, "run_name", Comparator::kLike, std::string("run-1%")}}),
+      V{ids[1]});
   EXPECT_CODE(
       store_->SearchRuns(
           {.experiment_ids = {exp},

@@ -158,12 +158,14 @@ void TruncateUtf8(std::string& value, size_t limit) {
 }
 
 Status ValidateSearchShape(const Filter& filter, size_t order_by_keys) {
-  if (filter.clauses.size() > kMaxFilterClauses) {
-    return Status::InvalidParameter(
-        fmt::format("The filter has {} clauses; at most {} are allowed.", filter.clauses.size(),
-                    kMaxFilterClauses));
+  if (size_t count = filter.CountComparisons(); count > kMaxFilterClauses) {
+    return Status::InvalidParameter(fmt::format(
+        "The filter has {} clauses; at most {} are allowed.", count, kMaxFilterClauses));
   }
   for (const FilterClause& clause : filter.clauses) {
+    for (const Filter& alternative : clause.any_of) {
+      ORCHARD_RETURN_IF_ERROR(ValidateSearchShape(alternative, 0));
+    }
     const auto* list = std::get_if<std::vector<std::string>>(&clause.value);
     if (list != nullptr && list->size() > kMaxFilterListValues) {
       return Status::InvalidParameter(
