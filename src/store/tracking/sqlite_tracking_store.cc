@@ -307,7 +307,8 @@ StatusOr<Experiment> SqliteTrackingStore::DoGetExperimentByName(const std::strin
 
 StatusOr<ExperimentPage> SqliteTrackingStore::DoSearchExperiments(
     const SearchExperimentsRequest& request) {
-  ORCHARD_ASSIGN_OR_RETURN(int64_t offset, DecodeOffsetPageToken(request.page_token));
+  ORCHARD_ASSIGN_OR_RETURN(PageToken token, DecodePageToken(request.page_token));
+  const int64_t offset = token.offset;
   ORCHARD_ASSIGN_OR_RETURN(SqlFragment where, ExperimentFilterSql(request.filter));
   ORCHARD_ASSIGN_OR_RETURN(std::string order, ExperimentOrderBySql(request.order_by));
   std::string sql = fmt::format(
@@ -331,7 +332,7 @@ StatusOr<ExperimentPage> SqliteTrackingStore::DoSearchExperiments(
     }
     if (ids.size() > static_cast<size_t>(request.max_results)) {
       ids.resize(request.max_results);
-      page.next_page_token = EncodeOffsetPageToken(offset + request.max_results);
+      page.next_page_token = EncodePageToken({.offset = offset + request.max_results});
     }
     for (const std::string& id : ids) {
       ORCHARD_ASSIGN_OR_RETURN(Experiment experiment, LoadExperimentById(*reader_, id));
@@ -642,7 +643,8 @@ Status SqliteTrackingStore::DoSetRunLifecycle(const std::string& run_id, Lifecyc
 }
 
 StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& request) {
-  ORCHARD_ASSIGN_OR_RETURN(int64_t offset, DecodeOffsetPageToken(request.page_token));
+  ORCHARD_ASSIGN_OR_RETURN(PageToken token, DecodePageToken(request.page_token));
+  const int64_t offset = token.offset;
   RunPage page;
   if (request.experiment_ids.empty()) return page;
   ORCHARD_ASSIGN_OR_RETURN(SqlFragment filter, RunFilterSql(request.filter));
@@ -661,6 +663,12 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
              {ids + "]"}};
   }
   where.sql += LifecycleCondition(request.view_type, "r.lifecycle_stage");
+  // Later pages see only the runs the first page could see (run_pk grows with every new run),
+  // so runs created while a client pages do not shift its pages.
+  std::optional<int64_t> max_run = token.max_run;
+  where.sql += " AND r.run_pk <= ?";
+  where.args.emplace_back(int64_t{0});  // set below, inside the read snapshot
+  const size_t max_run_arg = where.args.size() - 1;
   SqlFragment probing_where = where;
   where.Append(filter);
   ORCHARD_ASSIGN_OR_RETURN(SqlFragment probing_filter,
@@ -679,6 +687,13 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
   // One snapshot for all the queries, so a run that changes meanwhile is neither lost nor
   // listed twice.
   Status searched = db.ReadTransaction([&]() -> Status {
+    if (!max_run) {
+      ORCHARD_ASSIGN_OR_RETURN(SqliteStatement newest, db.Prepare("SELECT max(run_pk) FROM runs"));
+      ORCHARD_ASSIGN_OR_RETURN(bool row, newest.Step());
+      max_run = row && !newest.ColumnIsNull(0) ? newest.ColumnInt(0) : 0;
+    }
+    where.args[max_run_arg] = *max_run;
+    probing_where.args[max_run_arg] = *max_run;
     auto collect = [&](const SqlFragment& query, int64_t limit, int64_t skip) -> Status {
       ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, db.PrepareUncached(query.sql));
       BindArgs(select, query.args);
@@ -746,7 +761,8 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
     }
     if (rows.size() > static_cast<size_t>(request.max_results)) {
       rows.resize(request.max_results);
-      page.next_page_token = EncodeOffsetPageToken(offset + request.max_results);
+      page.next_page_token =
+          EncodePageToken({.offset = offset + request.max_results, .max_run = max_run});
     }
     ORCHARD_ASSIGN_OR_RETURN(page.runs, LoadRuns(db, std::move(rows)));
     return Status::Ok();

@@ -679,6 +679,35 @@ TEST_P(TrackingStoreContract, SearchRunsMetricOrderAtScale) {
   EXPECT_EQ(walked, reference(all, all.size()));
 }
 
+// Runs created while a client pages through a search do not shift its later pages: the pages
+// together list exactly the runs that existed at the first page, each once.
+TEST_P(TrackingStoreContract, PagesStayCorrectWhileRunsAreAdded) {
+  for (const bool by_metric : {false, true}) {
+    std::string exp = NewExperiment(by_metric ? "paging-by-metric" : "paging");
+    std::vector<std::string> original;
+    for (int i = 0; i < 6; ++i) original.push_back(NewRun(exp, "", 100 + i));
+    if (by_metric) {
+      for (size_t i = 0; i < original.size(); ++i) {
+        ASSERT_OK(store_->LogMetric(original[i], {"m", 1.0 * i, 1, 0}));
+      }
+    }
+    SearchRunsRequest request{.experiment_ids = {exp}, .max_results = 2};
+    if (by_metric) request.order_by = {{FilterEntity::kMetric, "m", false}};
+    std::vector<std::string> walked;
+    for (int page = 0; page < 10; ++page) {
+      ASSERT_OK_AND_ASSIGN(RunPage result, store_->SearchRuns(request));
+      for (const std::string& id : RunIds(result)) walked.push_back(id);
+      // Newer runs (and, by metric, better ones) that would sort first if they were seen.
+      std::string added = NewRun(exp, "", 1000 + page);
+      if (by_metric) ASSERT_OK(store_->LogMetric(added, {"m", 99.0, 1, 0}));
+      request.page_token = result.next_page_token;
+      if (request.page_token.empty()) break;
+    }
+    std::vector<std::string> expected(original.rbegin(), original.rend());  // newest or best first
+    EXPECT_EQ(walked, expected) << (by_metric ? "by metric" : "by start time");
+  }
+}
+
 TEST_P(TrackingStoreContract, SearchRunsCanonicalIdsAndShapeLimits) {
   std::string exp = NewExperiment("s");
   std::string run_id = NewRun(exp);
