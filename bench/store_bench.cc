@@ -111,13 +111,23 @@ void BM_SearchTop100ByMetric(benchmark::State& state) {
   SearchRunsRequest request{.experiment_ids = {*experiment},
                             .max_results = 100,
                             .order_by = {{FilterEntity::kMetric, "test_PR_AUC", false}}};
+  // state.range(1): 0 = no filter; 1 = also "metrics.test_PR_AUC > 0.5" (issue 4's shape).
+  if (state.range(1) == 1) {
+    request.filter.clauses.push_back(
+        {FilterEntity::kMetric, "test_PR_AUC", Comparator::kGt, 0.5});
+  }
   for (auto _ : state) {
     auto page = store->SearchRuns(request);
     if (!page.ok() || page->runs.size() != 100) state.SkipWithError("search failed");
     benchmark::DoNotOptimize(page);
   }
 }
-BENCHMARK(BM_SearchTop100ByMetric)->Arg(100000)->Unit(benchmark::kMicrosecond)->MinTime(2);
+BENCHMARK(BM_SearchTop100ByMetric)
+    ->Args({100000, 0})
+    ->Args({100000, 1})
+    ->Args({10000, 1})
+    ->Unit(benchmark::kMicrosecond)
+    ->MinTime(2);
 
 // The same search filtered to one parent's children (the tutorial's query shape).
 void BM_SearchChildrenOfParent(benchmark::State& state) {
