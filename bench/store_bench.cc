@@ -113,8 +113,7 @@ void BM_SearchTop100ByMetric(benchmark::State& state) {
                             .order_by = {{FilterEntity::kMetric, "test_PR_AUC", false}}};
   // state.range(1): 0 = no filter; 1 = also "metrics.test_PR_AUC > 0.5" (issue 4's shape).
   if (state.range(1) == 1) {
-    request.filter.clauses.push_back(
-        {FilterEntity::kMetric, "test_PR_AUC", Comparator::kGt, 0.5});
+    request.filter.clauses.push_back({FilterEntity::kMetric, "test_PR_AUC", Comparator::kGt, 0.5});
   }
   for (auto _ : state) {
     auto page = store->SearchRuns(request);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <list>
 #include <map>
+#include <random>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -321,6 +322,88 @@ TEST_F(ServerTest, CallerMistakesAre4xxWithMlflowBodies) {
   // Garbage on the wire gets an answer (or a closed connection), and the server keeps serving.
   testing::SendRaw(port_, "THIS IS NOT HTTP\r\n\r\n");
   testing::SendRaw(port_, "GET /%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(Http(port_, "GET", "/health").status, 200);
+}
+
+// Random bodies and query strings (fixed seed) against every endpoint: a caller's mistake is
+// always a 4xx with an MLflow error body, never a 5xx (MLflow's client would retry it) or a crash.
+TEST_F(ServerTest, RandomInputNeverCausesA5xx) {
+  std::string run_id = NewRun();
+  const std::vector<std::string> post_endpoints = {
+      "experiments/create", "experiments/search",  "experiments/update",
+      "experiments/delete", "experiments/restore", "experiments/set-experiment-tag",
+      "runs/create",        "runs/update",         "runs/delete",
+      "runs/restore",       "runs/log-metric",     "runs/log-parameter",
+      "runs/set-tag",       "runs/delete-tag",     "runs/log-batch",
+      "runs/log-model",     "runs/log-inputs",     "runs/search"};
+  const std::vector<std::string> get_endpoints = {"experiments/get",
+                                                  "experiments/get-by-name",
+                                                  "experiments/search",
+                                                  "runs/get",
+                                                  "runs/search",
+                                                  "metrics/get-history",
+                                                  "metrics/get-history-bulk-interval",
+                                                  "artifacts/list"};
+  const std::vector<std::string> keys = {
+      "name",          "experiment_id", "run_id",         "run_uuid",
+      "key",           "value",         "timestamp",      "step",
+      "metrics",       "params",        "tags",           "filter",
+      "order_by",      "max_results",   "page_token",     "view_type",
+      "run_view_type", "status",        "end_time",       "model_json",
+      "datasets",      "new_name",      "experiment_ids", "metric_key",
+      "run_ids",       "start_step",    "end_step",       "path"};
+  const std::vector<std::string> values = {"\"" + run_id + "\"",
+                                           "\"0\"",
+                                           "0",
+                                           "-1",
+                                           "1e308",
+                                           "\"NaN\"",
+                                           "true",
+                                           "null",
+                                           "[]",
+                                           "{}",
+                                           "[{}]",
+                                           "[{\"key\": 1}]",
+                                           "\"\"",
+                                           "\"metrics.x > 1 OR (\"",
+                                           "9223372036854775807",
+                                           "\"../../etc\"",
+                                           "[\"a\", 2]",
+                                           "{\"dataset\": {}}",
+                                           "\"" + std::string(300, 'k') + "\""};
+  std::mt19937 rng(99);
+  int requests = 0;
+  for (int i = 0; i < 1500; ++i) {
+    bool get = rng() % 3 == 0;
+    std::string endpoint = get ? get_endpoints[rng() % get_endpoints.size()]
+                               : post_endpoints[rng() % post_endpoints.size()];
+    HttpResult reply;
+    if (get) {
+      std::string query;
+      int fields = static_cast<int>(rng() % 4);
+      for (int f = 0; f < fields; ++f) {
+        query += (f ? "&" : "?") + keys[rng() % keys.size()] + "=" +
+                 std::to_string(static_cast<int>(rng() % 1000) - 10);
+      }
+      reply = Get(endpoint + query);
+    } else {
+      std::string body = "{";
+      int fields = static_cast<int>(rng() % 5);
+      for (int f = 0; f < fields; ++f) {
+        body += (f ? ", \"" : "\"") + keys[rng() % keys.size()] +
+                "\": " + values[rng() % values.size()];
+      }
+      body += rng() % 10 == 0 ? "" : "}";  // sometimes malformed
+      reply = Post(endpoint, body);
+    }
+    ++requests;
+    ASSERT_GT(reply.status, 0) << endpoint;
+    EXPECT_LT(reply.status, 500) << endpoint << " -> " << reply.body;
+    if (reply.status != 200) {
+      EXPECT_NE(ErrorCodeOf(reply), "<missing>") << reply.body;
+    }
+  }
+  EXPECT_EQ(requests, 1500);
   EXPECT_EQ(Http(port_, "GET", "/health").status, 200);
 }
 
