@@ -220,7 +220,8 @@ void AddRunsCommands(CLI::App& app, CliContext& context) {
       cmd->add_option("--experiment-ids", options->experiment_ids,
                       "Search these experiments (comma-separated or repeated)")
           ->delimiter(',');
-      cmd->add_option("--filter", options->filter, "Filter expression (MLflow's search syntax)");
+      cmd->add_option("--filter", options->filter,
+                      "Filter expression (MLflow's search syntax, plus OR and parentheses)");
       cmd->add_option("--order-by", options->order_by,
                       "Order key such as \"metrics.acc DESC\" (repeatable)");
       cmd->add_option("--page-token", options->page_token, "Continue a previous search");
