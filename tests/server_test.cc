@@ -269,6 +269,15 @@ TEST_F(ServerTest, LogModelAppendsToHistory) {
   simdjson::dom::array entries;
   ASSERT_EQ(list.get(entries), simdjson::SUCCESS) << history;
   EXPECT_EQ(entries.size(), 2u);
+  // A history that would not fit in the tag (5,000 characters) is refused, not cut into bad JSON.
+  std::string wide = R"({\"run_id\": \")" + run_id +
+                     R"(\", \"artifact_path\": \"model\", \"utc_time_created\": \"x\", )"
+                     R"(\"flavors\": {\"f\": \")" +
+                     std::string(6000, 'w') + R"(\"}})";
+  HttpResult too_long =
+      Post("runs/log-model", R"({"run_id": ")" + run_id + R"(", "model_json": ")" + wide + "\"}");
+  EXPECT_EQ(too_long.status, 400) << too_long.body.substr(0, 300);
+  EXPECT_EQ(ErrorCodeOf(too_long), "INVALID_PARAMETER_VALUE");
   HttpResult incomplete = Post(
       "runs/log-model", R"({"run_id": ")" + run_id + R"(", "model_json": "{\"run_id\": \"x\"}"})");
   EXPECT_EQ(incomplete.status, 400);
@@ -311,6 +320,18 @@ TEST_F(ServerTest, CallerMistakesAre4xxWithMlflowBodies) {
       {"GET", "runs/no-such-endpoint", "", 404, "ENDPOINT_NOT_FOUND"},
       {"POST", "no-such/endpoint", "{}", 404, "ENDPOINT_NOT_FOUND"},
       {"GET", "runs/create", "", 405, "BAD_REQUEST"},
+      {"POST", "experiments/search",
+       R"({"max_results": 10, "filter": "name LIKE '%)" + std::string(50000, 'a') + "'\"}", 400,
+       "INVALID_PARAMETER_VALUE"},
+      {"POST", "runs/search",
+       [] {
+         std::string list = "(";
+         for (int i = 0; i < 4000; ++i) list += (i ? ",'" : "'") + std::to_string(i) + "'";
+         list += ")";
+         return R"({"experiment_ids": ["0"], "filter": "run_id IN )" + list + " AND run_id IN " +
+                list + " AND run_id IN " + list + "\"}";
+       }(),
+       400, "INVALID_PARAMETER_VALUE"},
   };
   for (const Case& c : cases) {
     HttpResult reply = Http(port_, c.method, "/api/2.0/mlflow/" + c.endpoint, c.body);

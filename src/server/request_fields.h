@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,8 +46,9 @@ class RequestFields {
   RequestFields() = default;
   std::optional<simdjson::dom::element> Field(const char* key) const;
 
-  const HttpRequest* query_ = nullptr;  // set for a query-string request
-  simdjson::dom::object object_;        // otherwise, the JSON object
+  const HttpRequest* query_ = nullptr;                 // set for a query-string request
+  simdjson::dom::object object_;                       // otherwise, the JSON object
+  std::shared_ptr<simdjson::dom::parser> own_parser_;  // owns a large body's document (Parse)
 };
 
 // The error for a field of the wrong type.

@@ -14,6 +14,7 @@
 #include "server/request_fields.h"
 #include "store/artifact/artifact_repo.h"
 #include "store/tracking/search_filter_parser.h"
+#include "store/tracking/validation.h"
 
 namespace orchard {
 namespace {
@@ -308,6 +309,13 @@ StatusOr<std::string> LogModel(TrackingStore& store, const RequestFields& fields
   } else {
     history.pop_back();
     history += (history == "[" ? "" : ", ") + compact + "]";
+  }
+  // Tag values are cut at 5,000 characters: cut, the history would no longer be JSON.
+  if (Utf8Length(history) > kMaxTagValueLength) {
+    return Status::InvalidParameter(fmt::format(
+        "The run's logged-model history would exceed {} characters (tag {}); the model was not "
+        "recorded.",
+        kMaxTagValueLength, kTagLogModelHistory));
   }
   ORCHARD_RETURN_IF_ERROR(store.SetTag(run_id, {kTagLogModelHistory, history}));
   return EmptyObject();

@@ -14,6 +14,17 @@ size_t Filter::CountComparisons() const {
   return count;
 }
 
+size_t Filter::CountListValues() const {
+  size_t count = 0;
+  for (const FilterClause& clause : clauses) {
+    if (const auto* values = std::get_if<std::vector<std::string>>(&clause.value)) {
+      count += values->size();
+    }
+    for (const Filter& alternative : clause.any_of) count += alternative.CountListValues();
+  }
+  return count;
+}
+
 std::string_view FilterEntityName(FilterEntity entity) {
   switch (entity) {
     case FilterEntity::kMetric:

@@ -43,6 +43,8 @@ struct Filter {
   bool empty() const { return clauses.empty(); }
   // Comparison clauses in the whole tree (for size limits).
   size_t CountComparisons() const;
+  // Values in all IN / NOT IN lists of the whole tree (each becomes a bound SQL parameter).
+  size_t CountListValues() const;
 };
 
 struct OrderBy {

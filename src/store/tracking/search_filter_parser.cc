@@ -75,6 +75,23 @@ class Scanner {
     return Error("unterminated quoted string");
   }
 
+  // A number: digits, '.', and an exponent with its sign ("1.7e+12", "-3", "+0.5").
+  std::string Number() {
+    SkipSpace();
+    size_t start = pos_;
+    while (pos_ < text_.size()) {
+      char c = text_[pos_];
+      bool sign = (c == '+' || c == '-') &&
+                  (pos_ == start || text_[pos_ - 1] == 'e' || text_[pos_ - 1] == 'E');
+      if (std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' || sign) {
+        ++pos_;
+      } else {
+        break;
+      }
+    }
+    return std::string(text_.substr(start, pos_ - start));
+  }
+
   std::string Comparator() {
     SkipSpace();
     size_t start = pos_;
@@ -195,7 +212,9 @@ Status ParseValue(Scanner& in, FilterClause& clause) {
     clause.value = std::move(value);
     return Status::Ok();
   }
-  std::string word = in.Word();
+  std::string word = in.Number();
+  if (word.empty()) word = in.Word();
+  if (!word.empty() && word.front() == '+') word.erase(0, 1);  // from_chars takes no '+'
   double number = 0;
   auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), number);
   if (word.empty() || ec != std::errc() || ptr != word.data() + word.size()) {

@@ -59,6 +59,18 @@ TEST(SearchFilterParser, OrAndParenthesesWithAndBindingTighter) {
   EXPECT_EQ(again.CountComparisons(), 3u);
 }
 
+TEST(SearchFilterParser, NumbersWithExponentsRoundTrip) {
+  for (const char* text : {"attributes.start_time > 1700000000000", "metrics.x > 1e+5",
+                           "metrics.x <= -2.5E-3", "metrics.x = +4"}) {
+    ASSERT_OK_AND_ASSIGN(Filter filter, ParseSearchFilter(text));
+    ASSERT_OK_AND_ASSIGN(Filter again, ParseSearchFilter(FormatSearchFilter(filter)));
+    EXPECT_EQ(std::get<double>(again.clauses[0].value), std::get<double>(filter.clauses[0].value))
+        << text << " -> " << FormatSearchFilter(filter);
+  }
+  ASSERT_OK_AND_ASSIGN(Filter big, ParseSearchFilter("attributes.start_time > 1700000000000"));
+  EXPECT_EQ(std::get<double>(big.clauses[0].value), 1700000000000.0);
+}
+
 TEST(SearchFilterParser, EmptyFilterMatchesEverything) {
   ASSERT_OK_AND_ASSIGN(Filter filter, ParseSearchFilter("   "));
   EXPECT_TRUE(filter.empty());

@@ -900,7 +900,19 @@ Status SqliteTrackingStore::DoLogBatch(const std::string& run_id,
     std::vector<PendingBatch*> group;
     group.swap(group_queue_);
     lock.unlock();
-    CommitGroup(group);
+    try {
+      CommitGroup(group);
+    } catch (...) {
+      // Never leave followers waiting on a leader that is gone.
+      lock.lock();
+      for (PendingBatch* pending : group) {
+        if (pending->result.ok()) pending->result = Status::Internal("the write failed");
+        pending->done = true;
+      }
+      group_leader_ = false;
+      group_cv_.notify_all();
+      throw;
+    }
     lock.lock();
     for (PendingBatch* pending : group) pending->done = true;
     group_leader_ = false;

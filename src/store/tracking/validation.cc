@@ -166,12 +166,34 @@ Status ValidateSearchShape(const Filter& filter, size_t order_by_keys) {
     for (const Filter& alternative : clause.any_of) {
       ORCHARD_RETURN_IF_ERROR(ValidateSearchShape(alternative, 0));
     }
+    // Long LIKE patterns and very many bound values exceed SQLite's limits: refuse them here,
+    // as the caller's mistake they are.
+    if (const auto* text = std::get_if<std::string>(&clause.value);
+        text != nullptr && Utf8Length(*text) > kMaxFilterValueLength) {
+      return Status::InvalidParameter(
+          fmt::format("The value compared with '{}' is longer than {} characters.", clause.key,
+                      kMaxFilterValueLength));
+    }
+    if (const auto* values = std::get_if<std::vector<std::string>>(&clause.value)) {
+      for (const std::string& value : *values) {
+        if (Utf8Length(value) > kMaxFilterValueLength) {
+          return Status::InvalidParameter(
+              fmt::format("A value in the list for '{}' is longer than {} characters.", clause.key,
+                          kMaxFilterValueLength));
+        }
+      }
+    }
     const auto* list = std::get_if<std::vector<std::string>>(&clause.value);
     if (list != nullptr && list->size() > kMaxFilterListValues) {
       return Status::InvalidParameter(
           fmt::format("The IN list on '{}' has {} values; at most {} are allowed.", clause.key,
                       list->size(), kMaxFilterListValues));
     }
+  }
+  if (size_t list_values = filter.CountListValues(); list_values > kMaxFilterListValues) {
+    return Status::InvalidParameter(
+        fmt::format("The filter's IN lists hold {} values in all; at most {} are allowed.",
+                    list_values, kMaxFilterListValues));
   }
   if (order_by_keys > kMaxOrderByKeys) {
     return Status::InvalidParameter(fmt::format("order_by has {} keys; at most {} are allowed.",

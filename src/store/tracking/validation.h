@@ -26,6 +26,7 @@ inline constexpr size_t kMaxBatchItems = 1000;
 inline constexpr size_t kMaxFilterClauses = 100;
 inline constexpr size_t kMaxFilterListValues = 10000;
 inline constexpr size_t kMaxOrderByKeys = 16;
+inline constexpr size_t kMaxFilterValueLength = 5000;
 
 // The number of characters (code points) in UTF-8 text; MLflow's limits count characters.
 size_t Utf8Length(std::string_view text);
