@@ -1,5 +1,8 @@
 #include "http/http_client.h"
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <mutex>
 #include <optional>
 
@@ -45,7 +48,7 @@ class HttpClient::Impl {
       beast::error_code ec;
       bhttp::request<bhttp::string_body> request(bhttp::string_to_verb(method), prefix_ + target,
                                                  11);
-      request.set(bhttp::field::host, host_);
+      request.set(bhttp::field::host, host_ + ":" + port_);
       request.set(bhttp::field::user_agent, "orchard");
       if (method != "GET") {
         request.set(bhttp::field::content_type, "application/json");
@@ -93,6 +96,11 @@ class HttpClient::Impl {
     }
     beast::error_code ignored;
     stream_->socket().set_option(tcp::no_delay(true), ignored);
+    // Blocking reads and writes give up after a while instead of hanging on a stuck server.
+    timeval timeout{.tv_sec = 300, .tv_usec = 0};
+    int fd = stream_->socket().native_handle();
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
     return Status::Ok();
   }
 

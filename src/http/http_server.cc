@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -31,7 +32,10 @@ class Session;
 class HttpServer::Impl {
  public:
   Impl(HttpServerOptions options, HttpHandler handler)
-      : options_(std::move(options)), handler_(std::move(handler)), acceptor_(ioc_) {
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        acceptor_(asio::make_strand(ioc_)),  // accepts and Stop()'s close never run at once
+        retry_timer_(acceptor_.get_executor()) {
     if (!options_.error_reply) options_.error_reply = PlainError;
   }
 
@@ -55,6 +59,7 @@ class HttpServer::Impl {
   HttpHandler handler_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   bool started_ = false;
@@ -187,11 +192,19 @@ class Session : public std::enable_shared_from_this<Session> {
   // has read the reply.
   void Drain() {
     linger_ = false;
+    // Bounded in total, not per read: a client that keeps sending is cut off after 2 s or 64 MB.
+    auto now = std::chrono::steady_clock::now();
+    if (!drain_started_) drain_started_ = now;
+    if (now - *drain_started_ > std::chrono::seconds(2) || drained_ > (64u << 20) ||
+        server_.stopping()) {
+      return stream_.close();
+    }
     stream_.expires_after(std::chrono::seconds(2));
     drain_buffer_.resize(16384);
     stream_.async_read_some(asio::buffer(drain_buffer_),
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                            [self = shared_from_this()](beast::error_code ec, size_t bytes) {
                               if (ec) return self->stream_.close();
+                              self->drained_ += bytes;
                               self->linger_ = true;
                               self->Drain();
                             });
@@ -205,6 +218,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<bool> idle_{true};
   bool linger_ = false;
   std::vector<char> drain_buffer_;
+  std::optional<std::chrono::steady_clock::time_point> drain_started_;
+  size_t drained_ = 0;
 };
 
 HttpResponse HttpServer::Impl::Serve(const HttpRequest& request) {
@@ -266,7 +281,13 @@ void HttpServer::Impl::Accept() {
   acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (!acceptor_.is_open() || stopping_) return;  // closed by Stop()
-      return Accept();  // a transient accept error (say, too many open files): keep serving
+      // A transient error (say, too many open files): keep serving, but try again a little
+      // later rather than spinning on it.
+      retry_timer_.expires_after(std::chrono::milliseconds(20));
+      retry_timer_.async_wait([this](beast::error_code) {
+        if (!stopping_) Accept();
+      });
+      return;
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
@@ -284,6 +305,7 @@ void HttpServer::Impl::Stop() {
       asio::post(acceptor_.get_executor(), [this] {
         beast::error_code ignored;
         acceptor_.close(ignored);
+        retry_timer_.cancel();
       });
       std::vector<std::shared_ptr<Session>> live;
       {
