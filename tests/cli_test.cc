@@ -38,8 +38,10 @@ std::string ReadAll(const std::string& path) {
 
 class CliTest : public ::testing::Test {
  protected:
-  // Runs build/orchard in the temp folder with a clean tracking environment plus `env`.
-  Result Run(const std::vector<std::string>& args, std::map<std::string, std::string> env = {}) {
+  // Starts build/orchard in the temp folder with a clean tracking environment plus `env`,
+  // stdout and stderr going to the given files. Returns the pid, or -1.
+  pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+              const std::string& out_path, const std::string& err_path) {
     std::vector<std::string> env_strings;
     for (char** e = environ; *e != nullptr; ++e) {
       std::string entry = *e;
@@ -57,8 +59,6 @@ class CliTest : public ::testing::Test {
     for (auto& s : argv_strings) argv.push_back(s.data());
     argv.push_back(nullptr);
 
-    std::string out_path = dir_ / "stdout.txt";
-    std::string err_path = dir_ / "stderr.txt";
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -67,14 +67,23 @@ class CliTest : public ::testing::Test {
     posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                      0644);
     posix_spawn_file_actions_addchdir_np(&actions, dir_.path().c_str());
-    pid_t pid = 0;
+    pid_t pid = -1;
+    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) != 0) pid = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    return pid;
+  }
+
+  // Runs build/orchard to completion (see Spawn).
+  Result Run(const std::vector<std::string>& args, std::map<std::string, std::string> env = {}) {
+    std::string out_path = dir_ / "stdout.txt";
+    std::string err_path = dir_ / "stderr.txt";
     Result result;
-    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) == 0) {
+    pid_t pid = Spawn(args, env, out_path, err_path);
+    if (pid > 0) {
       int status = 0;
       waitpid(pid, &status, 0);
       result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
-    posix_spawn_file_actions_destroy(&actions);
     result.out = ReadAll(out_path);
     result.err = ReadAll(err_path);
     return result;
@@ -247,25 +256,10 @@ TEST_F(CliTest, SearchPagesWithTokens) {
 TEST_F(CliTest, ServerStartsServesAndStopsOnSigterm) {
   std::string out_path = dir_ / "server.out";
   std::string err_path = dir_ / "server.err";
-  std::vector<std::string> argv_strings = {ORCHARD_BINARY,
-                                           "server",
-                                           "--port",
-                                           "0",
-                                           "--backend-store-uri",
-                                           "sqlite:///" + (dir_ / "server.db")};
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_addchdir_np(&actions, dir_.path().c_str());
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
+  pid_t pid =
+      Spawn({"server", "--port", "0", "--backend-store-uri", "sqlite:///" + (dir_ / "server.db")},
+            {}, out_path, err_path);
+  ASSERT_GT(pid, 0);
   // Readiness handshake: wait for the line that announces the port (bounded: 30 s).
   int port = 0;
   for (int attempt = 0; attempt < 3000 && port == 0; ++attempt) {

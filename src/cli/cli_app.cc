@@ -30,10 +30,14 @@ StatusOr<Tag> ParseKeyValue(const std::string& text, const std::string& flag) {
   return Tag{text.substr(0, eq), text.substr(eq + 1)};
 }
 
+std::string CliContext::ConfiguredTrackingUri() const {
+  if (!tracking_uri_flag.empty()) return tracking_uri_flag;
+  return EnvOr("ORCHARD_TRACKING_URI", EnvOr("MLFLOW_TRACKING_URI", ""));
+}
+
 StatusOr<Client*> CliContext::client() {
   if (!client_) {
-    std::string uri = tracking_uri_flag;
-    if (uri.empty()) uri = EnvOr("ORCHARD_TRACKING_URI", EnvOr("MLFLOW_TRACKING_URI", ""));
+    std::string uri = ConfiguredTrackingUri();
     std::string root =
         artifact_root_flag.empty() ? EnvOr("ORCHARD_ARTIFACT_ROOT", "") : artifact_root_flag;
     ORCHARD_ASSIGN_OR_RETURN(TrackingConfig config, ResolveTrackingConfig(uri, root));

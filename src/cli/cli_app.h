@@ -26,6 +26,8 @@ class CliContext {
   // The client for the configured store, opened on first use: --tracking-uri, else
   // ORCHARD_TRACKING_URI, else MLFLOW_TRACKING_URI, else sqlite:///orchard.db.
   StatusOr<Client*> client();
+  // The tracking URI as configured (--tracking-uri, then the environment); empty: the default.
+  std::string ConfiguredTrackingUri() const;
 
   bool json() const { return json_; }
   std::ostream& out() { return out_; }

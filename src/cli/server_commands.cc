@@ -26,12 +26,7 @@ struct ServerFlags {
 
 Status RunServer(CliContext& context, const ServerFlags& flags) {
   std::string uri = flags.backend_store_uri;
-  if (uri.empty()) uri = context.tracking_uri_flag;
-  if (uri.empty()) {
-    const char* env = std::getenv("ORCHARD_TRACKING_URI");
-    if (env == nullptr || *env == '\0') env = std::getenv("MLFLOW_TRACKING_URI");
-    if (env != nullptr) uri = env;
-  }
+  if (uri.empty()) uri = context.ConfiguredTrackingUri();
   if (uri.starts_with("http://") || uri.starts_with("https://")) {
     return Status::InvalidParameter(
         "--backend-store-uri must name a database (sqlite:///...), not another server");

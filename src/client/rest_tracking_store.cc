@@ -142,6 +142,14 @@ Status ParseReply(simdjson::dom::parser& parser, const std::string& body, elemen
 
 std::string ViewTypeText(ViewType view) { return std::string(ViewTypeName(view)); }
 
+// The object under `key` of a reply body, parsed with `parser` (which owns it).
+StatusOr<element> Unwrap(simdjson::dom::parser& parser, const std::string& body, const char* key) {
+  element root, inner;
+  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
+  if (root[key].get(inner)) return Malformed(std::string("no ") + key);
+  return inner;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<RestTrackingStore>> RestTrackingStore::Open(const std::string& base_url) {
@@ -188,9 +196,7 @@ StatusOr<Experiment> RestTrackingStore::DoGetExperiment(const std::string& exper
       std::string body,
       Call("GET", "experiments/get?experiment_id=" + UrlEncode(experiment_id), ""));
   simdjson::dom::parser parser;
-  element root, experiment;
-  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
-  if (root["experiment"].get(experiment)) return Malformed("no experiment");
+  ORCHARD_ASSIGN_OR_RETURN(element experiment, Unwrap(parser, body, "experiment"));
   return ParseExperiment(experiment);
 }
 
@@ -199,9 +205,7 @@ StatusOr<Experiment> RestTrackingStore::DoGetExperimentByName(const std::string&
       std::string body,
       Call("GET", "experiments/get-by-name?experiment_name=" + UrlEncode(name), ""));
   simdjson::dom::parser parser;
-  element root, experiment;
-  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
-  if (root["experiment"].get(experiment)) return Malformed("no experiment");
+  ORCHARD_ASSIGN_OR_RETURN(element experiment, Unwrap(parser, body, "experiment"));
   return ParseExperiment(experiment);
 }
 
@@ -272,9 +276,7 @@ StatusOr<Run> RestTrackingStore::DoCreateRun(const CreateRunRequest& request) {
   WriteJsonList(json, "tags", request.tags);
   ORCHARD_ASSIGN_OR_RETURN(std::string body, Call("POST", "runs/create", json.EndObject().Take()));
   simdjson::dom::parser parser;
-  element root, run;
-  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
-  if (root["run"].get(run)) return Malformed("no run");
+  ORCHARD_ASSIGN_OR_RETURN(element run, Unwrap(parser, body, "run"));
   return ParseRun(run);
 }
 
@@ -286,9 +288,7 @@ StatusOr<RunInfo> RestTrackingStore::DoUpdateRun(const UpdateRunRequest& request
   if (request.run_name) json.Field("run_name", *request.run_name);
   ORCHARD_ASSIGN_OR_RETURN(std::string body, Call("POST", "runs/update", json.EndObject().Take()));
   simdjson::dom::parser parser;
-  element root, info;
-  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
-  if (root["run_info"].get(info)) return Malformed("no run_info");
+  ORCHARD_ASSIGN_OR_RETURN(element info, Unwrap(parser, body, "run_info"));
   return ParseRunInfo(info);
 }
 
@@ -296,9 +296,7 @@ StatusOr<Run> RestTrackingStore::DoGetRun(const std::string& run_id) {
   ORCHARD_ASSIGN_OR_RETURN(std::string body,
                            Call("GET", "runs/get?run_id=" + UrlEncode(run_id), ""));
   simdjson::dom::parser parser;
-  element root, run;
-  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
-  if (root["run"].get(run)) return Malformed("no run");
+  ORCHARD_ASSIGN_OR_RETURN(element run, Unwrap(parser, body, "run"));
   return ParseRun(run);
 }
 

@@ -158,15 +158,19 @@ Status SqliteConnection::RunCached(const std::string& sql) {
   return statement.Run();
 }
 
-Status SqliteConnection::ReadTransaction(const std::function<Status()>& body) {
-  ORCHARD_RETURN_IF_ERROR(RunCached("BEGIN"));
-  Status result;
+Status SqliteConnection::RunOrRollBack(const std::function<Status()>& body) {
   try {
-    result = body();
+    return body();
   } catch (...) {
+    // Never leave a transaction open (a write one holds the file's lock for other processes).
     (void)RunCached("ROLLBACK");
     throw;
   }
+}
+
+Status SqliteConnection::ReadTransaction(const std::function<Status()>& body) {
+  ORCHARD_RETURN_IF_ERROR(RunCached("BEGIN"));
+  Status result = RunOrRollBack(body);
   // Nothing was written: ending the snapshot cannot lose anything.
   (void)RunCached("COMMIT");
   return result;
@@ -180,14 +184,7 @@ Status SqliteConnection::WriteTransaction(const std::function<Status()>& body) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10 * (attempt + 1)));
   }
   ORCHARD_RETURN_IF_ERROR(begin);
-  Status result;
-  try {
-    result = body();
-  } catch (...) {
-    // Never leave the write lock held: other processes would wait on it for minutes.
-    (void)RunCached("ROLLBACK");
-    throw;
-  }
+  Status result = RunOrRollBack(body);
   if (result.ok()) {
     result = RunCached("COMMIT");
     if (result.ok()) return result;

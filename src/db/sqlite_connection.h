@@ -92,6 +92,8 @@ class SqliteConnection {
  private:
   SqliteConnection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   Status Error(int rc, std::string_view what) const;
+  // body(), rolling the open transaction back if it throws (then rethrowing).
+  Status RunOrRollBack(const std::function<Status()>& body);
 
   sqlite3* db_;
   std::string path_;
