@@ -257,7 +257,8 @@ TEST_F(CliTest, ServerStartsServesAndStopsOnSigterm) {
   std::string out_path = dir_ / "server.out";
   std::string err_path = dir_ / "server.err";
   pid_t pid =
-      Spawn({"server", "--port", "0", "--backend-store-uri", "sqlite:///" + (dir_ / "server.db")},
+      Spawn({"server", "--port", "0", "--backend-store-uri", "sqlite:///" + (dir_ / "server.db"),
+             "--artifacts-destination", dir_ / "served"},
             {}, out_path, err_path);
   ASSERT_GT(pid, 0);
   // Readiness handshake: wait for the line that announces the port (bounded: 30 s).
@@ -281,6 +282,17 @@ TEST_F(CliTest, ServerStartsServesAndStopsOnSigterm) {
       {"MLFLOW_TRACKING_URI", "http://127.0.0.1:" + std::to_string(port)}};
   std::string run_id = Ok({"runs", "create", "-n", "over-http", "--run-name", "r"}, remote);
   Ok({"runs", "log-metric", "-r", run_id, "loss", "0.25", "--step", "3"}, remote);
+  // Artifacts move through the server's proxy (mlflow-artifacts:/ URIs).
+  std::ofstream(dir_ / "notes.txt") << "through the proxy\n";
+  Ok({"artifacts", "log", "-r", run_id, dir_ / "notes.txt", "--artifact-path", "docs"}, remote);
+  EXPECT_EQ(ReadAll(dir_ / ("served/2/" + run_id + "/artifacts/docs/notes.txt")),
+            "through the proxy\n");
+  EXPECT_NE(
+      Ok({"artifacts", "list", "-r", run_id, "--path", "docs"}, remote).find("docs/notes.txt"),
+      std::string::npos);
+  std::string fetched =
+      Ok({"artifacts", "download", "-r", run_id, "--path", "docs", "-d", dir_ / "fetched"}, remote);
+  EXPECT_EQ(ReadAll(dir_ / "fetched/docs/notes.txt"), "through the proxy\n") << fetched;
   Ok({"runs", "end", "-r", run_id}, remote);
   std::string shown = Ok({"runs", "get", "-r", run_id, "--json"}, remote);
   EXPECT_NE(shown.find("\"status\":\"FINISHED\""), std::string::npos) << shown;

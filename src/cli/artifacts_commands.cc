@@ -6,6 +6,7 @@
 #include "base/json_writer.h"
 #include "cli/cli_app.h"
 #include "cli/output.h"
+#include "client/http_artifact_repo.h"
 
 namespace orchard {
 
@@ -52,8 +53,9 @@ void AddArtifactsCommands(CLI::App& app, CliContext& context) {
       context.action = [&context, options]() -> Status {
         ORCHARD_ASSIGN_OR_RETURN(Client * client, context.client());
         ORCHARD_ASSIGN_OR_RETURN(Run run, client->store().GetRun(options->run_id));
-        ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<ArtifactRepo> repo,
-                                 OpenArtifactRepo(run.info.artifact_uri));
+        ORCHARD_ASSIGN_OR_RETURN(
+            std::unique_ptr<ArtifactRepo> repo,
+            OpenArtifactRepoForRun(run.info.artifact_uri, client->tracking_uri()));
         ORCHARD_ASSIGN_OR_RETURN(std::vector<FileInfo> files, repo->List(options->path));
         if (context.json()) {
           JsonWriter json;

@@ -44,7 +44,8 @@ StatusOr<Client*> CliContext::client() {
     spdlog::debug("tracking store {} (artifacts under {})", config.tracking_uri,
                   config.artifact_root);
     ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<TrackingStore> store, OpenTrackingStore(config));
-    client_ = std::make_unique<Client>(std::shared_ptr<TrackingStore>(std::move(store)));
+    client_ = std::make_unique<Client>(std::shared_ptr<TrackingStore>(std::move(store)),
+                                       config.tracking_uri);
   }
   return client_.get();
 }

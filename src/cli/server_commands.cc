@@ -57,6 +57,7 @@ Status RunServer(CliContext& context, const ServerFlags& flags) {
   options.http.port = flags.port;
   options.http.threads = flags.workers;
   options.artifacts_destination = destination;
+  options.serve_artifacts = flags.serve_artifacts;
   options.version = ORCHARD_VERSION;
   TrackingServer server(options, *store);
   ORCHARD_RETURN_IF_ERROR(server.Start());

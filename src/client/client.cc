@@ -4,6 +4,7 @@
 
 #include "base/clock.h"
 #include "base/system_info.h"
+#include "client/http_artifact_repo.h"
 
 namespace orchard {
 
@@ -49,7 +50,7 @@ StatusOr<ActiveRun> Client::StartRun(const StartRunOptions& options) {
     if (!options.tags.empty()) {
       ORCHARD_RETURN_IF_ERROR(store_->LogBatch(info.run_id, {}, {}, options.tags));
     }
-    return ActiveRun(store_, info);
+    return ActiveRun(store_, tracking_uri_, info);
   }
   if (!options.parent_run_id.empty()) {
     ORCHARD_ASSIGN_OR_RETURN(Run parent, store_->GetRun(options.parent_run_id));
@@ -73,16 +74,17 @@ StatusOr<ActiveRun> Client::StartRun(const StartRunOptions& options) {
   add_default(kTagSourceType, options.source_type);
   add_default(kTagParentRunId, options.parent_run_id);
   ORCHARD_ASSIGN_OR_RETURN(Run run, store_->CreateRun(request));
-  return ActiveRun(store_, run.info);
+  return ActiveRun(store_, tracking_uri_, run.info);
 }
 
 StatusOr<std::unique_ptr<ArtifactRepo>> Client::ArtifactsFor(const std::string& run_id) {
   ORCHARD_ASSIGN_OR_RETURN(Run run, store_->GetRun(run_id));
-  return OpenArtifactRepo(run.info.artifact_uri);
+  return OpenArtifactRepoForRun(run.info.artifact_uri, tracking_uri_);
 }
 
 ActiveRun::ActiveRun(ActiveRun&& other) noexcept
     : store_(std::move(other.store_)),
+      tracking_uri_(std::move(other.tracking_uri_)),
       run_id_(std::move(other.run_id_)),
       experiment_id_(std::move(other.experiment_id_)),
       artifact_uri_(std::move(other.artifact_uri_)),
@@ -92,6 +94,7 @@ ActiveRun& ActiveRun::operator=(ActiveRun&& other) noexcept {
   if (this != &other) {
     if (!ended_ && store_) (void)End(RunStatus::kFailed);
     store_ = std::move(other.store_);
+    tracking_uri_ = std::move(other.tracking_uri_);
     run_id_ = std::move(other.run_id_);
     experiment_id_ = std::move(other.experiment_id_);
     artifact_uri_ = std::move(other.artifact_uri_);
@@ -123,12 +126,14 @@ Status ActiveRun::SetTag(const std::string& key, const std::string& value) {
 }
 
 Status ActiveRun::LogArtifact(const std::string& local_file, const std::string& artifact_dir) {
-  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<ArtifactRepo> repo, OpenArtifactRepo(artifact_uri_));
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<ArtifactRepo> repo,
+                           OpenArtifactRepoForRun(artifact_uri_, tracking_uri_));
   return repo->LogFile(local_file, artifact_dir);
 }
 
 Status ActiveRun::LogArtifacts(const std::string& local_dir, const std::string& artifact_dir) {
-  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<ArtifactRepo> repo, OpenArtifactRepo(artifact_uri_));
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<ArtifactRepo> repo,
+                           OpenArtifactRepoForRun(artifact_uri_, tracking_uri_));
   return repo->LogDir(local_dir, artifact_dir);
 }
 

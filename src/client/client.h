@@ -34,9 +34,12 @@ class ActiveRun;
 
 class Client {
  public:
-  explicit Client(std::shared_ptr<TrackingStore> store) : store_(std::move(store)) {}
+  // `tracking_uri` is where `store` lives; an http:// one also serves mlflow-artifacts:/ URIs.
+  explicit Client(std::shared_ptr<TrackingStore> store, std::string tracking_uri = "")
+      : store_(std::move(store)), tracking_uri_(std::move(tracking_uri)) {}
 
   TrackingStore& store() { return *store_; }
+  const std::string& tracking_uri() const { return tracking_uri_; }
 
   // The id of experiment `name`, creating it when it does not exist (as `mlflow run
   // --experiment-name` does). INVALID_PARAMETER_VALUE when it exists but is deleted.
@@ -47,11 +50,13 @@ class Client {
   // mlflow.runName and, for nested runs, mlflow.parentRunId.
   StatusOr<ActiveRun> StartRun(const StartRunOptions& options);
 
-  // The artifact repository rooted at the run's artifact URI.
+  // The artifact repository rooted at the run's artifact URI (a folder, or the tracking
+  // server's artifact proxy).
   StatusOr<std::unique_ptr<ArtifactRepo>> ArtifactsFor(const std::string& run_id);
 
  private:
   std::shared_ptr<TrackingStore> store_;
+  std::string tracking_uri_;
 };
 
 class ActiveRun {
@@ -85,13 +90,15 @@ class ActiveRun {
 
  private:
   friend class Client;
-  ActiveRun(std::shared_ptr<TrackingStore> store, const RunInfo& info)
+  ActiveRun(std::shared_ptr<TrackingStore> store, std::string tracking_uri, const RunInfo& info)
       : store_(std::move(store)),
+        tracking_uri_(std::move(tracking_uri)),
         run_id_(info.run_id),
         experiment_id_(info.experiment_id),
         artifact_uri_(info.artifact_uri) {}
 
   std::shared_ptr<TrackingStore> store_;
+  std::string tracking_uri_;
   std::string run_id_;
   std::string experiment_id_;
   std::string artifact_uri_;

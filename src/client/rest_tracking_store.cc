@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "base/json_writer.h"
+#include "client/http_error.h"
 #include "entities/entity_json.h"
 #include "store/tracking/search_filter_parser.h"
 
@@ -162,16 +163,7 @@ StatusOr<std::string> RestTrackingStore::Call(const std::string& method,
                                               const std::string& body) {
   ORCHARD_ASSIGN_OR_RETURN(HttpResponse reply, client_->Send(method, kApi + endpoint, body));
   if (reply.status == 200) return std::move(reply.body);
-  simdjson::dom::parser parser;
-  element root;
-  std::string_view code, message;
-  if (parser.parse(reply.body).get(root) == simdjson::SUCCESS &&
-      root["error_code"].get(code) == simdjson::SUCCESS) {
-    if (root["message"].get(message) != simdjson::SUCCESS) message = "(no message)";
-    return Status(ErrorCodeFromName(code), std::string(message));
-  }
-  return Status(reply.status >= 500 ? ErrorCode::kInternalError : ErrorCode::kBadRequest,
-                fmt::format("the tracking server answered HTTP {} to {}", reply.status, endpoint));
+  return StatusOfErrorReply(reply, endpoint);
 }
 
 StatusOr<std::string> RestTrackingStore::DoCreateExperiment(

@@ -1,8 +1,14 @@
 #include "http/http_client.h"
 
+#include <fcntl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <limits>
 #include <mutex>
 #include <optional>
 
@@ -39,26 +45,119 @@ class HttpClient::Impl {
 
   StatusOr<HttpResponse> Send(const std::string& method, const std::string& target,
                               const std::string& body) {
-    std::lock_guard lock(mutex_);
-    // A kept-alive connection may have been closed by the server meanwhile: retry once on a
-    // fresh one (requests here are safe to resend: the failure happened before any reply).
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      bool fresh = !stream_.has_value();
-      if (fresh) ORCHARD_RETURN_IF_ERROR(Connect());
-      beast::error_code ec;
-      bhttp::request<bhttp::string_body> request(bhttp::string_to_verb(method), prefix_ + target,
-                                                 11);
-      request.set(bhttp::field::host, host_ + ":" + port_);
-      request.set(bhttp::field::user_agent, "orchard");
+    return Exchange([&](beast::tcp_stream& stream, beast::error_code& ec) {
+      auto request = NewRequest<bhttp::string_body>(method, target);
       if (method != "GET") {
         request.set(bhttp::field::content_type, "application/json");
         request.body() = body;
         request.prepare_payload();
       }
-      bhttp::write(*stream_, request, ec);
-      bhttp::response_parser<bhttp::string_body> parser;
-      parser.body_limit(1ull << 30);
-      if (!ec) bhttp::read(*stream_, buffer_, parser, ec);
+      bhttp::write(stream, request, ec);
+    });
+  }
+
+  StatusOr<HttpResponse> SendFile(const std::string& method, const std::string& target,
+                                  const std::string& local_file, const std::string& content_type) {
+    int fd = ::open(local_file.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat info {};
+    if (fd < 0 || ::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+      if (fd >= 0) ::close(fd);
+      return Status::InvalidParameter(fmt::format("cannot read '{}'", local_file));
+    }
+    struct CloseOnExit {
+      int fd;
+      ~CloseOnExit() { ::close(fd); }
+    } close_on_exit{fd};
+    const uint64_t size = static_cast<uint64_t>(info.st_size);
+    return Exchange([&](beast::tcp_stream& stream, beast::error_code& ec) {
+      auto request = NewRequest<bhttp::empty_body>(method, target);
+      request.set(bhttp::field::content_type, content_type);
+      request.content_length(size);
+      bhttp::write(stream, request, ec);
+      off_t offset = 0;
+      while (!ec && static_cast<uint64_t>(offset) < size) {
+        ssize_t sent = ::sendfile(stream.socket().native_handle(), fd, &offset,
+                                  static_cast<size_t>(std::min<uint64_t>(size - offset, 8u << 20)));
+        if (sent < 0 && errno == EINTR) continue;
+        if (sent <= 0) ec = beast::error_code(sent < 0 ? errno : EIO, beast::system_category());
+      }
+    });
+  }
+
+  StatusOr<HttpResponse> Download(const std::string& target, const std::string& local_file) {
+    namespace fs = std::filesystem;
+    fs::path destination(local_file);
+    fs::path temp = destination.parent_path() /
+                    fmt::format(".{}.tmp-{}", destination.filename().string(), ::getpid());
+    std::error_code fs_ec;
+    if (!destination.parent_path().empty())
+      fs::create_directories(destination.parent_path(), fs_ec);
+    bool saved = false;
+    StatusOr<HttpResponse> response = Exchange(
+        [&](beast::tcp_stream& stream, beast::error_code& ec) {
+          bhttp::write(stream, NewRequest<bhttp::empty_body>("GET", target), ec);
+        },
+        [&](beast::tcp_stream& stream, beast::error_code& ec, HttpResponse& out) {
+          bhttp::response_parser<bhttp::empty_body> head;
+          head.body_limit(std::numeric_limits<uint64_t>::max());  // not none: see http_server.cc
+          bhttp::read_header(stream, buffer_, head, ec);
+          if (ec) return;
+          if (head.get().result_int() != 200) return ReadRest(stream, std::move(head), ec, out);
+          bhttp::response_parser<bhttp::file_body> body(std::move(head));
+          body.body_limit(std::numeric_limits<uint64_t>::max());
+          body.get().body().open(temp.c_str(), beast::file_mode::write, ec);
+          if (!ec) bhttp::read(stream, buffer_, body, ec);
+          if (!ec) body.get().body().file().close(ec);
+          Fill(body.get(), out);
+          saved = !ec;
+        });
+    if (saved) fs::rename(temp, destination, fs_ec);
+    if (!saved || fs_ec) fs::remove(temp, fs_ec);
+    if (saved && fs_ec) {
+      return Status(ErrorCode::kInvalidState,
+                    fmt::format("cannot save '{}': {}", local_file, fs_ec.message()));
+    }
+    return response;
+  }
+
+ private:
+  template <class Body>
+  bhttp::request<Body> NewRequest(const std::string& method, const std::string& target) {
+    bhttp::request<Body> request(bhttp::string_to_verb(method), prefix_ + target, 11);
+    request.set(bhttp::field::host, host_ + ":" + port_);
+    request.set(bhttp::field::user_agent, "orchard");
+    return request;
+  }
+
+  template <class Body>
+  void Fill(bhttp::response<Body>& message, HttpResponse& out) {
+    out.status = static_cast<int>(message.result_int());
+    out.content_type = std::string(message[bhttp::field::content_type]);
+    keep_alive_hint_ = message.keep_alive();
+  }
+
+  void ReadRest(beast::tcp_stream& stream, bhttp::response_parser<bhttp::empty_body>&& head,
+                beast::error_code& ec, HttpResponse& out) {
+    bhttp::response_parser<bhttp::string_body> parser(std::move(head));
+    parser.body_limit(1ull << 30);
+    bhttp::read(stream, buffer_, parser, ec);
+    Fill(parser.get(), out);
+    out.body = std::move(parser.get().body());
+  }
+
+  // One request and its response on the kept-alive connection, retried once on a fresh
+  // connection when a reused one turns out to be closed (the request is resent whole).
+  template <class WriteFn, class ReadFn>
+  StatusOr<HttpResponse> Exchange(WriteFn write, ReadFn read) {
+    std::lock_guard lock(mutex_);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool fresh = !stream_.has_value();
+      if (fresh) ORCHARD_RETURN_IF_ERROR(Connect());
+      beast::error_code ec;
+      HttpResponse response;
+      keep_alive_hint_ = false;
+      write(*stream_, ec);
+      if (!ec) read(*stream_, ec, response);
       if (ec) {
         stream_.reset();
         buffer_.clear();
@@ -67,18 +166,23 @@ class HttpClient::Impl {
                       fmt::format("lost the connection to the tracking server at {}:{}: {}", host_,
                                   port_, ec.message()));
       }
-      auto& message = parser.get();
-      HttpResponse response;
-      response.status = static_cast<int>(message.result_int());
-      response.content_type = std::string(message[bhttp::field::content_type]);
-      response.body = std::move(message.body());
-      if (!message.keep_alive()) stream_.reset();
+      if (!keep_alive_hint_) stream_.reset();
       return response;
     }
     return Status(ErrorCode::kTemporarilyUnavailable, "the tracking server keeps closing");
   }
 
- private:
+  template <class WriteFn>
+  StatusOr<HttpResponse> Exchange(WriteFn write) {
+    return Exchange(
+        write, [this](beast::tcp_stream& stream, beast::error_code& ec, HttpResponse& out) {
+          bhttp::response_parser<bhttp::empty_body> head;
+          head.body_limit(std::numeric_limits<uint64_t>::max());  // not none: see http_server.cc
+          bhttp::read_header(stream, buffer_, head, ec);
+          if (!ec) ReadRest(stream, std::move(head), ec, out);
+        });
+  }
+
   Status Connect() {
     beast::error_code ec;
     tcp::resolver resolver(ioc_);
@@ -109,6 +213,7 @@ class HttpClient::Impl {
   asio::io_context ioc_;
   std::optional<beast::tcp_stream> stream_;
   beast::flat_buffer buffer_;
+  bool keep_alive_hint_ = false;  // the last response's keep-alive (set by Fill, under mutex_)
 };
 
 StatusOr<std::unique_ptr<HttpClient>> HttpClient::Create(const std::string& base_url) {
@@ -137,6 +242,17 @@ HttpClient::~HttpClient() = default;
 StatusOr<HttpResponse> HttpClient::Send(const std::string& method, const std::string& target,
                                         const std::string& body) {
   return impl_->Send(method, target, body);
+}
+
+StatusOr<HttpResponse> HttpClient::SendFile(const std::string& method, const std::string& target,
+                                            const std::string& local_file,
+                                            const std::string& content_type) {
+  return impl_->SendFile(method, target, local_file, content_type);
+}
+
+StatusOr<HttpResponse> HttpClient::Download(const std::string& target,
+                                            const std::string& local_file) {
+  return impl_->Download(target, local_file);
 }
 
 }  // namespace orchard

@@ -22,6 +22,16 @@ class HttpClient {
   StatusOr<HttpResponse> Send(const std::string& method, const std::string& target,
                               const std::string& body);
 
+  // Sends the local file as the body, streamed from disk (sendfile: no copy in memory).
+  // INVALID_PARAMETER_VALUE when the file cannot be read.
+  StatusOr<HttpResponse> SendFile(const std::string& method, const std::string& target,
+                                  const std::string& local_file, const std::string& content_type);
+
+  // GETs `target`; a 200 body is streamed into `local_file` (through a temporary file beside
+  // it and a rename, so a failed download leaves nothing behind) and the returned body is
+  // empty. Any other status returns its body in memory, for the error message.
+  StatusOr<HttpResponse> Download(const std::string& target, const std::string& local_file);
+
  private:
   class Impl;
   explicit HttpClient(std::unique_ptr<Impl> impl);

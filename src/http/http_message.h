@@ -18,6 +18,9 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> query;
   std::string content_type;  // the Content-Type header, or empty
   std::string body;
+  // Set instead of `body` when the body was streamed to a file (HttpServerOptions::plan_body):
+  // its path. The handler may move the file away; the server removes whatever is left after.
+  std::string body_file;
 
   // The first value of query parameter `key` (also matching "key[]").
   std::optional<std::string> QueryValue(std::string_view key) const;
@@ -30,6 +33,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // When set, the body is this file instead of `body`, streamed from disk with no copy in
+  // memory. A file that cannot be opened by then is answered 404.
+  std::string file_path;
 };
 
 // Splits a request target into its decoded path and query parameters. Returns false when the

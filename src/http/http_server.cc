@@ -1,7 +1,13 @@
 #include "http/http_server.h"
 
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -50,6 +56,7 @@ class HttpServer::Impl {
   bool stopping() const { return stopping_; }
 
   HttpResponse Serve(const HttpRequest& request);
+  BodyPlan Plan(const HttpRequest& head);
   const HttpServerOptions& options() const { return options_; }
 
  private:
@@ -72,11 +79,19 @@ class HttpServer::Impl {
 };
 
 // One connection: read a request, answer it, repeat while keep-alive.
+//
+// The headers are read first; the BodyPlan then says whether the body goes into memory or is
+// streamed into a file chunk by chunk. A reply with a file_path is sent with sendfile(2), so
+// neither direction holds a large body in memory.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl& server)
-      : stream_(std::move(socket)), server_(server) {}
-  ~Session() { server_.Unregister(this); }
+      : stream_(std::move(socket)), server_(server), wait_timer_(stream_.get_executor()) {}
+  ~Session() {
+    CloseFile();
+    RemoveSpool();
+    server_.Unregister(this);
+  }
 
   void Start() { ReadRequest(); }
 
@@ -96,82 +111,248 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadRequest() {
     if (server_.stopping()) return Close();
     idle_ = true;
-    parser_.emplace();
-    parser_->body_limit(server_.options().max_body_bytes);
-    parser_->header_limit(64 * 1024);
+    head_parser_.emplace();
+    // The plan's own limit is checked once the headers are in. (Not boost::none: Boost 1.74
+    // compares a Content-Length with an empty limit as exceeding it.)
+    head_parser_->body_limit(
+        std::max(server_.options().max_body_bytes, server_.options().max_spooled_body_bytes));
+    head_parser_->header_limit(64 * 1024);
+    body_parser_.reset();
+    file_parser_.reset();
     stream_.expires_after(server_.options().idle_timeout);
     // Headers first (so a client that starts a request but stalls is timed out sooner)...
     bhttp::async_read_header(
-        stream_, buffer_, *parser_,
+        stream_, buffer_, *head_parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
     idle_ = false;
-    // A declared Content-Length over the limit fails here, before any body is read.
-    if (ec == bhttp::error::body_limit) return ReplyTooLarge();
     if (ec) return Fail(ec);
     if (server_.stopping()) return Close();
     started_ = std::chrono::steady_clock::now();
-    stream_.expires_after(server_.options().body_timeout);
-    bhttp::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRequest(ec); });
+    const auto& head = head_parser_->get();
+    request_ = HttpRequest{};
+    request_.method = std::string(head.method_string());
+    request_.target = std::string(head.target());
+    request_.content_type = std::string(head[bhttp::field::content_type]);
+    keep_alive_ = head.keep_alive();
+    if (!ParseRequestTarget(request_.target, request_.path, request_.query)) {
+      return ReplyEarly(server_.options().error_reply(400, "Malformed request target"));
+    }
+    BodyPlan plan = server_.Plan(request_);
+    if (plan.reply) return ReplyEarly(std::move(*plan.reply));
+    const bool spool = !plan.spool_file.empty();
+    limit_ = spool ? server_.options().max_spooled_body_bytes : server_.options().max_body_bytes;
+    // A declared Content-Length over the limit is refused before any body is read.
+    if (auto length = head_parser_->content_length(); length && *length > limit_) {
+      return ReplyTooLarge();
+    }
+    const bool expect_continue = beast::iequals(head[bhttp::field::expect], "100-continue");
+    if (spool) {
+      file_parser_.emplace(std::move(*head_parser_));
+      file_parser_->body_limit(limit_);
+      beast::error_code open_ec;
+      file_parser_->get().body().open(plan.spool_file.c_str(), beast::file_mode::write, open_ec);
+      if (open_ec) {
+        return ReplyEarly(server_.options().error_reply(
+            500, fmt::format("cannot store the request body: {}", open_ec.message())));
+      }
+      spool_file_ = plan.spool_file;
+    } else {
+      body_parser_.emplace(std::move(*head_parser_));
+      body_parser_->body_limit(limit_);
+    }
+    head_parser_.reset();
+    if (!expect_continue) return ReadBody();
+    // The client waits for this before it sends a large body (curl does so above 1 MB).
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream_.expires_after(server_.options().idle_timeout);
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->Fail(ec);
+                        self->ReadBody();
+                      });
   }
 
-  void OnRequest(beast::error_code ec) {
-    if (ec == bhttp::error::body_limit) return ReplyTooLarge();
-    if (ec) return Fail(ec);
-    auto& message = parser_->get();
-    HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    request.content_type = std::string(message[bhttp::field::content_type]);
-    request.body = std::move(message.body());
-    bool keep_alive = message.keep_alive() && !server_.stopping();
-    if (!ParseRequestTarget(request.target, request.path, request.query)) {
-      return Reply(server_.options().error_reply(400, "Malformed request target"), false, &request);
+  void ReadBody() {
+    if (file_parser_) return ReadFileBody();
+    stream_.expires_after(server_.options().body_timeout);
+    bhttp::async_read(
+        stream_, buffer_, *body_parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+  }
+
+  // A streamed body may take long as a whole; each chunk must come within the idle timeout.
+  void ReadFileBody() {
+    if (file_parser_->is_done()) return OnBody({});
+    stream_.expires_after(server_.options().idle_timeout);
+    bhttp::async_read_some(stream_, buffer_, *file_parser_,
+                           [self = shared_from_this()](beast::error_code ec, size_t) {
+                             if (ec) return self->OnBody(ec);
+                             self->ReadFileBody();
+                           });
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (file_parser_) {
+      beast::error_code ignored;
+      file_parser_->get().body().file().close(ignored);
     }
-    HttpResponse response = server_.Serve(request);
-    Reply(std::move(response), keep_alive, &request);
+    if (ec == bhttp::error::body_limit) {
+      RemoveSpool();
+      return ReplyTooLarge();
+    }
+    if (ec) {
+      RemoveSpool();
+      return Fail(ec);
+    }
+    if (body_parser_) request_.body = std::move(body_parser_->get().body());
+    if (file_parser_) request_.body_file = spool_file_;
+    bool keep_alive = keep_alive_ && !server_.stopping();
+    HttpResponse response = server_.Serve(request_);
+    RemoveSpool();  // whatever the handler did not move away
+    Reply(std::move(response), keep_alive, &request_);
+  }
+
+  // Answers before the body was read: the connection cannot be reused.
+  void ReplyEarly(HttpResponse response) {
+    linger_ = true;  // the unread body must be drained, or the reply may be lost to a reset
+    Reply(std::move(response), /*keep_alive=*/false, &request_);
   }
 
   void ReplyTooLarge() {
-    linger_ = true;  // the unread body must be drained, or the reply may be lost to a reset
-    Reply(
-        server_.options().error_reply(413, fmt::format("Request body exceeds the limit of {} bytes",
-                                                       server_.options().max_body_bytes)),
-        /*keep_alive=*/false, nullptr);
+    linger_ = true;
+    Reply(server_.options().error_reply(
+              413, fmt::format("Request body exceeds the limit of {} bytes", limit_)),
+          /*keep_alive=*/false, nullptr);
   }
 
   void Reply(HttpResponse response, bool keep_alive, const HttpRequest* request) {
+    if (!response.file_path.empty()) return ReplyFile(std::move(response), keep_alive, request);
     auto reply = std::make_shared<bhttp::response<bhttp::string_body>>();
-    reply->version(11);
-    reply->result(static_cast<unsigned>(response.status));
-    reply->set(bhttp::field::server, "orchard");
-    reply->set(bhttp::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers) reply->set(name, value);
-    reply->keep_alive(keep_alive);
+    SetHeaders(*reply, response, keep_alive);
     if (request != nullptr && request->method == "HEAD") {
       reply->content_length(response.body.size());
     } else {
       reply->body() = std::move(response.body);
       reply->prepare_payload();
     }
-    if (request != nullptr && server_.options().on_response) {
-      response.body.clear();
-      server_.options().on_response(*request, response,
-                                    std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::steady_clock::now() - started_));
-    }
+    Log(request, response);
     stream_.expires_after(server_.options().body_timeout);
     bhttp::async_write(
         stream_, *reply,
         [self = shared_from_this(), reply, keep_alive](beast::error_code ec, size_t) {
           if (ec) return self->Fail(ec);
-          if (!keep_alive || self->server_.stopping()) return self->Close();
-          self->ReadRequest();
+          self->Finish(keep_alive);
         });
+  }
+
+  // Sends the headers, then the file with sendfile(2): no copy through user space.
+  void ReplyFile(HttpResponse response, bool keep_alive, const HttpRequest* request) {
+    int fd = ::open(response.file_path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat info {};
+    if (fd < 0 || ::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+      if (fd >= 0) ::close(fd);
+      return Reply(server_.options().error_reply(404, "The file is no longer there"), keep_alive,
+                   request);
+    }
+    file_fd_ = fd;
+    file_offset_ = 0;
+    file_remaining_ = static_cast<uint64_t>(info.st_size);
+    auto reply = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    SetHeaders(*reply, response, keep_alive);
+    reply->content_length(file_remaining_);
+    const bool head_only = request != nullptr && request->method == "HEAD";
+    Log(request, response);
+    stream_.expires_after(server_.options().body_timeout);
+    bhttp::async_write(
+        stream_, *reply,
+        [self = shared_from_this(), reply, keep_alive, head_only](beast::error_code ec, size_t) {
+          if (ec) return self->Fail(ec);
+          if (head_only) self->file_remaining_ = 0;
+          self->SendFile(keep_alive);
+        });
+  }
+
+  void SendFile(bool keep_alive) {
+    auto& socket = stream_.socket();
+    beast::error_code ec;
+    socket.native_non_blocking(true, ec);
+    // A bounded amount per turn, so one large download does not starve other connections.
+    uint64_t budget = 64ull << 20;
+    while (file_remaining_ > 0 && !ec) {
+      if (budget == 0) {
+        return asio::post(stream_.get_executor(),
+                          [self = shared_from_this(), keep_alive] { self->SendFile(keep_alive); });
+      }
+      size_t chunk = static_cast<size_t>(std::min<uint64_t>({file_remaining_, budget, 8u << 20}));
+      ssize_t sent = ::sendfile(socket.native_handle(), file_fd_, &file_offset_, chunk);
+      if (sent > 0) {
+        file_remaining_ -= static_cast<uint64_t>(sent);
+        budget -= std::min<uint64_t>(budget, static_cast<uint64_t>(sent));
+        continue;
+      }
+      if (sent < 0 && errno == EINTR) continue;
+      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        // Wait until the socket can take more; give up on a client that reads nothing for the
+        // idle timeout.
+        wait_timer_.expires_after(server_.options().idle_timeout);
+        wait_timer_.async_wait([self = shared_from_this()](beast::error_code timer_ec) {
+          if (!timer_ec) {
+            beast::error_code ignored;
+            self->stream_.socket().cancel(ignored);
+          }
+        });
+        socket.async_wait(tcp::socket::wait_write,
+                          [self = shared_from_this(), keep_alive](beast::error_code wait_ec) {
+                            self->wait_timer_.cancel();
+                            if (wait_ec) return self->Fail(wait_ec);
+                            self->SendFile(keep_alive);
+                          });
+        return;
+      }
+      // The file shrank or the socket failed: the promised length cannot be kept, so close.
+      CloseFile();
+      return Fail(beast::error_code(sent < 0 ? errno : EIO, beast::system_category()));
+    }
+    CloseFile();
+    if (ec) return Fail(ec);
+    Finish(keep_alive);
+  }
+
+  template <class Body>
+  void SetHeaders(bhttp::response<Body>& reply, const HttpResponse& response, bool keep_alive) {
+    reply.version(11);
+    reply.result(static_cast<unsigned>(response.status));
+    reply.set(bhttp::field::server, "orchard");
+    reply.set(bhttp::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) reply.set(name, value);
+    reply.keep_alive(keep_alive);
+  }
+
+  void Log(const HttpRequest* request, const HttpResponse& response) {
+    if (request == nullptr || !server_.options().on_response) return;
+    server_.options().on_response(*request, response,
+                                  std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::steady_clock::now() - started_));
+  }
+
+  void Finish(bool keep_alive) {
+    if (!keep_alive || server_.stopping()) return Close();
+    ReadRequest();
+  }
+
+  void CloseFile() {
+    if (file_fd_ >= 0) ::close(file_fd_);
+    file_fd_ = -1;
+  }
+
+  void RemoveSpool() {
+    if (spool_file_.empty()) return;
+    std::error_code ignored;
+    std::filesystem::remove(spool_file_, ignored);
+    spool_file_.clear();
   }
 
   void Fail(beast::error_code ec) {
@@ -212,8 +393,19 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   HttpServer::Impl& server_;
-  beast::flat_buffer buffer_{8192};
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  // No size cap here: the parsers bound the headers, and bodies pass through in chunks.
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> head_parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
+  std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
+  HttpRequest request_;
+  bool keep_alive_ = false;
+  uint64_t limit_ = 0;
+  std::string spool_file_;
+  int file_fd_ = -1;
+  off_t file_offset_ = 0;
+  uint64_t file_remaining_ = 0;
+  asio::steady_timer wait_timer_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> idle_{true};
   bool linger_ = false;
@@ -221,6 +413,15 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<std::chrono::steady_clock::time_point> drain_started_;
   size_t drained_ = 0;
 };
+
+BodyPlan HttpServer::Impl::Plan(const HttpRequest& head) {
+  if (!options_.plan_body) return {};
+  try {
+    return options_.plan_body(head);
+  } catch (const std::exception& e) {
+    return {.reply = options_.error_reply(500, std::string("Internal error: ") + e.what())};
+  }
+}
 
 HttpResponse HttpServer::Impl::Serve(const HttpRequest& request) {
   try {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -19,11 +20,24 @@
 
 namespace orchard {
 
+// Where a request's body goes, decided from its method, target and headers before any of the
+// body is read.
+struct BodyPlan {
+  // Set: answer this at once, without reading the body (a request that is refused up front).
+  std::optional<HttpResponse> reply;
+  // Set: stream the body into this file (created; it should be on the final destination's
+  // filesystem, so the handler can rename it into place). Empty: read it into memory.
+  std::string spool_file;
+};
+
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 5000;  // 0: any free port (see HttpServer::port)
   int threads = 2;
-  uint64_t max_body_bytes = 64ull << 20;
+  uint64_t max_body_bytes = 64ull << 20;         // for bodies read into memory
+  uint64_t max_spooled_body_bytes = 1ull << 40;  // for bodies streamed to a file
+  // Chooses each request's BodyPlan; unset: every body is read into memory.
+  std::function<BodyPlan(const HttpRequest& head)> plan_body;
   // A keep-alive connection may wait this long for the next request's headers...
   std::chrono::seconds idle_timeout{60};
   // ...and a request then has this long to arrive whole, and its reply to be sent.

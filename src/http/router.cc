@@ -6,18 +6,33 @@ void Router::Add(const std::string& method, const std::string& path, HttpHandler
   routes_[path][method] = std::move(handler);
 }
 
-Router::Match Router::Find(const std::string& method, const std::string& path,
-                           const HttpHandler** handler) const {
-  auto by_path = routes_.find(path);
-  if (by_path == routes_.end()) return Match::kNotFound;
-  auto by_method = by_path->second.find(method);
-  if (by_method == by_path->second.end()) {
+void Router::AddPrefix(const std::string& method, const std::string& prefix, HttpHandler handler) {
+  prefixes_[prefix][method] = std::move(handler);
+}
+
+Router::Match Router::FindMethod(const ByMethod& handlers, const std::string& method,
+                                 const HttpHandler** handler) {
+  auto by_method = handlers.find(method);
+  if (by_method == handlers.end()) {
     // HEAD is answered as GET, as servers do.
-    if (method == "HEAD") by_method = by_path->second.find("GET");
-    if (by_method == by_path->second.end()) return Match::kWrongMethod;
+    if (method == "HEAD") by_method = handlers.find("GET");
+    if (by_method == handlers.end()) return Match::kWrongMethod;
   }
   *handler = &by_method->second;
   return Match::kFound;
+}
+
+Router::Match Router::Find(const std::string& method, const std::string& path,
+                           const HttpHandler** handler) const {
+  if (auto by_path = routes_.find(path); by_path != routes_.end()) {
+    return FindMethod(by_path->second, method, handler);
+  }
+  // The longest matching prefix: the map is sorted, so walk back from the path's position.
+  for (auto it = prefixes_.upper_bound(path); it != prefixes_.begin();) {
+    --it;
+    if (path.starts_with(it->first)) return FindMethod(it->second, method, handler);
+  }
+  return Match::kNotFound;
 }
 
 }  // namespace orchard

@@ -17,13 +17,21 @@ class Router {
  public:
   // Registers `handler` for exact `path` and `method`.
   void Add(const std::string& method, const std::string& path, HttpHandler handler);
+  // Registers `handler` for every path that starts with `prefix` (exact paths win; then the
+  // longest prefix).
+  void AddPrefix(const std::string& method, const std::string& prefix, HttpHandler handler);
 
   enum class Match { kFound, kWrongMethod, kNotFound };
   // The handler for the request; kWrongMethod when the path exists under other methods.
   Match Find(const std::string& method, const std::string& path, const HttpHandler** handler) const;
 
  private:
-  std::map<std::string, std::map<std::string, HttpHandler>> routes_;  // path -> method -> handler
+  using ByMethod = std::map<std::string, HttpHandler>;
+  static Match FindMethod(const ByMethod& handlers, const std::string& method,
+                          const HttpHandler** handler);
+
+  std::map<std::string, ByMethod> routes_;    // path -> method -> handler
+  std::map<std::string, ByMethod> prefixes_;  // prefix -> method -> handler
 };
 
 }  // namespace orchard

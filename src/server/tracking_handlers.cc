@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/json_writer.h"
 #include "entities/entity_json.h"
+#include "server/artifact_handlers.h"
 #include "server/mlflow_reply.h"
 #include "server/request_fields.h"
 #include "store/artifact/artifact_repo.h"
@@ -468,26 +469,14 @@ StatusOr<std::string> GetMetricHistoryBulkInterval(TrackingStore& store,
   return json.EndObject().Take();
 }
 
-// The local folder of an artifact URI: a path, file://, or mlflow-artifacts:/ under the
-// server's artifacts destination.
-StatusOr<std::string> LocalArtifactRoot(const std::string& uri, const std::string& destination) {
-  constexpr std::string_view kProxy = "mlflow-artifacts:";
-  if (uri.starts_with(kProxy)) {
-    std::string rest = uri.substr(kProxy.size());
-    while (rest.starts_with('/')) rest.erase(0, 1);
-    return destination + "/" + rest;
-  }
-  return uri;
-}
-
 StatusOr<std::string> ListArtifacts(const TrackingServiceConfig& config,
                                     const RequestFields& fields) {
   ORCHARD_ASSIGN_OR_RETURN(std::string run_id, RunIdOf(fields));
   ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> path, fields.String("path"));
   ORCHARD_ASSIGN_OR_RETURN(Run run, config.store->GetRun(run_id));
-  ORCHARD_ASSIGN_OR_RETURN(std::string root,
-                           LocalArtifactRoot(run.info.artifact_uri, config.artifacts_destination));
-  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<ArtifactRepo> repo, OpenArtifactRepo(root));
+  ORCHARD_ASSIGN_OR_RETURN(
+      std::unique_ptr<ArtifactRepo> repo,
+      OpenArtifactRepo(LocalArtifactRoot(run.info.artifact_uri, config.artifacts_destination)));
   ORCHARD_ASSIGN_OR_RETURN(std::vector<FileInfo> files, repo->List(path.value_or("")));
   JsonWriter json;
   json.BeginObject().Field("root_uri", run.info.artifact_uri);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "server/artifact_handlers.h"
 #include "server/mlflow_reply.h"
 #include "server/tracking_handlers.h"
 
@@ -13,6 +14,10 @@ class TrackingServer::Impl {
   Impl(TrackingServerOptions options, TrackingStore& store) : options_(std::move(options)) {
     AddTrackingRoutes(router_,
                       {.store = &store, .artifacts_destination = options_.artifacts_destination});
+    ArtifactServiceConfig artifacts{.store = &store,
+                                    .destination = options_.artifacts_destination,
+                                    .serve_artifacts = options_.serve_artifacts};
+    AddArtifactRoutes(router_, artifacts);
     auto text = [](std::string body) {
       return [body](const HttpRequest&) {
         return HttpResponse{
@@ -23,6 +28,9 @@ class TrackingServer::Impl {
     router_.Add("GET", "/version", text(options_.version));
     HttpServerOptions http = options_.http;
     http.error_reply = HttpLayerErrorReply;
+    http.plan_body = [artifacts](const HttpRequest& head) {
+      return PlanArtifactUpload(artifacts, head);
+    };
     http.on_response = [](const HttpRequest& request, const HttpResponse& response,
                           std::chrono::microseconds elapsed) {
       spdlog::info("{} {} {} {}us", request.method, request.target, response.status,

@@ -14,7 +14,8 @@ namespace orchard {
 
 struct TrackingServerOptions {
   HttpServerOptions http;
-  std::string artifacts_destination;  // local folder behind mlflow-artifacts:/
+  std::string artifacts_destination;  // absolute local folder behind mlflow-artifacts:/
+  bool serve_artifacts = true;        // the artifact proxy endpoints are on
   std::string version;                // answered by GET /version
 };
 

@@ -17,6 +17,7 @@ struct HttpResult {
   int status = 0;
   std::string content_type;
   std::string body;
+  std::string headers;  // the status line and headers, as sent
 };
 
 // Sends raw bytes and reads the whole reply (the connection is closed by the request header).
@@ -54,6 +55,7 @@ inline HttpResult ParseReply(const std::string& reply) {
   result.status = std::stoi(reply.substr(9, 3));
   size_t headers_end = reply.find("\r\n\r\n");
   std::string headers = reply.substr(0, headers_end);
+  result.headers = headers;
   size_t type = headers.find("Content-Type: ");
   if (type != std::string::npos) {
     result.content_type = headers.substr(type + 14, headers.find("\r\n", type) - type - 14);

@@ -41,6 +41,11 @@ class ArtifactRepo {
 // Checks an artifact path and returns it normalized ("a/b", no trailing '/'); "" is the root.
 StatusOr<std::string> NormalizeArtifactPath(const std::string& path);
 
+// The Content-Type MLflow gives an artifact file, by its name: text/plain for text formats
+// (MLflow's TEXT_EXTENSIONS, MLmodel and MLproject included), common image types, else
+// application/octet-stream.
+std::string ArtifactMimeType(const std::string& path);
+
 // The repository for an artifact URI: a local path or a file:// URI. Other schemes are
 // INVALID_PARAMETER_VALUE until their repositories exist.
 StatusOr<std::unique_ptr<ArtifactRepo>> OpenArtifactRepo(const std::string& artifact_uri);

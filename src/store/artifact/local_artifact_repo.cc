@@ -68,15 +68,8 @@ Status LocalArtifactRepo::LogFile(const std::string& local_file, const std::stri
   return CopyFileAtomic(local_file, root_ / dir / fs::path(local_file).filename());
 }
 
-namespace {
-
-// Copies the tree under `from` into `to`. The whole tree is checked before anything is copied,
-// so a problem (a broken symbolic link, a special file) leaves nothing half-copied. Symbolic
-// links to files are copied as the files they point to, under the link's own name; links to
-// folders are not followed (no cycles, nothing from outside the tree).
-Status CopyTree(const fs::path& from, const fs::path& to) {
-  std::vector<fs::path> folders;
-  std::vector<fs::path> files;
+StatusOr<LocalTree> ScanLocalTree(const fs::path& from) {
+  LocalTree tree;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(from, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -87,9 +80,9 @@ Status CopyTree(const fs::path& from, const fs::path& to) {
     fs::file_status status = it->status(status_ec);  // follows links
     if (it->is_symlink(status_ec) && fs::is_directory(status)) continue;
     if (fs::is_directory(status)) {
-      folders.push_back(relative);
+      tree.folders.push_back(relative);
     } else if (fs::is_regular_file(status)) {
-      files.push_back(relative);
+      tree.files.push_back(relative);
     } else {
       return Status::InvalidParameter(fmt::format(
           "cannot log '{}': it is a broken link or not a regular file; remove it or log the "
@@ -101,14 +94,24 @@ Status CopyTree(const fs::path& from, const fs::path& to) {
     return Status(ErrorCode::kInvalidState,
                   fmt::format("cannot read folder '{}': {}", from.string(), ec.message()));
   }
+  return tree;
+}
+
+namespace {
+
+// Copies the tree under `from` into `to`, checked whole before anything is copied.
+Status CopyTree(const fs::path& from, const fs::path& to) {
+  ORCHARD_ASSIGN_OR_RETURN(LocalTree tree, ScanLocalTree(from));
+  std::error_code ec;
   fs::create_directories(to, ec);
-  for (const fs::path& folder : folders) fs::create_directories(to / folder, ec);
+  for (const fs::path& folder : tree.folders) fs::create_directories(to / folder, ec);
   if (ec) {
     return Status(ErrorCode::kInvalidState,
                   fmt::format("cannot create folder under '{}': {}", to.string(), ec.message()));
   }
-  for (const fs::path& file : files)
+  for (const fs::path& file : tree.files) {
     ORCHARD_RETURN_IF_ERROR(CopyFileAtomic(from / file, to / file));
+  }
   return Status::Ok();
 }
 

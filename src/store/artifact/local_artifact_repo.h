@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <vector>
 
 #include "store/artifact/artifact_repo.h"
 
@@ -23,6 +24,16 @@ class LocalArtifactRepo : public ArtifactRepo {
  private:
   std::filesystem::path root_;
 };
+
+// The regular files and folders under a local folder, relative to it, checked whole before
+// anything is logged: a broken link or a special file is INVALID_PARAMETER_VALUE. Symbolic
+// links to files count as the files they point to, under the link's own name; links to folders
+// are not followed (no cycles, nothing from outside the tree).
+struct LocalTree {
+  std::vector<std::filesystem::path> folders;
+  std::vector<std::filesystem::path> files;
+};
+StatusOr<LocalTree> ScanLocalTree(const std::filesystem::path& from);
 
 // Copies `from` to `to` through a temporary file in to's folder and a rename, creating folders.
 Status CopyFileAtomic(const std::filesystem::path& from, const std::filesystem::path& to);

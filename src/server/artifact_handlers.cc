@@ -1,0 +1,205 @@
+#include "server/artifact_handlers.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "base/ids.h"
+#include "base/json_writer.h"
+#include "server/mlflow_reply.h"
+#include "store/artifact/local_artifact_repo.h"
+
+namespace fs = std::filesystem;
+
+namespace orchard {
+namespace {
+
+constexpr const char* kProxyPrefixes[] = {"/api/2.0/mlflow-artifacts/artifacts",
+                                          "/ajax-api/2.0/mlflow-artifacts/artifacts"};
+
+// The artifact path of a proxy request ("<prefix>/<path>"), checked; nullopt when the request
+// is not for the proxy's file endpoints.
+std::optional<StatusOr<std::string>> ProxyPathOf(const std::string& request_path) {
+  for (const char* prefix : kProxyPrefixes) {
+    std::string_view path = request_path;
+    if (!path.starts_with(prefix) || path.size() <= std::strlen(prefix) ||
+        path[std::strlen(prefix)] != '/') {
+      continue;
+    }
+    std::string relative(path.substr(std::strlen(prefix) + 1));
+    StatusOr<std::string> normalized = NormalizeArtifactPath(relative);
+    if (normalized.ok() && normalized->empty()) {
+      return StatusOr<std::string>(
+          Status::InvalidParameter("The request names no artifact path after /artifacts/"));
+    }
+    return normalized;
+  }
+  return std::nullopt;
+}
+
+HttpResponse Disabled(const HttpRequest& request) {
+  HttpResponse reply = ErrorReply(Status(
+      ErrorCode::kTemporarilyUnavailable,
+      fmt::format("Endpoint {} is disabled: the server runs with --no-serve-artifacts; start it "
+                  "with --serve-artifacts to move artifacts through it",
+                  request.path)));
+  reply.status = 503;
+  return reply;
+}
+
+// Sends a local file as an attachment, as MLflow's _response_with_file_attachment_headers.
+HttpResponse FileReply(const fs::path& file) {
+  HttpResponse reply;
+  reply.content_type = ArtifactMimeType(file.filename().string());
+  reply.file_path = file.string();
+  reply.headers = {
+      {"Content-Disposition", fmt::format("attachment; filename={}", file.filename().string())},
+      {"X-Content-Type-Options", "nosniff"}};
+  return reply;
+}
+
+StatusOr<HttpResponse> Download(const fs::path& root, const std::string& path) {
+  fs::path file = root / path;
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) {
+    return Status::InvalidParameter(
+        fmt::format("'{}' is a folder: list it with GET "
+                    "/api/2.0/mlflow-artifacts/artifacts?path=<folder> and fetch its files",
+                    path));
+  }
+  if (!fs::is_regular_file(file, ec)) {
+    return Status::NotFound(fmt::format("No artifact at path '{}'", path));
+  }
+  return FileReply(file);
+}
+
+HttpResponse Upload(const ArtifactServiceConfig& config, const HttpRequest& request,
+                    const std::string& path) {
+  fs::path target = fs::path(config.destination) / path;
+  std::error_code ec;
+  if (!request.body_file.empty()) {
+    fs::rename(request.body_file, target, ec);
+    if (ec) {
+      return ErrorReply(Status(ErrorCode::kInternalError,
+                               fmt::format("cannot store artifact '{}': {}", path, ec.message())));
+    }
+    return JsonReply("{}");
+  }
+  return ErrorReply(Status(ErrorCode::kInternalError, "the upload was not streamed to disk"));
+}
+
+HttpResponse Delete(const ArtifactServiceConfig& config, const std::string& path) {
+  std::error_code ec;
+  fs::remove_all(fs::path(config.destination) / path, ec);  // nothing there: done, as MLflow
+  if (ec) {
+    return ErrorReply(Status(ErrorCode::kInternalError,
+                             fmt::format("cannot delete artifact '{}': {}", path, ec.message())));
+  }
+  return JsonReply("{}");
+}
+
+// GET .../artifacts?path=<dir>: the entries directly under <dir>, by bare name.
+HttpResponse List(const ArtifactServiceConfig& config, const HttpRequest& request) {
+  LocalArtifactRepo repo(config.destination);
+  StatusOr<std::vector<FileInfo>> files = repo.List(request.QueryValue("path").value_or(""));
+  if (!files.ok()) return ErrorReply(files.status());
+  JsonWriter json;
+  json.BeginObject();
+  if (!files->empty()) {
+    json.Key("files").BeginArray();
+    for (const FileInfo& file : *files) {
+      json.BeginObject()
+          .Field("path", fs::path(file.path).filename().string())
+          .Key("is_dir")
+          .Bool(file.is_dir);
+      if (!file.is_dir) json.Field("file_size", file.file_size);
+      json.EndObject();
+    }
+    json.EndArray();
+  }
+  return JsonReply(json.EndObject().Take());
+}
+
+// GET /get-artifact?run_id=&path=: a run's file, for the UI's viewer.
+HttpResponse GetRunArtifact(const ArtifactServiceConfig& config, const HttpRequest& request) {
+  std::string run_id =
+      request.QueryValue("run_id").value_or(request.QueryValue("run_uuid").value_or(""));
+  if (run_id.empty()) {
+    return ErrorReply(Status::InvalidParameter("Missing value for required parameter 'run_id'"));
+  }
+  StatusOr<std::string> path = NormalizeArtifactPath(request.QueryValue("path").value_or(""));
+  if (!path.ok()) return ErrorReply(path.status());
+  if (path->empty()) {
+    return ErrorReply(Status::InvalidParameter("Missing value for required parameter 'path'"));
+  }
+  StatusOr<Run> run = config.store->GetRun(run_id);
+  if (!run.ok()) return ErrorReply(run.status());
+  StatusOr<HttpResponse> reply =
+      Download(LocalArtifactRoot(run->info.artifact_uri, config.destination), *path);
+  if (!reply.ok()) return ErrorReply(reply.status());
+  return *std::move(reply);
+}
+
+}  // namespace
+
+std::string LocalArtifactRoot(const std::string& artifact_uri, const std::string& destination) {
+  constexpr std::string_view kProxy = "mlflow-artifacts:";
+  constexpr std::string_view kFile = "file://";
+  if (artifact_uri.starts_with(kProxy)) {
+    std::string rest = artifact_uri.substr(kProxy.size());
+    while (rest.starts_with('/')) rest.erase(0, 1);
+    return destination + "/" + rest;
+  }
+  if (artifact_uri.starts_with(kFile)) return artifact_uri.substr(kFile.size());
+  return artifact_uri;
+}
+
+BodyPlan PlanArtifactUpload(const ArtifactServiceConfig& config, const HttpRequest& head) {
+  if (head.method != "PUT") return {};
+  std::optional<StatusOr<std::string>> path = ProxyPathOf(head.path);
+  if (!path) return {};
+  if (!config.serve_artifacts) return {.reply = Disabled(head)};
+  if (!path->ok()) return {.reply = ErrorReply(path->status())};
+  fs::path target = fs::path(config.destination) / **path;
+  std::error_code ec;
+  if (fs::is_directory(target, ec)) {
+    return {.reply = ErrorReply(Status::InvalidParameter(
+                fmt::format("'{}' is a folder; upload files under it", **path)))};
+  }
+  fs::create_directories(target.parent_path(), ec);
+  if (ec) {
+    return {.reply = ErrorReply(Status::InvalidParameter(
+                fmt::format("cannot create the folder of '{}': {}", **path, ec.message())))};
+  }
+  // Beside the target, so the final rename is atomic; the name hides it from listings.
+  return {.spool_file = (target.parent_path() /
+                         fmt::format(".{}.tmp-{}", target.filename().string(), NewRunId()))
+                            .string()};
+}
+
+void AddArtifactRoutes(Router& router, const ArtifactServiceConfig& config) {
+  for (const char* prefix : kProxyPrefixes) {
+    router.Add("GET", prefix, [config](const HttpRequest& request) {
+      if (!config.serve_artifacts) return Disabled(request);
+      return List(config, request);
+    });
+    auto files = [config](const HttpRequest& request) {
+      if (!config.serve_artifacts) return Disabled(request);
+      StatusOr<std::string> path = *ProxyPathOf(request.path);
+      if (!path.ok()) return ErrorReply(path.status());
+      if (request.method == "PUT") return Upload(config, request, *path);
+      if (request.method == "DELETE") return Delete(config, *path);
+      StatusOr<HttpResponse> reply = Download(config.destination, *path);
+      if (!reply.ok()) return ErrorReply(reply.status());
+      return *std::move(reply);
+    };
+    for (const char* method : {"GET", "PUT", "DELETE"}) {
+      router.AddPrefix(method, std::string(prefix) + "/", files);
+    }
+  }
+  router.Add("GET", "/get-artifact",
+             [config](const HttpRequest& request) { return GetRunArtifact(config, request); });
+}
+
+}  // namespace orchard

@@ -1,0 +1,35 @@
+// The artifact proxy (mlflow/server/handlers.py: the mlflow-artifacts endpoints) and
+// /get-artifact: clients upload, list, download and delete run files through the tracking
+// server, which keeps them under its artifacts destination folder.
+//
+// Bodies never sit in memory: an upload is streamed into a temporary file beside its target
+// (PlanArtifactUpload tells the HTTP layer where) and renamed into place when complete, so a
+// reader never sees half a file and a broken upload leaves nothing; downloads are sent from
+// the file. Paths are checked: no "..", no absolute paths, percent-encoded or not.
+#pragma once
+
+#include <string>
+
+#include "http/http_server.h"
+#include "http/router.h"
+#include "store/tracking/tracking_store.h"
+
+namespace orchard {
+
+struct ArtifactServiceConfig {
+  TrackingStore* store = nullptr;  // for /get-artifact; not owned
+  std::string destination;         // absolute folder behind mlflow-artifacts:/
+  bool serve_artifacts = true;     // off: the proxy endpoints answer 503, as MLflow's do
+};
+
+void AddArtifactRoutes(Router& router, const ArtifactServiceConfig& config);
+
+// The BodyPlan for a request: uploads to the proxy stream into a file; everything else is
+// read into memory.
+BodyPlan PlanArtifactUpload(const ArtifactServiceConfig& config, const HttpRequest& head);
+
+// The local folder of a run's artifact URI: a path, file://, or mlflow-artifacts:/ under the
+// destination.
+std::string LocalArtifactRoot(const std::string& artifact_uri, const std::string& destination);
+
+}  // namespace orchard
