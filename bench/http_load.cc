@@ -7,6 +7,10 @@
 //   http_load --port P --scenario create-runs --count 1000
 //   http_load --port P --scenario wait-health       (cold start: polls until /health answers)
 //   http_load --port P --scenario new-run           (creates a run, prints its id)
+//   http_load --port P --scenario populate --count N (N runs in experiment 0, each with a
+//                                                     test_PR_AUC metric in [0, 1))
+//   http_load --port P --scenario search --seconds 5 (runs/search: metric filter, metric
+//                                                     order, top 100, as the tutorial's search)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -102,6 +106,11 @@ std::string MakeRequest(const std::string& scenario, const std::string& run_id, 
     }
     return Post("/api/2.0/mlflow/runs/log-batch", body + "]}");
   }
+  if (scenario == "search") {
+    return Post("/api/2.0/mlflow/runs/search",
+                R"({"experiment_ids":["0"],"filter":"metrics.test_PR_AUC > 0.5",)"
+                R"("order_by":["metrics.test_PR_AUC DESC"],"max_results":100})");
+  }
   if (scenario == "create-runs") {
     return Post("/api/2.0/mlflow/runs/create", "{\"experiment_id\":\"0\",\"user_id\":\"bench\"}");
   }
@@ -131,6 +140,25 @@ int main(int argc, char** argv) {
     size_t at = buffer.find("\"run_id\":\"");
     if (at == std::string::npos) return 1;
     std::printf("%s\n", buffer.substr(at + 10, 32).c_str());
+    return 0;
+  }
+  if (scenario == "populate") {
+    int fd = Connect(port);
+    std::string buffer;
+    uint64_t state = 42;
+    for (long i = 0; i < count; ++i) {
+      if (fd < 0 || Exchange(fd, MakeRequest("create-runs", "", 0, 0), buffer) != 200) return 1;
+      size_t at = buffer.find("\"run_id\":\"");
+      if (at == std::string::npos) return 1;
+      state = state * 6364136223846793005ull + 1442695040888963407ull;  // a fixed LCG
+      std::string value = std::to_string(static_cast<double>(state >> 11) / 9007199254740992.0);
+      std::string log = Post("/api/2.0/mlflow/runs/log-metric",
+                             "{\"run_id\":\"" + buffer.substr(at + 10, 32) +
+                                 "\",\"key\":\"test_PR_AUC\",\"value\":" + value +
+                                 ",\"timestamp\":1716000000000}");
+      if (Exchange(fd, log, buffer) != 200) return 1;
+    }
+    close(fd);
     return 0;
   }
   if (scenario == "wait-health") {

@@ -106,7 +106,10 @@ class HttpClient::Impl {
           bhttp::response_parser<bhttp::file_body> body(std::move(head));
           body.body_limit(std::numeric_limits<uint64_t>::max());
           body.get().body().open(temp.c_str(), beast::file_mode::write, ec);
+          // Reads are sized by the buffer's free capacity: make room for large pieces.
+          buffer_.reserve(256 * 1024);
           if (!ec) bhttp::read(stream, buffer_, body, ec);
+          buffer_.shrink_to_fit();
           if (!ec) body.get().body().file().close(ec);
           Fill(body.get(), out);
           saved = !ec;

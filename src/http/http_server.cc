@@ -159,6 +159,9 @@ class Session : public std::enable_shared_from_this<Session> {
             500, fmt::format("cannot store the request body: {}", open_ec.message())));
       }
       spool_file_ = plan.spool_file;
+      // Reads are sized by the buffer's free capacity: without room, a large body would come
+      // in pieces of a few hundred bytes. Given back after the body (see OnBody).
+      buffer_.reserve(kStreamBufferBytes);
     } else {
       body_parser_.emplace(std::move(*head_parser_));
       body_parser_->body_limit(limit_);
@@ -198,6 +201,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (file_parser_) {
       beast::error_code ignored;
       file_parser_->get().body().file().close(ignored);
+      buffer_.shrink_to_fit();
     }
     if (ec == bhttp::error::body_limit) {
       RemoveSpool();
@@ -390,6 +394,8 @@ class Session : public std::enable_shared_from_this<Session> {
                               self->Drain();
                             });
   }
+
+  static constexpr size_t kStreamBufferBytes = 256 * 1024;
 
   beast::tcp_stream stream_;
   HttpServer::Impl& server_;
