@@ -341,6 +341,12 @@ Status RestTrackingStore::DoLogInputs(const std::string& run_id,
   return Call("POST", "runs/log-inputs", json.EndObject().Take()).status();
 }
 
+Status RestTrackingStore::DoLogModel(const std::string& run_id, const std::string& compact_model) {
+  JsonWriter json;
+  json.BeginObject().Field("run_id", run_id).Field("model_json", compact_model).EndObject();
+  return Call("POST", "runs/log-model", json.Take()).status();
+}
+
 Status RestTrackingStore::DoDeleteTag(const std::string& run_id, const std::string& key) {
   return Call("POST", "runs/delete-tag",
               JsonWriter()

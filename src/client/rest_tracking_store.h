@@ -35,6 +35,7 @@ class RestTrackingStore : public TrackingStore {
   Status DoLogBatch(const std::string& run_id, const std::vector<Metric>& metrics,
                     const std::vector<Param>& params, const std::vector<Tag>& tags) override;
   Status DoDeleteTag(const std::string& run_id, const std::string& key) override;
+  Status DoLogModel(const std::string& run_id, const std::string& compact_model) override;
   Status DoLogInputs(const std::string& run_id, const std::vector<DatasetInput>& inputs) override;
   StatusOr<std::vector<Metric>> DoGetMetricHistory(const std::string& run_id,
                                                    const std::string& key) override;

@@ -23,7 +23,6 @@ namespace {
 using FieldsHandler = std::function<StatusOr<std::string>(const RequestFields&)>;
 
 constexpr const char* kPrefixes[] = {"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"};
-constexpr char kTagLogModelHistory[] = "mlflow.log-model.history";
 
 void Route(Router& router, const std::string& method, const std::string& path,
            FieldsHandler handler) {
@@ -290,35 +289,7 @@ StatusOr<std::string> LogBatch(TrackingStore& store, const RequestFields& fields
 StatusOr<std::string> LogModel(TrackingStore& store, const RequestFields& fields) {
   ORCHARD_ASSIGN_OR_RETURN(std::string run_id, RunIdOf(fields));
   ORCHARD_ASSIGN_OR_RETURN(std::string model_json, fields.RequiredString("model_json"));
-  simdjson::dom::parser parser;
-  simdjson::dom::object model;
-  if (parser.parse(model_json).get(model)) {
-    return Status::InvalidParameter("Malformed model info: 'model_json' is not a JSON object");
-  }
-  for (const char* required : {"run_id", "artifact_path", "utc_time_created", "flavors"}) {
-    simdjson::dom::element ignored;
-    if (model[required].get(ignored)) {
-      return Status::InvalidParameter(
-          fmt::format("Model json is missing mandatory fields: '{}'", required));
-    }
-  }
-  ORCHARD_ASSIGN_OR_RETURN(Run run, store.GetRun(run_id));
-  std::string history = run.TagValue(kTagLogModelHistory).value_or("");
-  std::string compact = simdjson::minify(model);
-  if (history.size() < 2 || history.back() != ']') {
-    history = "[" + compact + "]";
-  } else {
-    history.pop_back();
-    history += (history == "[" ? "" : ", ") + compact + "]";
-  }
-  // Tag values are cut at 5,000 characters: cut, the history would no longer be JSON.
-  if (Utf8Length(history) > kMaxTagValueLength) {
-    return Status::InvalidParameter(fmt::format(
-        "The run's logged-model history would exceed {} characters (tag {}); the model was not "
-        "recorded.",
-        kMaxTagValueLength, kTagLogModelHistory));
-  }
-  ORCHARD_RETURN_IF_ERROR(store.SetTag(run_id, {kTagLogModelHistory, history}));
+  ORCHARD_RETURN_IF_ERROR(store.LogModel(run_id, model_json));
   return EmptyObject();
 }
 

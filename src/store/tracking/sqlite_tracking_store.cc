@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "base/ids.h"
+#include "store/tracking/log_model_history.h"
 #include "store/tracking/page_token.h"
 #include "store/tracking/sqlite_search_sql.h"
 #include "store/tracking/sqlite_tracking_schema.h"
@@ -1117,6 +1118,27 @@ Status SqliteTrackingStore::DoDeleteTag(const std::string& run_id, const std::st
       return Status::NotFound(fmt::format("No tag with name: {} in run with id {}", key, run_id));
     }
     return Status::Ok();
+  });
+}
+
+Status SqliteTrackingStore::DoLogModel(const std::string& run_id,
+                                       const std::string& compact_model) {
+  std::lock_guard lock(writer_mutex_);
+  SqliteConnection& db = *writer_;
+  // Read, append and write in one transaction under the writer lock: concurrent log-model
+  // calls on one run each keep their entry.
+  return db.WriteTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadActiveRunRow(db, run_id));
+    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select,
+                             db.Prepare("SELECT value FROM tags WHERE run_pk = ? AND key = ?"));
+    select.Bind(1, row.run_pk).Bind(2, kTagLogModelHistory);
+    ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
+    std::string history = found ? select.ColumnText(0) : "";
+    ORCHARD_ASSIGN_OR_RETURN(std::string updated, AppendToModelHistory(history, compact_model));
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement upsert,
+        db.Prepare("INSERT OR REPLACE INTO tags (run_pk, key, value) VALUES (?, ?, ?)"));
+    return upsert.Bind(1, row.run_pk).Bind(2, kTagLogModelHistory).Bind(3, updated).Run();
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/ids.h"
+#include "store/tracking/log_model_history.h"
 #include "store/tracking/validation.h"
 
 namespace orchard {
@@ -149,6 +150,12 @@ Status TrackingStore::DeleteTag(const std::string& run_id, const std::string& ke
   ORCHARD_RETURN_IF_ERROR(ValidateRunId(run_id));
   ORCHARD_RETURN_IF_ERROR(ValidateKey("tag", key));
   return DoDeleteTag(run_id, key);
+}
+
+Status TrackingStore::LogModel(const std::string& run_id, const std::string& model_json) {
+  ORCHARD_RETURN_IF_ERROR(ValidateRunId(run_id));
+  ORCHARD_ASSIGN_OR_RETURN(std::string compact, CompactModelJson(model_json));
+  return DoLogModel(run_id, compact);
 }
 
 Status TrackingStore::LogBatch(const std::string& run_id, std::vector<Metric> metrics,

@@ -112,6 +112,9 @@ class TrackingStore {
   // (experiment, name, digest) and stored once; logging the same input again is a no-op.
   // name, digest, source_type and source are required.
   Status LogInputs(const std::string& run_id, const std::vector<DatasetInput>& inputs);
+  // Appends a logged model's MLmodel (model_json: a JSON object with run_id, artifact_path,
+  // utc_time_created and flavors) to the run's mlflow.log-model.history tag, atomically.
+  Status LogModel(const std::string& run_id, const std::string& model_json);
   // Every logged point of `key`, ordered by step, then timestamp.
   StatusOr<std::vector<Metric>> GetMetricHistory(const std::string& run_id, const std::string& key);
 
@@ -135,6 +138,8 @@ class TrackingStore {
   virtual Status DoLogBatch(const std::string& run_id, const std::vector<Metric>& metrics,
                             const std::vector<Param>& params, const std::vector<Tag>& tags) = 0;
   virtual Status DoDeleteTag(const std::string& run_id, const std::string& key) = 0;
+  // `compact_model` is checked and minified.
+  virtual Status DoLogModel(const std::string& run_id, const std::string& compact_model) = 0;
   virtual Status DoLogInputs(const std::string& run_id,
                              const std::vector<DatasetInput>& inputs) = 0;
   virtual StatusOr<std::vector<Metric>> DoGetMetricHistory(const std::string& run_id,

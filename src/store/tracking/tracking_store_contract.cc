@@ -3,8 +3,10 @@
 #include <cmath>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "base/ids.h"
+#include "store/tracking/log_model_history.h"
 #include "support/status_matchers.h"
 
 namespace orchard::testing {
@@ -396,6 +398,46 @@ TEST_P(TrackingStoreContract, DeletedRunsRefuseWrites) {
   EXPECT_OK(store_->LogMetric(run_id, {"m", 1, 1, 0}));
   EXPECT_CODE(store_->DeleteRun(std::string(32, 'f')), kResourceDoesNotExist);
   EXPECT_CODE(store_->LogMetric(std::string(32, 'f'), {"m", 1, 1, 0}), kResourceDoesNotExist);
+}
+
+TEST_P(TrackingStoreContract, LogModelAppendsToHistoryWithoutLosingEntries) {
+  std::string run_id = NewRun("0", "models");
+  auto model = [&](const std::string& path) {
+    return R"({"run_id": ")" + run_id + R"(", "artifact_path": ")" + path +
+           R"(", "utc_time_created": "2024-05-18 10:00:00.000000", "flavors": {}})";
+  };
+  ASSERT_OK(store_->LogModel(run_id, model("first")));
+  // Concurrent log-model calls on one run: every entry is kept.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        EXPECT_OK(store_->LogModel(run_id, model("m" + std::to_string(t * 5 + i))));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  StatusOr<orchard::Run> run = store_->GetRun(run_id);
+  ASSERT_TRUE(run.ok());
+  std::string history = run->TagValue(kTagLogModelHistory).value_or("");
+  EXPECT_TRUE(history.starts_with(R"([{"run_id":")" + run_id + R"(","artifact_path":"first")"))
+      << history;
+  for (int m = 0; m < 20; ++m) {
+    EXPECT_NE(history.find("\"artifact_path\":\"m" + std::to_string(m) + "\""), std::string::npos)
+        << m;
+  }
+  EXPECT_TRUE(HasCode(store_->LogModel(run_id, "not json"), ErrorCode::kInvalidParameterValue));
+  EXPECT_TRUE(HasCode(store_->LogModel(run_id, R"({"run_id": "x", "flavors": {}})"),
+                      ErrorCode::kInvalidParameterValue));
+  EXPECT_TRUE(HasCode(store_->LogModel(std::string(32, 'f'), model("x")),
+                      ErrorCode::kResourceDoesNotExist));
+  // A history that would pass the tag limit is refused whole, and the tag stays valid JSON.
+  std::string huge = R"({"run_id": "x", "artifact_path": ")" + std::string(5000, 'a') +
+                     R"(", "utc_time_created": "t", "flavors": {}})";
+  EXPECT_TRUE(HasCode(store_->LogModel(run_id, huge), ErrorCode::kInvalidParameterValue));
+  run = store_->GetRun(run_id);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->TagValue(kTagLogModelHistory).value_or(""), history);
 }
 
 TEST_P(TrackingStoreContract, DatasetInputs) {
