@@ -45,6 +45,11 @@ class SqliteStatement {
   StatusOr<bool> Step();
   // Steps to completion, for statements that return no rows.
   Status Run();
+  // Readies the statement to run again with new bindings (the old ones stay until rebound).
+  SqliteStatement& Reset() {
+    sqlite3_reset(stmt_);
+    return *this;
+  }
 
   int64_t ColumnInt(int index) const { return sqlite3_column_int64(stmt_, index); }
   double ColumnDouble(int index) const { return sqlite3_column_double(stmt_, index); }

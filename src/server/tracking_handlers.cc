@@ -398,23 +398,31 @@ StatusOr<std::string> GetMetricHistoryBulkInterval(TrackingStore& store,
   if (start_step && *start_step > *end_step) {
     return Status::InvalidParameter("end_step must be greater than start_step. ");
   }
-  std::vector<std::vector<Metric>> histories;
-  std::set<int64_t> step_set, bounds;
+  // Steps first (cheap), then only the points at the sampled steps.
+  std::vector<int64_t> all_steps;
+  std::set<int64_t> bounds;
   for (const std::string& run_id : run_ids) {
-    ORCHARD_ASSIGN_OR_RETURN(std::vector<Metric> history, store.GetMetricHistory(run_id, key));
-    if (!history.empty()) {
-      bounds.insert(history.front().step);  // history is ordered by step
-      bounds.insert(history.back().step);
+    ORCHARD_ASSIGN_OR_RETURN(std::vector<int64_t> run_steps, store.GetMetricSteps(run_id, key));
+    if (!run_steps.empty()) {
+      bounds.insert(run_steps.front());
+      bounds.insert(run_steps.back());
     }
-    for (const Metric& metric : history) step_set.insert(metric.step);
-    histories.push_back(std::move(history));
+    all_steps.insert(all_steps.end(), run_steps.begin(), run_steps.end());
   }
-  std::vector<int64_t> all_steps(step_set.begin(), step_set.end());
+  std::sort(all_steps.begin(), all_steps.end());
+  all_steps.erase(std::unique(all_steps.begin(), all_steps.end()), all_steps.end());
   const int64_t start = start_step.value_or(0);
   const int64_t end = end_step.value_or(all_steps.empty() ? 0 : all_steps.back());
   std::set<int64_t> steps = SampleSteps(all_steps, start, end, limit);
   for (int64_t bound : bounds) {
     if (bound >= start && bound <= end) steps.insert(bound);
+  }
+  const std::vector<int64_t> chosen(steps.begin(), steps.end());
+  std::vector<std::vector<Metric>> histories;
+  for (const std::string& run_id : run_ids) {
+    ORCHARD_ASSIGN_OR_RETURN(std::vector<Metric> points,
+                             store.GetMetricHistoryAtSteps(run_id, key, chosen));
+    histories.push_back(std::move(points));
   }
   JsonWriter json;
   json.BeginObject();

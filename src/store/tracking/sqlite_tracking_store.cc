@@ -1142,6 +1142,58 @@ Status SqliteTrackingStore::DoLogModel(const std::string& run_id,
   });
 }
 
+StatusOr<std::vector<int64_t>> SqliteTrackingStore::DoGetMetricSteps(const std::string& run_id,
+                                                                     const std::string& key) {
+  std::lock_guard lock(reader_mutex_);
+  SqliteConnection& db = *reader_;
+  ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(db, run_id));
+  // Steps only, in key order: no values or key strings materialised.
+  ORCHARD_ASSIGN_OR_RETURN(
+      SqliteStatement select,
+      db.Prepare("SELECT m.step FROM metrics m WHERE m.run_pk = ? AND m.key_id = (SELECT key_id "
+                 "FROM metric_keys WHERE key = ?)"));
+  select.Bind(1, row.run_pk).Bind(2, key);
+  std::vector<int64_t> steps;
+  while (true) {
+    ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
+    if (!found) break;
+    int64_t step = select.ColumnInt(0);
+    if (steps.empty() || steps.back() != step) steps.push_back(step);
+  }
+  return steps;
+}
+
+StatusOr<std::vector<Metric>> SqliteTrackingStore::DoGetMetricHistoryAtSteps(
+    const std::string& run_id, const std::string& key, const std::vector<int64_t>& steps) {
+  std::lock_guard lock(reader_mutex_);
+  SqliteConnection& db = *reader_;
+  std::vector<Metric> points;
+  ORCHARD_RETURN_IF_ERROR(db.ReadTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(db, run_id));
+    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement key_lookup,
+                             db.Prepare("SELECT key_id FROM metric_keys WHERE key = ?"));
+    key_lookup.Bind(1, key);
+    ORCHARD_ASSIGN_OR_RETURN(bool known, key_lookup.Step());
+    if (!known) return Status::Ok();
+    const int64_t key_id = key_lookup.ColumnInt(0);
+    // One primary-key seek per chosen step.
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement select,
+        db.Prepare("SELECT m.step, m.timestamp, m.value, m.is_nan FROM metrics m WHERE m.run_pk = "
+                   "? AND m.step = ? AND m.key_id = ? ORDER BY m.timestamp, m.is_nan, m.value"));
+    for (int64_t step : steps) {
+      select.Reset().Bind(1, row.run_pk).Bind(2, step).Bind(3, key_id);
+      while (true) {
+        ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
+        if (!found) break;
+        points.push_back(ReadMetric(select, 0, key));
+      }
+    }
+    return Status::Ok();
+  }));
+  return points;
+}
+
 StatusOr<std::vector<Metric>> SqliteTrackingStore::DoGetMetricHistory(const std::string& run_id,
                                                                       const std::string& key) {
   std::lock_guard lock(reader_mutex_);

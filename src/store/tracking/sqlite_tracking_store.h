@@ -46,6 +46,11 @@ class SqliteTrackingStore : public TrackingStore {
   Status DoDeleteTag(const std::string& run_id, const std::string& key) override;
   Status DoLogModel(const std::string& run_id, const std::string& compact_model) override;
   Status DoLogInputs(const std::string& run_id, const std::vector<DatasetInput>& inputs) override;
+  StatusOr<std::vector<int64_t>> DoGetMetricSteps(const std::string& run_id,
+                                                  const std::string& key) override;
+  StatusOr<std::vector<Metric>> DoGetMetricHistoryAtSteps(
+      const std::string& run_id, const std::string& key,
+      const std::vector<int64_t>& steps) override;
   StatusOr<std::vector<Metric>> DoGetMetricHistory(const std::string& run_id,
                                                    const std::string& key) override;
 

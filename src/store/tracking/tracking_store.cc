@@ -204,4 +204,37 @@ StatusOr<std::vector<Metric>> TrackingStore::GetMetricHistory(const std::string&
   return DoGetMetricHistory(run_id, key);
 }
 
+StatusOr<std::vector<int64_t>> TrackingStore::GetMetricSteps(const std::string& run_id,
+                                                             const std::string& key) {
+  ORCHARD_RETURN_IF_ERROR(ValidateRunId(run_id));
+  ORCHARD_RETURN_IF_ERROR(ValidateKey("metric", key));
+  return DoGetMetricSteps(run_id, key);
+}
+
+StatusOr<std::vector<Metric>> TrackingStore::GetMetricHistoryAtSteps(
+    const std::string& run_id, const std::string& key, const std::vector<int64_t>& steps) {
+  ORCHARD_RETURN_IF_ERROR(ValidateRunId(run_id));
+  ORCHARD_RETURN_IF_ERROR(ValidateKey("metric", key));
+  return DoGetMetricHistoryAtSteps(run_id, key, steps);
+}
+
+StatusOr<std::vector<int64_t>> TrackingStore::DoGetMetricSteps(const std::string& run_id,
+                                                               const std::string& key) {
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<Metric> history, DoGetMetricHistory(run_id, key));
+  std::vector<int64_t> steps;
+  for (const Metric& metric : history) {
+    if (steps.empty() || steps.back() != metric.step) steps.push_back(metric.step);
+  }
+  return steps;
+}
+
+StatusOr<std::vector<Metric>> TrackingStore::DoGetMetricHistoryAtSteps(
+    const std::string& run_id, const std::string& key, const std::vector<int64_t>& steps) {
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<Metric> history, DoGetMetricHistory(run_id, key));
+  std::erase_if(history, [&](const Metric& metric) {
+    return !std::binary_search(steps.begin(), steps.end(), metric.step);
+  });
+  return history;
+}
+
 }  // namespace orchard

@@ -117,6 +117,13 @@ class TrackingStore {
   Status LogModel(const std::string& run_id, const std::string& model_json);
   // Every logged point of `key`, ordered by step, then timestamp.
   StatusOr<std::vector<Metric>> GetMetricHistory(const std::string& run_id, const std::string& key);
+  // For charts of long histories: the distinct steps of `key`, ascending; then the points at
+  // chosen steps (ascending), ordered as GetMetricHistory. Neither reads the whole history
+  // where the store can avoid it.
+  StatusOr<std::vector<int64_t>> GetMetricSteps(const std::string& run_id, const std::string& key);
+  StatusOr<std::vector<Metric>> GetMetricHistoryAtSteps(const std::string& run_id,
+                                                        const std::string& key,
+                                                        const std::vector<int64_t>& steps);
 
  protected:
   virtual StatusOr<std::string> DoCreateExperiment(const CreateExperimentRequest& request) = 0;
@@ -142,6 +149,11 @@ class TrackingStore {
   virtual Status DoLogModel(const std::string& run_id, const std::string& compact_model) = 0;
   virtual Status DoLogInputs(const std::string& run_id,
                              const std::vector<DatasetInput>& inputs) = 0;
+  // Defaults built on DoGetMetricHistory, for stores with nothing faster (REST).
+  virtual StatusOr<std::vector<int64_t>> DoGetMetricSteps(const std::string& run_id,
+                                                          const std::string& key);
+  virtual StatusOr<std::vector<Metric>> DoGetMetricHistoryAtSteps(
+      const std::string& run_id, const std::string& key, const std::vector<int64_t>& steps);
   virtual StatusOr<std::vector<Metric>> DoGetMetricHistory(const std::string& run_id,
                                                            const std::string& key) = 0;
 };

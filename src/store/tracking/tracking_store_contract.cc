@@ -440,6 +440,31 @@ TEST_P(TrackingStoreContract, LogModelAppendsToHistoryWithoutLosingEntries) {
   EXPECT_EQ(run->TagValue(kTagLogModelHistory).value_or(""), history);
 }
 
+TEST_P(TrackingStoreContract, MetricStepsAndPointsAtChosenSteps) {
+  std::string run_id = NewRun("0", "chart");
+  std::vector<Metric> points;
+  for (int64_t step : {0, 2, 2, 5, 9}) {
+    points.push_back({"loss", 1.0 / (step + 1), 1000 + static_cast<int64_t>(points.size()), step});
+  }
+  points.push_back({"other", 7.0, 1000, 3});
+  ASSERT_OK(store_->LogBatch(run_id, points, {}, {}));
+  StatusOr<std::vector<int64_t>> steps = store_->GetMetricSteps(run_id, "loss");
+  ASSERT_TRUE(steps.ok()) << steps.status().ToString();
+  EXPECT_EQ(*steps, (std::vector<int64_t>{0, 2, 5, 9}));
+  StatusOr<std::vector<Metric>> chosen = store_->GetMetricHistoryAtSteps(run_id, "loss", {2, 3, 9});
+  ASSERT_TRUE(chosen.ok());
+  ASSERT_EQ(chosen->size(), 3u);  // both points of step 2, then step 9; nothing at 3
+  EXPECT_EQ((*chosen)[0].step, 2);
+  EXPECT_EQ((*chosen)[0].timestamp, 1001);
+  EXPECT_EQ((*chosen)[1].timestamp, 1002);
+  EXPECT_EQ((*chosen)[2].step, 9);
+  EXPECT_EQ((*chosen)[2].key, "loss");
+  EXPECT_TRUE(store_->GetMetricSteps(run_id, "missing").value().empty());
+  EXPECT_TRUE(store_->GetMetricHistoryAtSteps(run_id, "missing", {1}).value().empty());
+  EXPECT_TRUE(HasCode(store_->GetMetricSteps(std::string(32, 'f'), "loss"),
+                      ErrorCode::kResourceDoesNotExist));
+}
+
 TEST_P(TrackingStoreContract, DatasetInputs) {
   std::string exp = NewExperiment("data");
   std::string run_id = NewRun(exp);
