@@ -19,6 +19,12 @@ echo '```'
 for group in $(subcommands); do
   echo
   echo "## orchard $group"
+  if [ -z "$(subcommands "$group")" ]; then  # a command without subcommands of its own
+    echo
+    echo '```'
+    "$orchard" "$group" --help
+    echo '```'
+  fi
   for command in $(subcommands "$group"); do
     echo
     echo "### orchard $group $command"

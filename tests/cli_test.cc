@@ -367,3 +367,65 @@ TEST_F(CliTest, EnvironmentChoosesStoreRunAndExperiment) {
 
 }  // namespace
 }  // namespace orchard
+
+namespace orchard {
+namespace {
+
+// `orchard datasets make-loan` then `orchard train` for both models: a complete run (params,
+// test metrics, validation history, feature importances, the model package and its log-model
+// history entry), and bad input as one-line errors.
+TEST_F(CliTest, TrainLogsACompleteRun) {
+  std::string csv = dir_ / "loan.csv";
+  std::string made = Ok({"datasets", "make-loan", "--rows", "3000", "--seed", "3", "-o", csv});
+  EXPECT_NE(made.find("3000 rows x 35 columns"), std::string::npos) << made;
+  for (const std::string model : {"rf", "hgbt"}) {
+    SCOPED_TRACE(model);
+    std::string out = Ok({"train", "--model", model, "--data", csv, "--target", "Loan Status",
+                          "--experiment-name", "loan", "--threads", "1", "--param",
+                          model == "rf" ? "n_estimators=20" : "early_stopping=true"});
+    EXPECT_NE(out.find("test_PR_AUC"), std::string::npos) << out;
+    size_t at = out.find("run_id ");
+    ASSERT_NE(at, std::string::npos) << out;
+    std::string run_id = out.substr(at + 7, 32);
+    std::string shown = Ok({"runs", "get", "-r", run_id, "--json"});
+    EXPECT_NE(shown.find("\"status\":\"FINISHED\""), std::string::npos);
+    EXPECT_NE(shown.find("\"key\":\"test_ROC_AUC\""), std::string::npos);
+    EXPECT_NE(shown.find("\"key\":\"model_type\",\"value\":\"" + model + "\""), std::string::npos);
+    EXPECT_NE(shown.find("\"key\":\"mlflow.log-model.history\""), std::string::npos);
+    std::string files = Ok({"artifacts", "list", "-r", run_id, "--path", "model"});
+    for (const char* file : {"model/MLmodel", "model/model.json", "model/preprocessing.json"}) {
+      EXPECT_NE(files.find(file), std::string::npos) << files;
+    }
+    EXPECT_NE(Ok({"artifacts", "list", "-r", run_id}).find("feature_importance.csv"),
+              std::string::npos);
+    if (model == "hgbt") {
+      std::string history = Ok({"runs", "history", "-r", run_id, "val_log_loss"});
+      EXPECT_NE(history.find("\n1 "), std::string::npos) << history;  // steps 0, 1, ...
+    }
+  }
+  // Into an existing run, as a project runner hands one over through MLFLOW_RUN_ID.
+  std::string run_id = Ok({"runs", "create", "--run-name", "given"});
+  Ok({"train", "--data", csv, "--target", "Loan Status", "--threads", "1", "--param",
+      "n_estimators=5"},
+     {{"MLFLOW_RUN_ID", run_id}});
+  EXPECT_NE(Ok({"runs", "get", "-r", run_id}).find("test_PR_AUC"), std::string::npos);
+
+  // Bad input: one line, exit 1, saying what is wrong.
+  Result target = Run({"train", "--data", csv, "--target", "Loan Statu"});
+  EXPECT_EQ(target.exit_code, 1);
+  EXPECT_NE(target.err.find("no target column 'Loan Statu'"), std::string::npos) << target.err;
+  Result param =
+      Run({"train", "--data", csv, "--target", "Loan Status", "--param", "max_depth=abc"});
+  EXPECT_EQ(param.exit_code, 1);
+  EXPECT_NE(param.err.find("max_depth=abc"), std::string::npos) << param.err;
+  std::ofstream(dir_ / "ragged.csv") << "a,b,y\n1,2,0\n3,1\n";
+  Result ragged = Run({"train", "--data", dir_ / "ragged.csv", "--target", "y"});
+  EXPECT_EQ(ragged.exit_code, 1);
+  EXPECT_NE(ragged.err.find("line 3"), std::string::npos) << ragged.err;
+  Result missing = Run({"train", "--data", dir_ / "nope.csv", "--target", "y"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("nope.csv"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace orchard

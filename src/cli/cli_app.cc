@@ -35,6 +35,25 @@ std::string CliContext::ConfiguredTrackingUri() const {
   return EnvOr("ORCHARD_TRACKING_URI", EnvOr("MLFLOW_TRACKING_URI", ""));
 }
 
+void ExperimentChoice::AddTo(CLI::App* cmd) {
+  auto* id_option = cmd->add_option("-x,--experiment-id", id,
+                                    "Experiment id (default: $MLFLOW_EXPERIMENT_ID, else 0)")
+                        ->envname("MLFLOW_EXPERIMENT_ID");
+  cmd->add_option("-n,--experiment-name", name,
+                  "Experiment name (default: $MLFLOW_EXPERIMENT_NAME)")
+      ->envname("MLFLOW_EXPERIMENT_NAME")
+      ->excludes(id_option);
+}
+
+StatusOr<std::string> ExperimentChoice::Resolve(Client& client, bool create) const {
+  if (!name.empty()) {
+    if (create) return client.GetOrCreateExperimentId(name);
+    ORCHARD_ASSIGN_OR_RETURN(Experiment experiment, client.store().GetExperimentByName(name));
+    return experiment.experiment_id;
+  }
+  return id.empty() ? std::string(kDefaultExperimentId) : id;
+}
+
 StatusOr<Client*> CliContext::client() {
   if (!client_) {
     std::string uri = ConfiguredTrackingUri();
@@ -74,6 +93,8 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddRunsCommands(app, context);
   AddArtifactsCommands(app, context);
   AddServerCommands(app, context);
+  AddTrainCommand(app, context);
+  AddDatasetsCommands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -48,11 +48,25 @@ class CliContext {
   std::unique_ptr<Client> client_;
 };
 
+// -x/--experiment-id and -n/--experiment-name (defaults from $MLFLOW_EXPERIMENT_ID and
+// $MLFLOW_EXPERIMENT_NAME), shared by the commands that pick an experiment.
+struct ExperimentChoice {
+  std::string id;
+  std::string name;
+
+  void AddTo(CLI::App* cmd);
+  // The chosen id (default "0"); by name it is created when `create` is set, as `mlflow run`
+  // does.
+  StatusOr<std::string> Resolve(Client& client, bool create) const;
+};
+
 // Registers the command groups (one function per group, in its own file).
 void AddExperimentsCommands(CLI::App& app, CliContext& context);
 void AddRunsCommands(CLI::App& app, CliContext& context);
 void AddArtifactsCommands(CLI::App& app, CliContext& context);
 void AddServerCommands(CLI::App& app, CliContext& context);
+void AddTrainCommand(CLI::App& app, CliContext& context);
+void AddDatasetsCommands(CLI::App& app, CliContext& context);
 
 // Parses `argv`, runs the command and returns the process exit status.
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

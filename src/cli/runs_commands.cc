@@ -13,32 +13,6 @@
 namespace orchard {
 namespace {
 
-// --experiment-id / --experiment-name, shared by the commands that pick an experiment.
-struct ExperimentChoice {
-  std::string id;
-  std::string name;
-
-  void AddTo(CLI::App* cmd) {
-    auto* id_option = cmd->add_option("-x,--experiment-id", id,
-                                      "Experiment id (default: $MLFLOW_EXPERIMENT_ID, else 0)")
-                          ->envname("MLFLOW_EXPERIMENT_ID");
-    cmd->add_option("-n,--experiment-name", name,
-                    "Experiment name (default: $MLFLOW_EXPERIMENT_NAME)")
-        ->envname("MLFLOW_EXPERIMENT_NAME")
-        ->excludes(id_option);
-  }
-
-  // The chosen id; by name it is created when `create` is set (as `mlflow run` does).
-  StatusOr<std::string> Resolve(Client& client, bool create) const {
-    if (!name.empty()) {
-      if (create) return client.GetOrCreateExperimentId(name);
-      ORCHARD_ASSIGN_OR_RETURN(Experiment experiment, client.store().GetExperimentByName(name));
-      return experiment.experiment_id;
-    }
-    return id.empty() ? std::string(kDefaultExperimentId) : id;
-  }
-};
-
 void PrintRunJson(CliContext& context, const Run& run) {
   JsonWriter json;
   json.BeginObject().Key("run");

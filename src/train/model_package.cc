@@ -1,0 +1,235 @@
+#include "train/model_package.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "base/ids.h"
+#include "base/json_writer.h"
+
+namespace fs = std::filesystem;
+
+namespace orchard {
+namespace {
+
+// What MLflow's tools expect to find (the versions the tutorial's environment pinned).
+constexpr char kMlflowVersion[] = "2.12.2";
+constexpr char kPythonVersion[] = "3.11.2";
+
+Status WriteText(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) {
+    return Status(ErrorCode::kInvalidState, fmt::format("cannot write '{}'", path.string()));
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::string> ReadText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::InvalidParameter(
+        fmt::format("'{}' is missing; is this an Orchard model package?", path.string()));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string UtcNow() {
+  auto now = std::chrono::system_clock::now();
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+      1000000;
+  return fmt::format("{:%Y-%m-%d %H:%M:%S}.{:06d}",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(now)), micros);
+}
+
+// MLflow's column schema (mlflow.types.Schema as JSON): the raw input columns and types.
+std::string SignatureInputs(const TrainedModel& model) {
+  JsonWriter json;
+  json.BeginArray();
+  for (const FeatureSpec& spec : model.preprocessor.features()) {
+    json.BeginObject()
+        .Field("type", spec.type == ColumnType::kNumeric ? "double" : "string")
+        .Field("name", spec.name)
+        .Key("required")
+        .Bool(true)
+        .EndObject();
+  }
+  return json.EndArray().Take();
+}
+
+std::string InputExample(const TrainedModel& model, const Frame& frame) {
+  JsonWriter json;
+  json.BeginObject().Key("columns").BeginArray();
+  std::vector<const Column*> columns;
+  for (const FeatureSpec& spec : model.preprocessor.features()) {
+    json.String(spec.name);
+    columns.push_back(&frame.columns[static_cast<size_t>(frame.ColumnIndex(spec.name))]);
+  }
+  json.EndArray().Key("data").BeginArray();
+  for (size_t i = 0; i < std::min<size_t>(2, model.test_rows.size()); ++i) {
+    size_t row = model.test_rows[i];
+    json.BeginArray();
+    for (const Column* column : columns) {
+      if (column->IsMissing(row)) {
+        json.Null();
+      } else if (column->type == ColumnType::kNumeric) {
+        json.Double(column->numbers[row]);
+      } else {
+        json.String(column->TextAt(row));
+      }
+    }
+    json.EndArray();
+  }
+  return json.EndArray().EndObject().Take();
+}
+
+// A YAML node as JSON (for runs/log-model): maps, sequences, strings; null stays null.
+void YamlToJson(const YAML::Node& node, JsonWriter& json) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      json.BeginObject();
+      for (const auto& item : node) {
+        json.Key(item.first.as<std::string>());
+        YamlToJson(item.second, json);
+      }
+      json.EndObject();
+      break;
+    case YAML::NodeType::Sequence:
+      json.BeginArray();
+      for (const auto& item : node) YamlToJson(item, json);
+      json.EndArray();
+      break;
+    case YAML::NodeType::Scalar:
+      json.String(node.as<std::string>());
+      break;
+    default:
+      json.Null();
+  }
+}
+
+}  // namespace
+
+StatusOr<std::string> WriteModelPackage(const TrainedModel& model, const Frame& frame,
+                                        const std::string& dir, PackageInfo& info) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return Status(ErrorCode::kInvalidState,
+                  fmt::format("cannot create the model folder '{}': {}", dir, ec.message()));
+  }
+  ORCHARD_ASSIGN_OR_RETURN(std::string booster, model.booster.Save("json"));
+  ORCHARD_RETURN_IF_ERROR(WriteText(fs::path(dir) / "model.json", booster));
+  ORCHARD_RETURN_IF_ERROR(
+      WriteText(fs::path(dir) / "preprocessing.json", model.preprocessor.ToJson()));
+  ORCHARD_RETURN_IF_ERROR(
+      WriteText(fs::path(dir) / "input_example.json", InputExample(model, frame)));
+  const std::string xgb_version = XgbVersion();
+  ORCHARD_RETURN_IF_ERROR(
+      WriteText(fs::path(dir) / "requirements.txt",
+                fmt::format("mlflow=={}\nxgboost=={}\n", kMlflowVersion, xgb_version)));
+  ORCHARD_RETURN_IF_ERROR(WriteText(
+      fs::path(dir) / "python_env.yaml",
+      fmt::format("python: {}\nbuild_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n",
+                  kPythonVersion)));
+
+  info.model_uuid = NewRunId();
+  info.utc_time_created = UtcNow();
+  YAML::Node root;
+  root["artifact_path"] = info.artifact_path;
+  YAML::Node orchard;
+  orchard["orchard_version"] = ORCHARD_VERSION;
+  orchard["model_type"] = model.model;
+  orchard["booster"] = "model.json";
+  orchard["preprocessing"] = "preprocessing.json";
+  orchard["target"] = model.target;
+  orchard["positive_class"] = model.positive_class;
+  orchard["negative_class"] = model.negative_class;
+  for (const FeatureSpec& spec : model.preprocessor.features())
+    orchard["features"].push_back(spec.name);
+  root["flavors"]["orchard"] = orchard;
+  YAML::Node xgboost;
+  xgboost["code"] = YAML::Node(YAML::NodeType::Null);
+  xgboost["data"] = "model.json";
+  xgboost["model_class"] = "xgboost.core.Booster";
+  xgboost["model_format"] = "json";
+  xgboost["xgb_version"] = xgb_version;
+  root["flavors"]["xgboost"] = xgboost;
+  YAML::Node pyfunc;
+  pyfunc["data"] = "model.json";
+  pyfunc["env"]["virtualenv"] = "python_env.yaml";
+  pyfunc["loader_module"] = "mlflow.xgboost";
+  pyfunc["python_version"] = kPythonVersion;
+  root["flavors"]["python_function"] = pyfunc;
+  root["mlflow_version"] = kMlflowVersion;
+  uintmax_t size = 0;
+  for (const char* file : {"model.json", "preprocessing.json"}) {
+    size += fs::file_size(fs::path(dir) / file, ec);
+  }
+  root["model_size_bytes"] = size;
+  root["model_uuid"] = info.model_uuid;
+  if (!info.run_id.empty()) root["run_id"] = info.run_id;
+  root["saved_input_example_info"]["artifact_path"] = "input_example.json";
+  root["saved_input_example_info"]["pandas_orient"] = "split";
+  root["saved_input_example_info"]["type"] = "dataframe";
+  root["signature"]["inputs"] = SignatureInputs(model);
+  root["signature"]["outputs"] = R"([{"type": "double", "required": true}])";
+  root["signature"]["params"] = YAML::Node(YAML::NodeType::Null);
+  root["utc_time_created"] = info.utc_time_created;
+  YAML::Emitter out;
+  out << root;
+  ORCHARD_RETURN_IF_ERROR(WriteText(fs::path(dir) / "MLmodel", std::string(out.c_str()) + "\n"));
+  JsonWriter json;
+  YamlToJson(root, json);
+  return json.Take();
+}
+
+StatusOr<ReferencePredictor> ReferencePredictor::Load(const std::string& dir) {
+  ORCHARD_ASSIGN_OR_RETURN(std::string mlmodel, ReadText(fs::path(dir) / "MLmodel"));
+  YAML::Node root;
+  try {
+    root = YAML::Load(mlmodel);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidParameter(
+        fmt::format("'{}/MLmodel' is not valid YAML: {}", dir, e.what()));
+  }
+  YAML::Node flavor = root["flavors"]["orchard"];
+  if (!flavor || !flavor.IsMap()) {
+    return Status::InvalidParameter(fmt::format(
+        "'{}' is a model package without the orchard flavor; Orchard cannot score it", dir));
+  }
+  auto text = [&](const char* key) {
+    return flavor[key] ? flavor[key].as<std::string>() : std::string();
+  };
+  ORCHARD_ASSIGN_OR_RETURN(std::string preprocessing,
+                           ReadText(fs::path(dir) / text("preprocessing")));
+  ORCHARD_ASSIGN_OR_RETURN(Preprocessor preprocessor, Preprocessor::FromJson(preprocessing));
+  ORCHARD_ASSIGN_OR_RETURN(std::string model, ReadText(fs::path(dir) / text("booster")));
+  ORCHARD_ASSIGN_OR_RETURN(XgbBooster booster, XgbBooster::Load(model));
+  ReferencePredictor predictor(std::move(preprocessor), std::move(booster));
+  predictor.positive_class_ = text("positive_class");
+  predictor.negative_class_ = text("negative_class");
+  predictor.target_ = text("target");
+  return predictor;
+}
+
+StatusOr<std::vector<double>> ReferencePredictor::PredictProba(const Frame& frame) const {
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<float> values, preprocessor_.Transform(frame));
+  ORCHARD_ASSIGN_OR_RETURN(
+      XgbMatrix matrix,
+      XgbMatrix::FromDense(values, frame.rows, preprocessor_.features().size(),
+                           preprocessor_.FeatureNames(), preprocessor_.FeatureTypes()));
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<float> scores, booster_.Predict(matrix));
+  return std::vector<double>(scores.begin(), scores.end());
+}
+
+}  // namespace orchard
