@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config
   libsqlite3-dev libcli11-dev libspdlog-dev libfmt-dev libsimdjson-dev libboost-dev
-  libyaml-cpp-dev libxgboost-dev
+  libyaml-cpp-dev libxgboost-dev libcurl4-openssl-dev libarchive-dev libssl-dev
+  libcairo2-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-xgboost  # tests check that a saved booster loads in XGBoost's Python package
 )

@@ -1,5 +1,7 @@
 #include "cli/cli_app.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -52,6 +54,27 @@ StatusOr<std::string> ExperimentChoice::Resolve(Client& client, bool create) con
     return experiment.experiment_id;
   }
   return id.empty() ? std::string(kDefaultExperimentId) : id;
+}
+
+StatusOr<SourceOptions> CliContext::DataSources() {
+  SourceOptions options;
+  std::string home = EnvOr("HOME", "/tmp");
+  std::string cache = EnvOr("ORCHARD_CACHE_DIR", "");
+  if (cache.empty()) {
+    std::string xdg = EnvOr("XDG_CACHE_HOME", "");
+    cache = (xdg.empty() ? home + "/.cache" : xdg) + "/orchard";
+  }
+  options.cache_dir = cache + "/datasets";
+  options.kaggle_api_url = EnvOr("ORCHARD_KAGGLE_API_URL", options.kaggle_api_url);
+  options.kaggle_username = EnvOr("KAGGLE_USERNAME", "");
+  options.kaggle_key = EnvOr("KAGGLE_KEY", "");
+  if (options.kaggle_username.empty() || options.kaggle_key.empty()) {
+    ORCHARD_RETURN_IF_ERROR(
+        LoadKaggleCredentials(EnvOr("KAGGLE_CONFIG_DIR", home + "/.kaggle"), options));
+  }
+  options.progress = &err_;
+  options.progress_bar = isatty(STDERR_FILENO) != 0;
+  return options;
 }
 
 StatusOr<Client*> CliContext::client() {

@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "client/client.h"
 #include "client/tracking_uri.h"
+#include "data/dataset_source.h"
 
 namespace orchard {
 
@@ -28,6 +29,11 @@ class CliContext {
   StatusOr<Client*> client();
   // The tracking URI as configured (--tracking-uri, then the environment); empty: the default.
   std::string ConfiguredTrackingUri() const;
+
+  // Where data sources download to and the Kaggle credentials: $ORCHARD_CACHE_DIR (else
+  // $XDG_CACHE_HOME/orchard, else ~/.cache/orchard) + "/datasets"; $ORCHARD_KAGGLE_API_URL;
+  // $KAGGLE_USERNAME and $KAGGLE_KEY, else kaggle.json in $KAGGLE_CONFIG_DIR or ~/.kaggle.
+  StatusOr<SourceOptions> DataSources();
 
   bool json() const { return json_; }
   std::ostream& out() { return out_; }

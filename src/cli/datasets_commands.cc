@@ -6,12 +6,43 @@
 #include "cli/cli_app.h"
 #include "data/csv_reader.h"
 #include "data/loan_generator.h"
+#include "store/artifact/local_artifact_repo.h"
 
 namespace orchard {
+
+namespace {
+
+void AddFetchCommand(CLI::App* group, CliContext& context) {
+  struct Options {
+    std::string source, output;
+  };
+  auto options = std::make_shared<Options>();
+  auto* cmd = group->add_subcommand(
+      "fetch",
+      "Download a data source into the cache (or a file) and print its local path: an "
+      "http(s):// URL or kaggle:owner/dataset[/file.csv]");
+  cmd->add_option("source", options->source, "The source")->required();
+  cmd->add_option("-o,--output", options->output, "Also copy the file here");
+  cmd->callback([&context, options] {
+    context.action = [&context, options]() -> Status {
+      ORCHARD_ASSIGN_OR_RETURN(SourceOptions sources, context.DataSources());
+      ORCHARD_ASSIGN_OR_RETURN(std::string path, ResolveDataSource(options->source, sources));
+      if (!options->output.empty()) {
+        ORCHARD_RETURN_IF_ERROR(CopyFileAtomic(path, options->output));
+        path = options->output;
+      }
+      context.out() << path << '\n';
+      return Status::Ok();
+    };
+  });
+}
+
+}  // namespace
 
 void AddDatasetsCommands(CLI::App& app, CliContext& context) {
   CLI::App* group = app.add_subcommand("datasets", "Make and fetch data sets");
   group->require_subcommand(1);
+  AddFetchCommand(group, context);
   struct Options {
     size_t rows = 67463;
     uint64_t seed = 42;

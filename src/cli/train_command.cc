@@ -88,9 +88,11 @@ Status WriteImportance(const TrainedModel& model, const fs::path& path) {
 
 Status RunTrain(CliContext& context, const TrainFlags& flags) {
   std::ostream& progress = context.err();
+  ORCHARD_ASSIGN_OR_RETURN(SourceOptions sources, context.DataSources());
+  ORCHARD_ASSIGN_OR_RETURN(std::string data_path, ResolveDataSource(flags.data, sources));
   auto started = Clock::now();
   CsvOptions csv{.categorical = SplitList(flags.categorical), .numeric = SplitList(flags.numeric)};
-  ORCHARD_ASSIGN_OR_RETURN(Frame frame, ReadCsv(flags.data, csv));
+  ORCHARD_ASSIGN_OR_RETURN(Frame frame, ReadCsv(data_path, csv));
   progress << fmt::format("loaded {}: {} rows x {} columns in {:.2f} s\n", flags.data, frame.rows,
                           frame.columns.size(), Seconds(started));
 
@@ -209,7 +211,10 @@ void AddTrainCommand(CLI::App& app, CliContext& context) {
       "XGBoost) and log params, test metrics, the validation history and the model to a run");
   cmd->add_option("--model", flags->model, "rf (random forest) or hgbt (gradient boosting)")
       ->check(CLI::IsMember({"rf", "hgbt"}));
-  cmd->add_option("--data", flags->data, "CSV file with a header row")->required();
+  cmd->add_option("--data", flags->data,
+                  "CSV data: a file, an http(s):// URL or kaggle:owner/dataset[/file.csv] "
+                  "(see docs/data.md)")
+      ->required();
   cmd->add_option("--target", flags->target, "The binary target column, e.g. \"Loan Status\"")
       ->required();
   cmd->add_option("--param", flags->params,

@@ -1,6 +1,22 @@
 #include "http/http_message.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace orchard {
+
+std::optional<std::string> HttpRequest::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key.size() == name.size() &&
+        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
 namespace {
 
 int HexValue(char c) {

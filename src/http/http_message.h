@@ -16,12 +16,15 @@ struct HttpRequest {
   std::string path;    // percent-decoded path, no query string
   // Percent-decoded query parameters in order; repeated keys (and "key[]") kept as sent.
   std::vector<std::pair<std::string, std::string>> query;
-  std::string content_type;  // the Content-Type header, or empty
+  std::string content_type;                                  // the Content-Type header, or empty
+  std::vector<std::pair<std::string, std::string>> headers;  // every header, as sent
   std::string body;
   // Set instead of `body` when the body was streamed to a file (HttpServerOptions::plan_body):
   // its path. The handler may move the file away; the server removes whatever is left after.
   std::string body_file;
 
+  // The value of header `name` (case-insensitive), or nullopt.
+  std::optional<std::string> Header(std::string_view name) const;
   // The first value of query parameter `key` (also matching "key[]").
   std::optional<std::string> QueryValue(std::string_view key) const;
   // Every value of query parameter `key` (and "key[]"), in order.

@@ -136,6 +136,9 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.method = std::string(head.method_string());
     request_.target = std::string(head.target());
     request_.content_type = std::string(head[bhttp::field::content_type]);
+    for (const auto& field : head) {
+      request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
     keep_alive_ = head.keep_alive();
     if (!ParseRequestTarget(request_.target, request_.path, request_.query)) {
       return ReplyEarly(server_.options().error_reply(400, "Malformed request target"));
