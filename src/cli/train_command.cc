@@ -33,6 +33,7 @@ struct TrainFlags {
   uint64_t seed = 42;
   bool no_stratify = false;
   std::string encoding;
+  size_t onehot_max_levels = 20;
   ExperimentChoice experiment;
   std::string run_id, parent_run_id, run_name;
   std::string artifact_path = "model";
@@ -110,6 +111,7 @@ Status RunTrain(CliContext& context, const TrainFlags& flags) {
   options.seed = flags.seed;
   options.stratify = !flags.no_stratify;
   options.threads = flags.threads;
+  options.onehot_max_levels = flags.onehot_max_levels;
   if (!flags.encoding.empty()) {
     ORCHARD_ASSIGN_OR_RETURN(options.encoding, ParseEncoding(flags.encoding));
   }
@@ -233,8 +235,12 @@ void AddTrainCommand(CLI::App& app, CliContext& context) {
   cmd->add_option("--seed", flags->seed, "Random seed for the split and the learner");
   cmd->add_flag("--no-stratify", flags->no_stratify, "Split without keeping class shares");
   cmd->add_option("--encoding", flags->encoding,
-                  "Categorical encoding: ordinal, woe or native (default: woe for rf, ordinal "
-                  "for hgbt)");
+                  "Categorical encoding: ordinal, woe, onehot or native (default: woe for rf, "
+                  "ordinal for hgbt)");
+  cmd->add_option("--onehot-max-levels", flags->onehot_max_levels,
+                  "onehot: columns kept per categorical column (the most frequent levels); the "
+                  "rest share one")
+      ->check(CLI::Range(1, 10000));
   flags->experiment.AddTo(cmd);
   cmd->add_option("-r,--run-id", flags->run_id,
                   "Log into this existing run (default: $MLFLOW_RUN_ID)")

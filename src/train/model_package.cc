@@ -226,7 +226,7 @@ StatusOr<std::vector<double>> ReferencePredictor::PredictProba(const Frame& fram
   ORCHARD_ASSIGN_OR_RETURN(std::vector<float> values, preprocessor_.Transform(frame));
   ORCHARD_ASSIGN_OR_RETURN(
       XgbMatrix matrix,
-      XgbMatrix::FromDense(values, frame.rows, preprocessor_.features().size(),
+      XgbMatrix::FromDense(values, frame.rows, preprocessor_.FeatureNames().size(),
                            preprocessor_.FeatureNames(), preprocessor_.FeatureTypes()));
   ORCHARD_ASSIGN_OR_RETURN(std::vector<float> scores, booster_.Predict(matrix));
   return std::vector<double>(scores.begin(), scores.end());

@@ -43,22 +43,25 @@ std::string_view EncodingName(CategoricalEncoding encoding) {
       return "woe";
     case CategoricalEncoding::kNative:
       return "native";
+    case CategoricalEncoding::kOneHot:
+      return "onehot";
   }
   return "ordinal";
 }
 
 StatusOr<CategoricalEncoding> ParseEncoding(std::string_view name) {
   for (CategoricalEncoding encoding :
-       {CategoricalEncoding::kOrdinal, CategoricalEncoding::kWoe, CategoricalEncoding::kNative}) {
+       {CategoricalEncoding::kOrdinal, CategoricalEncoding::kWoe, CategoricalEncoding::kNative,
+        CategoricalEncoding::kOneHot}) {
     if (name == EncodingName(encoding)) return encoding;
   }
-  return Status::InvalidParameter(
-      fmt::format("unknown categorical encoding '{}'; choose ordinal, woe or native", name));
+  return Status::InvalidParameter(fmt::format(
+      "unknown categorical encoding '{}'; choose ordinal, woe, onehot or native", name));
 }
 
 Preprocessor Preprocessor::Fit(const Frame& frame, const std::vector<int>& feature_columns,
                                std::span<const int> labels, std::span<const size_t> rows,
-                               CategoricalEncoding encoding) {
+                               CategoricalEncoding encoding, size_t max_onehot_levels) {
   Preprocessor result;
   for (int index : feature_columns) {
     const Column& column = frame.columns[static_cast<size_t>(index)];
@@ -76,6 +79,22 @@ Preprocessor Preprocessor::Fit(const Frame& frame, const std::vector<int>& featu
         if (seen[level]) spec.levels.push_back(column.levels[level]);
       }
       std::sort(spec.levels.begin(), spec.levels.end());
+      if (encoding == CategoricalEncoding::kOneHot && spec.levels.size() > max_onehot_levels) {
+        // Keep the most frequent levels (ties by name); the rest share the "other" column.
+        std::vector<size_t> counts(column.levels.size(), 0);
+        for (size_t row : rows) {
+          if (column.codes[row] >= 0) ++counts[static_cast<size_t>(column.codes[row])];
+        }
+        std::unordered_map<std::string_view, size_t> count_of;
+        for (size_t level = 0; level < counts.size(); ++level) {
+          count_of[column.levels[level]] = counts[level];
+        }
+        std::stable_sort(
+            spec.levels.begin(), spec.levels.end(),
+            [&](const std::string& a, const std::string& b) { return count_of[a] > count_of[b]; });
+        spec.levels.resize(max_onehot_levels);
+        std::sort(spec.levels.begin(), spec.levels.end());
+      }
       if (encoding == CategoricalEncoding::kWoe) {
         std::unordered_map<std::string_view, size_t> code_of;
         for (size_t i = 0; i < spec.levels.size(); ++i) code_of[spec.levels[i]] = i;
@@ -102,10 +121,12 @@ Preprocessor Preprocessor::Fit(const Frame& frame, const std::vector<int>& featu
 
 StatusOr<std::vector<float>> Preprocessor::Transform(const Frame& frame,
                                                      std::span<const size_t> rows) const {
-  const size_t width = features_.size();
+  const size_t width = FeatureNames().size();
   std::vector<float> out(rows.size() * width, kMissing);
-  for (size_t f = 0; f < width; ++f) {
-    const FeatureSpec& spec = features_[f];
+  size_t offset = 0;  // the first output column of the feature at hand
+  for (const FeatureSpec& spec : features_) {
+    const size_t first = offset;
+    offset += spec.Width();
     int index = frame.ColumnIndex(spec.name);
     if (index < 0) {
       return Status::InvalidParameter(
@@ -115,35 +136,45 @@ StatusOr<std::vector<float>> Preprocessor::Transform(const Frame& frame,
     if (spec.type == ColumnType::kNumeric) {
       for (size_t r = 0; r < rows.size(); ++r) {
         ORCHARD_ASSIGN_OR_RETURN(double value, NumberAt(column, rows[r]));
-        out[r * width + f] = static_cast<float>(value);
+        out[r * width + first] = static_cast<float>(value);
       }
       continue;
     }
-    // Categorical: each level's value, looked up once per distinct level of the frame.
+    // Categorical: each level's code among the model's levels (-1: unseen), looked up once
+    // per distinct level of the frame.
     std::unordered_map<std::string_view, int32_t> code_of;
     for (size_t i = 0; i < spec.levels.size(); ++i) {
       code_of[spec.levels[i]] = static_cast<int32_t>(i);
     }
-    auto encode = [&](std::string_view level) {
+    auto code = [&](std::string_view level) {
       auto found = code_of.find(level);
-      if (spec.encoding == CategoricalEncoding::kWoe) {
-        return found == code_of.end()
-                   ? 0.0f
-                   : static_cast<float>(spec.woe[static_cast<size_t>(found->second)]);
-      }
-      return found == code_of.end() ? kMissing : static_cast<float>(found->second);
+      return found == code_of.end() ? -1 : found->second;
     };
-    std::vector<float> value_of_frame_level;
+    std::vector<int32_t> code_of_frame_level;
     if (column.type == ColumnType::kCategorical) {
-      for (const std::string& level : column.levels) value_of_frame_level.push_back(encode(level));
+      for (const std::string& level : column.levels) code_of_frame_level.push_back(code(level));
     }
+    const int32_t other = static_cast<int32_t>(spec.levels.size());
     for (size_t r = 0; r < rows.size(); ++r) {
       const size_t row = rows[r];
-      if (column.IsMissing(row)) continue;  // NaN
-      const float value = column.type == ColumnType::kCategorical
-                              ? value_of_frame_level[static_cast<size_t>(column.codes[row])]
-                              : encode(LevelText(column, row));
-      out[r * width + f] = value;
+      if (column.IsMissing(row)) continue;  // NaN in every column of the feature
+      const int32_t level = column.type == ColumnType::kCategorical
+                                ? code_of_frame_level[static_cast<size_t>(column.codes[row])]
+                                : code(LevelText(column, row));
+      float* cells = &out[r * width + first];
+      switch (spec.encoding) {
+        case CategoricalEncoding::kOrdinal:
+        case CategoricalEncoding::kNative:
+          cells[0] = level < 0 ? kMissing : static_cast<float>(level);
+          break;
+        case CategoricalEncoding::kWoe:
+          cells[0] = level < 0 ? 0.0f : static_cast<float>(spec.woe[static_cast<size_t>(level)]);
+          break;
+        case CategoricalEncoding::kOneHot:
+          std::fill(cells, cells + spec.Width(), 0.0f);
+          cells[level < 0 ? other : level] = 1.0f;
+          break;
+      }
     }
   }
   return out;
@@ -155,9 +186,22 @@ StatusOr<std::vector<float>> Preprocessor::Transform(const Frame& frame) const {
   return Transform(frame, rows);
 }
 
+size_t FeatureSpec::Width() const {
+  return type == ColumnType::kCategorical && encoding == CategoricalEncoding::kOneHot
+             ? levels.size() + 1
+             : 1;
+}
+
 std::vector<std::string> Preprocessor::FeatureNames() const {
   std::vector<std::string> names;
-  for (const FeatureSpec& spec : features_) names.push_back(spec.name);
+  for (const FeatureSpec& spec : features_) {
+    if (spec.Width() == 1) {
+      names.push_back(spec.name);
+      continue;
+    }
+    for (const std::string& level : spec.levels) names.push_back(spec.name + "=" + level);
+    names.push_back(spec.name + "=" + kOtherLevel);
+  }
   return names;
 }
 
@@ -166,7 +210,7 @@ std::vector<std::string> Preprocessor::FeatureTypes() const {
   for (const FeatureSpec& spec : features_) {
     bool native =
         spec.type == ColumnType::kCategorical && spec.encoding == CategoricalEncoding::kNative;
-    types.push_back(native ? "c" : "q");
+    types.insert(types.end(), spec.Width(), native ? "c" : "q");
   }
   return types;
 }

@@ -8,7 +8,10 @@
 //            WOEEncoder, regularization 1): ln(((pos + 1) / (P + 2)) / ((neg + 1) / (N + 2)));
 //            unseen levels 0 (no evidence), missing NaN;
 //   native   the ordinal codes marked as categorical for XGBoost's own categorical splits;
-//            unseen and missing NaN (another code would take a wrong branch).
+//            unseen and missing NaN (another code would take a wrong branch);
+//   onehot   one 0/1 column per level ("Grade=A"), for the most frequent training levels up to
+//            a cap; the others, and unseen levels, share one "=__other__" column; missing is
+//            NaN in every column of the feature.
 // Thread-safe after construction (Transform is const).
 #pragma once
 
@@ -23,9 +26,10 @@
 
 namespace orchard {
 
-enum class CategoricalEncoding { kOrdinal, kWoe, kNative };
+enum class CategoricalEncoding { kOrdinal, kWoe, kNative, kOneHot };
 
-std::string_view EncodingName(CategoricalEncoding encoding);  // "ordinal", "woe", "native"
+// "ordinal", "woe", "native", "onehot"
+std::string_view EncodingName(CategoricalEncoding encoding);
 StatusOr<CategoricalEncoding> ParseEncoding(std::string_view name);
 
 struct FeatureSpec {
@@ -34,7 +38,13 @@ struct FeatureSpec {
   CategoricalEncoding encoding = CategoricalEncoding::kOrdinal;  // categorical columns only
   std::vector<std::string> levels;  // categorical: training levels, sorted; code = index
   std::vector<double> woe;          // kWoe: the value of each level
+
+  // The number of model inputs this feature becomes (levels + 1 for onehot, else 1).
+  size_t Width() const;
 };
+
+// The name suffix of the one-hot column that pools the other levels.
+inline constexpr char kOtherLevel[] = "__other__";
 
 class Preprocessor {
  public:
@@ -42,7 +52,7 @@ class Preprocessor {
   // `labels` (0/1) has one entry per frame row and is used by the woe encoding only.
   static Preprocessor Fit(const Frame& frame, const std::vector<int>& feature_columns,
                           std::span<const int> labels, std::span<const size_t> rows,
-                          CategoricalEncoding encoding);
+                          CategoricalEncoding encoding, size_t max_onehot_levels = 20);
 
   // The encoded rows, row-major (rows x features). Columns are found by name: a missing column
   // is INVALID_PARAMETER_VALUE naming it; a numeric feature given text that is not a number is
@@ -52,9 +62,11 @@ class Preprocessor {
   // All rows.
   StatusOr<std::vector<float>> Transform(const Frame& frame) const;
 
+  // The raw columns the model reads, in order.
   const std::vector<FeatureSpec>& features() const { return features_; }
+  // The model's inputs (what XGBoost sees): one per feature, or one per level for onehot.
   std::vector<std::string> FeatureNames() const;
-  std::vector<std::string> FeatureTypes() const;  // XGBoost's "q" or "c" per feature
+  std::vector<std::string> FeatureTypes() const;  // XGBoost's "q" or "c" per input
 
   // The saved form (preprocessing.json in the model package) and back.
   std::string ToJson() const;

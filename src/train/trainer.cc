@@ -183,7 +183,7 @@ StatusOr<Matrices> BuildMatrix(const Frame& frame, const Preprocessor& preproces
   ORCHARD_ASSIGN_OR_RETURN(std::vector<float> values, preprocessor.Transform(frame, rows));
   ORCHARD_ASSIGN_OR_RETURN(
       XgbMatrix matrix,
-      XgbMatrix::FromDense(values, rows.size(), preprocessor.features().size(),
+      XgbMatrix::FromDense(values, rows.size(), preprocessor.FeatureNames().size(),
                            preprocessor.FeatureNames(), preprocessor.FeatureTypes()));
   std::vector<int> labels;
   std::vector<float> float_labels, weights;
@@ -267,7 +267,8 @@ StatusOr<TrainedModel> Train(const Frame& frame, const TrainOptions& options) {
 
   CategoricalEncoding encoding =
       options.encoding.value_or(hgbt ? CategoricalEncoding::kOrdinal : CategoricalEncoding::kWoe);
-  result.preprocessor = Preprocessor::Fit(frame, features, target.labels, fit_rows, encoding);
+  result.preprocessor = Preprocessor::Fit(frame, features, target.labels, fit_rows, encoding,
+                                          options.onehot_max_levels);
   ORCHARD_ASSIGN_OR_RETURN(Matrices train, BuildMatrix(frame, result.preprocessor, fit_rows,
                                                        target.labels, positive_weight));
   std::optional<Matrices> validation;
@@ -407,6 +408,9 @@ StatusOr<TrainedModel> Train(const Frame& frame, const TrainOptions& options) {
     result.params[name] = params.Text(name);
   }
   result.params["categorical_encoding"] = std::string(EncodingName(encoding));
+  if (encoding == CategoricalEncoding::kOneHot) {
+    result.params["onehot_max_levels"] = std::to_string(options.onehot_max_levels);
+  }
   return result;
 }
 

@@ -39,6 +39,7 @@ struct TrainOptions {
   uint64_t seed = 42;
   bool stratify = true;
   std::optional<CategoricalEncoding> encoding;  // default: woe for rf, ordinal for hgbt
+  size_t onehot_max_levels = 20;                // onehot: levels kept per column, rest pooled
   int threads = 0;                              // 0: every core
   // Called after each boosting round with its validation log loss (hgbt with early stopping).
   std::function<void(int round, double validation_log_loss)> on_round;

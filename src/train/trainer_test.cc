@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -169,6 +170,51 @@ TEST(Preprocessor, FittedOnTrainingRowsOnly) {
   EXPECT_FALSE(Preprocessor::FromJson("{}").ok());
 }
 
+TEST(Preprocessor, OneHotKeepsTheFrequentLevelsAndPoolsTheRest) {
+  Frame frame = SmallFrame("city,y\nOslo,1\nOslo,0\nRome,1\nRome,0\nRome,1\nPisa,0\n,1\nLima,0\n");
+  std::vector<int> labels = {1, 0, 1, 0, 1, 0, 1, 0};
+  std::vector<size_t> train_rows = {0, 1, 2, 3, 4, 5, 6};  // Lima unseen
+  Preprocessor pre = Preprocessor::Fit(frame, {0}, labels, train_rows, CategoricalEncoding::kOneHot,
+                                       /*max_onehot_levels=*/2);
+  EXPECT_EQ(pre.FeatureNames(),
+            (std::vector<std::string>{"city=Oslo", "city=Rome", "city=__other__"}));
+  StatusOr<std::vector<float>> values = pre.Transform(frame);
+  ASSERT_TRUE(values.ok());
+  const std::vector<float>& v = *values;  // 8 rows x 3
+  EXPECT_EQ(std::vector<float>(v.begin(), v.begin() + 3), (std::vector<float>{1, 0, 0}));
+  EXPECT_EQ(std::vector<float>(v.begin() + 6, v.begin() + 9), (std::vector<float>{0, 1, 0}));
+  EXPECT_EQ(std::vector<float>(v.begin() + 15, v.begin() + 18), (std::vector<float>{0, 0, 1}));
+  EXPECT_TRUE(std::isnan(v[18]) && std::isnan(v[19]) && std::isnan(v[20]));               // missing
+  EXPECT_EQ(std::vector<float>(v.begin() + 21, v.end()), (std::vector<float>{0, 0, 1}));  // Lima
+  StatusOr<Preprocessor> again = Preprocessor::FromJson(pre.ToJson());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->FeatureNames(), pre.FeatureNames());
+}
+
+TEST(TrainerOptions, OneHotModelRoundTripsThroughThePackage) {
+  TrainOptions options{.model = "rf",
+                       .target = "Loan Status",
+                       .params = {{"n_estimators", "30"}},
+                       .encoding = CategoricalEncoding::kOneHot,
+                       .onehot_max_levels = 5,
+                       .threads = 1};
+  StatusOr<TrainedModel> model = Train(Loans(), options);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  std::vector<std::string> names = model->preprocessor.FeatureNames();
+  EXPECT_NE(std::find(names.begin(), names.end(), "Grade=A"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "Loan Title=__other__"), names.end());
+  EXPECT_EQ(model->params.at("onehot_max_levels"), "5");
+  testing::TempDir dir;
+  PackageInfo info;
+  ASSERT_TRUE(WriteModelPackage(*model, Loans(), dir / "model", info).ok());
+  StatusOr<ReferencePredictor> predictor = ReferencePredictor::Load(dir / "model");
+  ASSERT_TRUE(predictor.ok()) << predictor.status().ToString();
+  StatusOr<std::vector<double>> scores =
+      predictor->PredictProba(SubsetRows(Loans(), model->test_rows));
+  ASSERT_TRUE(scores.ok());
+  EXPECT_EQ(*scores, model->test_scores);
+}
+
 TEST(BinaryTargetTest, PositiveClassRules) {
   auto target_of = [](const std::string& csv, const std::string& positive = "") {
     Frame frame = SmallFrame(csv);
@@ -243,7 +289,7 @@ TEST(ModelPackage, BoosterLoadsInPythonXgboost) {
   Frame test = SubsetRows(Loans(), model->test_rows);
   StatusOr<std::vector<float>> encoded = model->preprocessor.Transform(test);
   ASSERT_TRUE(encoded.ok());
-  const size_t width = model->preprocessor.features().size();
+  const size_t width = model->preprocessor.FeatureNames().size();
   {
     std::ofstream out(dir / "encoded.csv");
     for (size_t f = 0; f < width; ++f) out << (f ? ",f" : "f") << f;
