@@ -93,11 +93,14 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::st
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   sqlite3_extended_result_codes(db, 1);
   // journal_mode=WAL needs a brief exclusive lock when the file is new; retry if another process
-  // holds it. A file that is not a database fails here with SQLITE_NOTADB.
+  // holds it. SQLite answers this one without waiting in the busy handler (it would risk a
+  // deadlock), so the wait is here, growing. A file that is not a database fails here with
+  // SQLITE_NOTADB.
   Status status;
-  for (int attempt = 0; attempt <= kBusyRetries; ++attempt) {
+  for (int attempt = 0; attempt < 40; ++attempt) {
     status = connection->Exec("PRAGMA journal_mode=WAL");
     if (status.code() != ErrorCode::kTemporarilyUnavailable) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2 + 3 * attempt));
   }
   if (status.ok()) {
     status = connection->Exec(
