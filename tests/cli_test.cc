@@ -7,12 +7,16 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "base/base64.h"
+#include "http/http_server.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
+#include "support/zip_writer.h"
 
 extern char** environ;
 
@@ -396,8 +400,10 @@ TEST_F(CliTest, TrainLogsACompleteRun) {
     for (const char* file : {"model/MLmodel", "model/model.json", "model/preprocessing.json"}) {
       EXPECT_NE(files.find(file), std::string::npos) << files;
     }
-    EXPECT_NE(Ok({"artifacts", "list", "-r", run_id}).find("feature_importance.csv"),
-              std::string::npos);
+    std::string root = Ok({"artifacts", "list", "-r", run_id});
+    EXPECT_NE(root.find("feature_importance.csv"), std::string::npos) << root;
+    EXPECT_NE(root.find("feature_importance.png"), std::string::npos) << root;
+    EXPECT_EQ(root.find("val_log_loss.png") != std::string::npos, model == "hgbt") << root;
     if (model == "hgbt") {
       std::string history = Ok({"runs", "history", "-r", run_id, "val_log_loss"});
       EXPECT_NE(history.find("\n1 "), std::string::npos) << history;  // steps 0, 1, ...
@@ -425,6 +431,55 @@ TEST_F(CliTest, TrainLogsACompleteRun) {
   Result missing = Run({"train", "--data", dir_ / "nope.csv", "--target", "y"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("nope.csv"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace orchard
+
+namespace orchard {
+namespace {
+
+// The tutorial's data source, kaggle:hemanthsai7/loandefault/train.csv, against a local server
+// that answers as Kaggle's download API does (basic auth; the file zipped): `orchard train`
+// fetches, unpacks, caches and trains; the second time it uses the cache.
+TEST_F(CliTest, TrainFromKaggleThroughAnImitationServer) {
+  std::string csv = dir_ / "source.csv";
+  Ok({"datasets", "make-loan", "--rows", "1500", "-o", csv});
+  std::string zip = testing::MakeZip({{"train.csv", ReadAll(csv)}});
+  std::atomic<int> downloads{0};
+  HttpServer kaggle({.port = 0, .threads = 1}, [&](const HttpRequest& request) {
+    if (request.Header("Authorization") != "Basic " + Base64Encode("alice:secret")) {
+      return HttpResponse{.status = 401, .body = R"({"code":401})"};
+    }
+    if (request.path == "/api/v1/datasets/download/hemanthsai7/loandefault/train.csv") {
+      ++downloads;
+      return HttpResponse{.content_type = "application/zip", .body = zip};
+    }
+    return HttpResponse{.status = 404, .body = R"({"code":404})"};
+  });
+  ASSERT_TRUE(kaggle.Start().ok());
+  std::map<std::string, std::string> env = {
+      {"ORCHARD_KAGGLE_API_URL", "http://127.0.0.1:" + std::to_string(kaggle.port()) + "/api/v1"},
+      {"KAGGLE_USERNAME", "alice"},
+      {"KAGGLE_KEY", "secret"},
+      {"ORCHARD_CACHE_DIR", dir_ / "cache"}};
+  for (int time = 0; time < 2; ++time) {
+    std::string out = Ok({"train", "--data", "kaggle:hemanthsai7/loandefault/train.csv", "--target",
+                          "Loan Status", "--threads", "1", "--param", "n_estimators=10"},
+                         env);
+    EXPECT_NE(out.find("test_PR_AUC"), std::string::npos) << out;
+  }
+  EXPECT_EQ(downloads.load(), 1);
+  std::string fetched = Ok({"datasets", "fetch", "hemanthsai7/loandefault/train.csv"}, env);
+  while (!fetched.empty() && fetched.back() == '\n') fetched.pop_back();
+  EXPECT_TRUE(fetched.ends_with("train.csv")) << fetched;
+  EXPECT_TRUE(ReadAll(fetched) == ReadAll(csv));  // unpacked from the zip, byte for byte
+  env["KAGGLE_KEY"] = "";
+  env["KAGGLE_CONFIG_DIR"] = dir_ / "nowhere";
+  Result refused = Run({"datasets", "fetch", "kaggle:hemanthsai7/other"}, env);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("KAGGLE_KEY"), std::string::npos) << refused.err;
+  kaggle.Stop();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -30,6 +31,7 @@ constexpr double kTickLength = 4;
 constexpr double kBarPitch = 22;    // vertical space per bar when the height is computed
 constexpr double kMinBarPitch = 8;  // below this, category labels would overlap
 constexpr double kLegendRow = 18;
+constexpr double kNoteBand = 16;  // above a line chart's plot, for the best-point note
 
 struct Rgb {
   double r, g, b;
@@ -51,8 +53,10 @@ constexpr size_t kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
 
 // --- Text hygiene ---
 
-// Labels come from user data (CSV headers may be Latin-1), and cairo puts the whole context into
-// an error state on invalid UTF-8, so invalid bytes become U+FFFD and control characters spaces.
+// Labels come from user data, and cairo puts the whole context into an error state on invalid
+// UTF-8. A byte that is not part of valid UTF-8 is read as Latin-1 when it is a printable Latin-1
+// character (CSV headers saved by spreadsheets often are: "\xE9t\xE9" shows as "été"), else it
+// becomes U+FFFD; control characters become spaces.
 std::string CleanText(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -77,7 +81,11 @@ std::string CleanText(std::string_view in) {
         (code < kSmallest[length] || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF)) {
       valid = false;
     }
-    if (!valid) {
+    if (!valid && lead >= 0xA0) {
+      out.push_back(static_cast<char>(0xC0 | (lead >> 6)));
+      out.push_back(static_cast<char>(0x80 | (lead & 0x3F)));
+      ++i;
+    } else if (!valid) {
       out += "\xEF\xBF\xBD";
       ++i;
     } else if (length == 1 && (lead < 0x20 || lead == 0x7F)) {
@@ -121,7 +129,11 @@ int DecimalExponent(double v) {
 }
 
 // Tiny and huge magnitudes read best in scientific notation; the rest as fixed with k/M/G/T.
-bool UseScientific(double max_abs) { return max_abs > 0 && (max_abs < 1e-3 || max_abs >= 1e15); }
+// `small` is where "tiny" starts: 1e-4 for a lone value (0.000949 reads fine), 1e-3 for an axis,
+// whose labels would otherwise stack up zeros (0.00002, 0.00004, ...).
+bool UseScientific(double max_abs, double small) {
+  return max_abs > 0 && (max_abs < small || max_abs >= 1e15);
+}
 
 // `v` printed compactly down to the digit of 10^last_digit: 0.25, 1.5k, 3e-05, -12.
 std::string FormatNumber(double v, int last_digit, bool scientific) {
@@ -167,20 +179,19 @@ std::string FormatValue(double value) {
   const std::string text = fmt::format("{:.2e}", value);
   double rounded = value;
   std::from_chars(text.data(), text.data() + text.size(), rounded);
-  return FormatNumber(rounded, DecimalExponent(rounded) - 2, UseScientific(std::fabs(rounded)));
+  return FormatNumber(rounded, DecimalExponent(rounded) - 2,
+                      UseScientific(std::fabs(rounded), 1e-4));
 }
 
 Ticks NiceTicks(double lo, double hi, int target, bool integer, bool extend_hi) {
-  // step = m * 10^k with m in {1, 2, 5}: the smallest such step giving at most `target` steps.
+  // step = m * 10^k with m in {1, 2, 5}: the smallest such step giving at most 25% more than
+  // `target` steps: "about" target, so a raw step of 0.22 rounds to 0.2 rather than up to 0.5,
+  // which would leave barely half the ticks asked for. The 1e-9 keeps 0.05 / 0.01 =
+  // 5.000000000000001 a step of 5, not 10.
   const double raw = (hi - lo) / std::max(target, 1);
   int k = static_cast<int>(std::floor(std::log10(raw)));
-  const double normalized = raw / std::pow(10.0, k);
-  // The tolerance keeps 0.05 / 0.01 = 5.000000000000001 a step of 5, not 10.
-  constexpr double kSlack = 1 + 1e-9;
-  int m = normalized <= kSlack       ? 1
-          : normalized <= 2 * kSlack ? 2
-          : normalized <= 5 * kSlack ? 5
-                                     : 10;
+  const double wanted = raw / std::pow(10.0, k) / 1.25 - 1e-9;
+  int m = wanted <= 1 ? 1 : wanted <= 2 ? 2 : wanted <= 5 ? 5 : 10;
   if (m == 10) {
     m = 1;
     ++k;
@@ -206,7 +217,7 @@ Ticks NiceTicks(double lo, double hi, int target, bool integer, bool extend_hi) 
   // One notation for the whole axis, chosen by its largest label.
   double max_abs = 0;
   for (double value : ticks.values) max_abs = std::max(max_abs, std::fabs(value));
-  const bool scientific = UseScientific(max_abs);
+  const bool scientific = UseScientific(max_abs, 1e-3);
   for (double value : ticks.values) ticks.labels.push_back(FormatNumber(value, k, scientific));
   return ticks;
 }
@@ -424,14 +435,17 @@ Status CheckSize(int width, int height) {
   return Status::Ok();
 }
 
-// Title centred across the image; returns the y where the content below it may start.
+// Where the content below the title (if any) may start.
+double TitleBottom(bool has_title) { return has_title ? kPad + 1.25 * kTitleSize + 10 : kPad; }
+
+// Title centred across the image; returns TitleBottom.
 double DrawTitle(Canvas& canvas, const std::string& title) {
-  if (title.empty()) return kPad;
+  if (title.empty()) return TitleBottom(false);
   canvas.SetFont(kTitleSize, /*bold=*/true);
   canvas.SetColor(kTitleInk);
   const std::string fitted = canvas.Fit(title, canvas.width() - 2 * kPad, Elide::kEnd);
   canvas.Text(fitted, canvas.width() / 2, kPad + 0.93 * kTitleSize, Align::kCenter);
-  return kPad + 1.25 * kTitleSize + 10;
+  return TitleBottom(true);
 }
 
 // Space below the plot area: tick marks, tick labels and the axis title.
@@ -477,8 +491,8 @@ Status RenderBarChart(const BarChart& chart, const std::string& png_path, int wi
   const double count = static_cast<double>(chart.bars.size());
 
   // Vertical layout first: with height == 0 it decides the image height, and it does not depend
-  // on any text width. DrawTitle's block is mirrored here.
-  const double top = (title.empty() ? kPad : kPad + 1.25 * kTitleSize + 10) + 4;
+  // on any text width.
+  const double top = TitleBottom(!title.empty()) + 4;
   const double bottom = BottomMargin(!value_label.empty());
   if (height == 0) {
     const double needed = std::ceil(top + count * kBarPitch + 4 + bottom);
@@ -496,7 +510,7 @@ Status RenderBarChart(const BarChart& chart, const std::string& png_path, int wi
   const double pitch = (plot_bottom - 4 - plot_top) / count;
   if (pitch < kMinBarPitch) {
     return Status::InvalidParameter(
-        fmt::format("a {} px tall chart has room for {} px per bar, under {} px; pass height 0 "
+        fmt::format("a {} px tall chart has room for {:.1f} px per bar, under {} px; pass height 0 "
                     "to size the chart to its {} bars",
                     height, pitch, kMinBarPitch, chart.bars.size()));
   }
@@ -553,8 +567,10 @@ Status RenderBarChart(const BarChart& chart, const std::string& png_path, int wi
     const double center = row_top + pitch / 2;
     const double bar_end = plot_left + chart.bars[i].second * scale;
     canvas.SetColor(kPalette[0]);
-    cairo_rectangle(canvas.cr(), plot_left, row_top + 0.15 * pitch, bar_end - plot_left,
-                    0.7 * pitch);
+    // Bars fill 70% of their row, but no thicker than 30 px: a few bars on a tall chart should
+    // not turn into slabs.
+    const double thickness = std::min(0.7 * pitch, 30.0);
+    cairo_rectangle(canvas.cr(), plot_left, center - thickness / 2, bar_end - plot_left, thickness);
     cairo_fill(canvas.cr());
 
     canvas.SetFont(label_size);
@@ -644,8 +660,11 @@ Status RenderLineChart(const LineChart& chart, const std::string& png_path, int 
   ORCHARD_RETURN_IF_ERROR(canvas.status());
   const std::string x_label = CleanText(chart.x_label);
   const std::string y_label = CleanText(chart.y_label);
-  const double plot_top = DrawTitle(canvas, CleanText(chart.title)) + 4;
-  const double plot_bottom = height - BottomMargin(!x_label.empty());
+  const bool highlight = chart.highlight_best_max || chart.highlight_best_min;
+  const double plot_top =
+      DrawTitle(canvas, CleanText(chart.title)) + 4 + (highlight ? kNoteBand : 0);
+  // At the smallest sizes the margins leave no room; a 1 px plot keeps the mapping upright.
+  const double plot_bottom = std::max(plot_top + 1, height - BottomMargin(!x_label.empty()));
 
   // Legend entries to the right of the plot, names capped at a quarter of the width.
   const bool legend = chart.series.size() >= 2;
@@ -668,7 +687,8 @@ Status RenderLineChart(const LineChart& chart, const std::string& png_path, int 
   const double y_title_space = y_label.empty() ? 0 : 1.2 * kLabelSize + 8;
   const double plot_left =
       std::round(kPad + y_title_space + y_axis.max_label_width + 4 + kTickLength);
-  const double plot_right = std::round(width - kPad - (legend ? legend_width + 16 : 10));
+  const double plot_right =
+      std::max(plot_left + 1, std::round(width - kPad - (legend ? legend_width + 16 : 10)));
   const Axis x_axis = MakeAxis(canvas, x_lo, x_hi, std::max(1.0, plot_right - plot_left), 90,
                                /*horizontal=*/true, integer_x, /*extend_hi=*/false);
   const double x_scale = (plot_right - plot_left) / (x_axis.hi - x_axis.lo);
@@ -738,9 +758,9 @@ Status RenderLineChart(const LineChart& chart, const std::string& png_path, int 
   canvas.CrispLine(plot_left, plot_bottom, plot_right, plot_bottom);
   DrawBottomAxis(canvas, x_axis, plot_left, plot_right, plot_bottom, x_label);
 
-  // The best point of the first series: a ring and a "best 0.873 at trial 12" note on a white
-  // backing, placed on whichever side of the ring keeps it inside the plot.
-  if (chart.highlight_best_max || chart.highlight_best_min) {
+  // The best point of the first series: a ring on the point, and a "best 0.873 at trial 12" note
+  // with a matching ring in the band above the plot, where it cannot cover data.
+  if (highlight) {
     const auto& points = chart.series[0].points;
     size_t best = 0;
     for (size_t i = 1; i < points.size(); ++i) {
@@ -748,10 +768,9 @@ Status RenderLineChart(const LineChart& chart, const std::string& png_path, int 
                                                    : points[i].second < points[best].second;
       if (better) best = i;
     }
-    const double bx = px(points[best].first), by = py(points[best].second);
     canvas.SetColor(kHighlightInk);
     cairo_set_line_width(canvas.cr(), 2);
-    canvas.Circle(bx, by, 7.5);
+    canvas.Circle(px(points[best].first), py(points[best].second), 7.5);
     cairo_stroke(canvas.cr());
 
     const std::string where = !x_label.empty() && x_label.size() <= 20 ? x_label : "x =";
@@ -759,18 +778,12 @@ Status RenderLineChart(const LineChart& chart, const std::string& png_path, int 
     const std::string note =
         canvas.Fit(fmt::format("best {} at {} {}", FormatValue(points[best].second), where,
                                FormatCoordinate(points[best].first, integer_x)),
-                   plot_right - plot_left - 8, Elide::kEnd);
-    const double note_width = canvas.TextWidth(note);
-    double left = bx + 11;
-    if (left + note_width > plot_right - 4) left = bx - 11 - note_width;
-    left = std::clamp(left, plot_left + 4, std::max(plot_left + 4, plot_right - 4 - note_width));
-    double center = by - 14;
-    if (center - kTickSize < plot_top) center = by + 14;
-    canvas.SetColor(kWhite, 0.85);
-    cairo_rectangle(canvas.cr(), left - 3, center - 0.75 * kTickSize, note_width + 6,
-                    1.5 * kTickSize);
-    cairo_fill(canvas.cr());
-    canvas.SetColor(kHighlightInk);
+                   std::max(0.0, plot_right - plot_left - 20), Elide::kEnd);
+    const double center = plot_top - kNoteBand / 2 - 2;
+    const double left = plot_right - canvas.TextWidth(note);
+    canvas.Circle(left - 10, center, 4.5);
+    cairo_set_line_width(canvas.cr(), 1.5);
+    cairo_stroke(canvas.cr());
     canvas.Text(note, left, canvas.BaselineFor(center), Align::kLeft);
   }
 

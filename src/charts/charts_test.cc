@@ -130,6 +130,7 @@ TEST(FormatValueTest, CompactThreeSignificantDigits) {
   EXPECT_EQ(FormatValue(3e-5), "3e-05");
   EXPECT_EQ(FormatValue(1.234e-5), "1.23e-05");
   EXPECT_EQ(FormatValue(0.001), "0.001");
+  EXPECT_EQ(FormatValue(0.000949), "0.000949");
   EXPECT_EQ(FormatValue(-0.5), "-0.5");
   EXPECT_EQ(FormatValue(2.5e20), "2.5e+20");
 }
@@ -144,6 +145,10 @@ TEST(NiceTicksTest, OneTwoFiveSteps) {
   EXPECT_EQ(ticks.labels, (std::vector<std::string>{"0", "500", "1k", "1.5k", "2k", "2.5k"}));
   ticks = NiceTicks(-1.2, 1.2, 5, false, false);
   EXPECT_EQ(ticks.labels, (std::vector<std::string>{"-1", "-0.5", "0", "0.5", "1"}));
+  ticks = NiceTicks(0, 2.2, 5, false, false);  // a raw step of 0.44 rounds to 0.5, not 1
+  EXPECT_EQ(ticks.labels, (std::vector<std::string>{"0", "0.5", "1", "1.5", "2"}));
+  ticks = NiceTicks(0, 1.1, 5, false, false);  // 0.22 rounds to 0.2, not 0.5
+  EXPECT_EQ(ticks.labels, (std::vector<std::string>{"0", "0.2", "0.4", "0.6", "0.8", "1"}));
   ticks = NiceTicks(0, 4e-5, 4, false, false);
   EXPECT_EQ(ticks.labels, (std::vector<std::string>{"0", "1e-05", "2e-05", "3e-05", "4e-05"}));
 }
@@ -254,11 +259,16 @@ TEST(BarChartTest, LongAndOddLabelsRender) {
   EXPECT_TRUE(ReadPngSize(dir / "tiny.png").valid);
 }
 
-TEST(BarChartTest, AllZeroValuesRender) {
+TEST(BarChartTest, DegenerateChartsRender) {
   TempDir dir;
   BarChart chart;
   chart.bars = {{"a", 0.0}, {"b", 0.0}};
   ASSERT_OK(RenderBarChart(chart, dir / "zero.png"));
+  chart.bars = {{"only", 3.5}};
+  ASSERT_OK(RenderBarChart(chart, dir / "one.png"));
+  ASSERT_OK(RenderBarChart(chart, dir / "one-tall.png", 900, 800));
+  ASSERT_OK(RenderBarChart(chart, dir / "smallest.png", kMinChartSize, 0));
+  EXPECT_TRUE(ReadPngSize(dir / "smallest.png").valid);
 }
 
 TEST(BarChartTest, FortyBarsRenderQuickly) {
@@ -400,6 +410,9 @@ TEST(LineChartTest, DegenerateSeriesRender) {
         {"series with a fairly long name " + std::to_string(s), {{0, s}, {1, s}}});
   }
   ASSERT_OK(RenderLineChart(many, dir / "many.png"));
+  // Smallest size: margins exceed the image, which must still render rather than fail.
+  ASSERT_OK(RenderLineChart(TwoSeries(), dir / "smallest.png", kMinChartSize, kMinChartSize));
+  EXPECT_TRUE(ReadPngSize(dir / "smallest.png").valid);
 }
 
 TEST(LineChartTest, RejectsBadInput) {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "base/clock.h"
+#include "charts/charts.h"
 #include "cli/cli_app.h"
 #include "data/csv_reader.h"
 #include "train/evaluation.h"
@@ -60,31 +61,55 @@ std::vector<std::string> SplitList(const std::vector<std::string>& values) {
   return out;
 }
 
-Status WriteImportance(const TrainedModel& model, const fs::path& path) {
+struct Importance {
+  std::string feature;
+  double share = 0, total_gain = 0, splits = 0;
+};
+
+// Every model input's share of the total gain, largest first.
+StatusOr<std::vector<Importance>> ImportanceTable(const TrainedModel& model) {
   ORCHARD_ASSIGN_OR_RETURN(auto gain, model.booster.FeatureImportance("total_gain"));
   ORCHARD_ASSIGN_OR_RETURN(auto weight, model.booster.FeatureImportance("weight"));
-  std::map<std::string, std::pair<double, double>> by_feature;
-  for (const std::string& name : model.preprocessor.FeatureNames()) by_feature[name] = {0, 0};
-  for (const auto& [name, value] : gain) by_feature[name].first = value;
-  for (const auto& [name, value] : weight) by_feature[name].second = value;
-  std::vector<std::pair<std::string, std::pair<double, double>>> rows(by_feature.begin(),
-                                                                      by_feature.end());
-  std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+  std::map<std::string, Importance> by_feature;
+  for (const std::string& name : model.preprocessor.FeatureNames()) by_feature[name] = {name};
+  for (const auto& [name, value] : gain) by_feature[name].total_gain = value;
+  for (const auto& [name, value] : weight) by_feature[name].splits = value;
+  std::vector<Importance> rows;
   double total = 0;
-  for (const auto& row : rows) total += row.second.first;
-  std::ofstream out(path);
-  out << "feature,importance,total_gain,splits\n";
-  for (const auto& [name, values] : rows) {
-    std::string quoted = name.find_first_of(",\"") == std::string::npos
-                             ? name
-                             : "\"" + name + "\"";  // names with commas stay one field
-    out << fmt::format("{},{},{},{}\n", quoted, total > 0 ? values.first / total : 0.0,
-                       values.first, values.second);
+  for (auto& [name, row] : by_feature) {
+    total += row.total_gain;
+    rows.push_back(row);
   }
-  out.close();
-  if (!out) return Status(ErrorCode::kInvalidState, "cannot write the feature importances");
-  return Status::Ok();
+  for (Importance& row : rows) row.share = total > 0 ? row.total_gain / total : 0.0;
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Importance& a, const Importance& b) { return a.share > b.share; });
+  return rows;
+}
+
+Status WriteImportance(const std::vector<Importance>& rows, const fs::path& path) {
+  Frame table;
+  table.rows = rows.size();
+  Column feature{.name = "feature", .type = ColumnType::kCategorical};
+  Column share{.name = "importance"}, gain{.name = "total_gain"}, splits{.name = "splits"};
+  for (const Importance& row : rows) {
+    feature.codes.push_back(static_cast<int32_t>(feature.levels.size()));
+    feature.levels.push_back(row.feature);
+    share.numbers.push_back(row.share);
+    gain.numbers.push_back(row.total_gain);
+    splits.numbers.push_back(row.splits);
+  }
+  table.columns = {std::move(feature), std::move(share), std::move(gain), std::move(splits)};
+  return WriteCsv(table, path.string());
+}
+
+// A bar chart of the 40 largest shares.
+Status ChartImportance(const std::vector<Importance>& rows, const fs::path& png,
+                       const std::string& title) {
+  BarChart chart{.title = title, .value_label = "share of total gain"};
+  for (size_t i = 0; i < std::min<size_t>(rows.size(), 40); ++i) {
+    chart.bars.emplace_back(rows[i].feature, rows[i].share);
+  }
+  return RenderBarChart(chart, png.string());
 }
 
 Status RunTrain(CliContext& context, const TrainFlags& flags) {
@@ -130,7 +155,9 @@ Status RunTrain(CliContext& context, const TrainFlags& flags) {
   // The validation loss of every round, logged as it comes (a tuner can prune from it).
   Status round_status;
   auto train_started = Clock::now();
+  LineSeries validation{.name = "validation log loss"};
   options.on_round = [&](int round, double loss) {
+    validation.points.emplace_back(round, loss);
     if (round_status.ok()) round_status = run.LogMetric("val_log_loss", loss, round);
     if (round % 10 == 0) {
       progress << fmt::format("  round {:>4}  val_log_loss {:.5f}\n", round, loss);
@@ -175,8 +202,21 @@ Status RunTrain(CliContext& context, const TrainFlags& flags) {
   } cleanup{scratch};
   std::error_code ec;
   fs::create_directories(scratch, ec);
-  ORCHARD_RETURN_IF_ERROR(WriteImportance(model, scratch / "feature_importance.csv"));
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<Importance> importance, ImportanceTable(model));
+  ORCHARD_RETURN_IF_ERROR(WriteImportance(importance, scratch / "feature_importance.csv"));
   ORCHARD_RETURN_IF_ERROR(run.LogArtifact((scratch / "feature_importance.csv").string()));
+  ORCHARD_RETURN_IF_ERROR(ChartImportance(importance, scratch / "feature_importance.png",
+                                          fmt::format("Feature importance, {} on {}", model.model,
+                                                      fs::path(flags.data).filename().string())));
+  ORCHARD_RETURN_IF_ERROR(run.LogArtifact((scratch / "feature_importance.png").string()));
+  if (!validation.points.empty()) {
+    LineChart chart{.title = fmt::format("Validation log loss per round ({} kept)", model.rounds),
+                    .x_label = "round",
+                    .y_label = "log loss",
+                    .series = {validation}};
+    ORCHARD_RETURN_IF_ERROR(RenderLineChart(chart, (scratch / "val_log_loss.png").string()));
+    ORCHARD_RETURN_IF_ERROR(run.LogArtifact((scratch / "val_log_loss.png").string()));
+  }
   PackageInfo info{.run_id = run.run_id(), .artifact_path = flags.artifact_path};
   const fs::path package = scratch / flags.artifact_path;
   ORCHARD_ASSIGN_OR_RETURN(std::string mlmodel_json,

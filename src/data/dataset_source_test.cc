@@ -4,8 +4,6 @@
 // missing credentials.
 #include "data/dataset_source.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -18,6 +16,7 @@
 #include "data/zip_archive.h"
 #include "http/http_server.h"
 #include "support/temp_dir.h"
+#include "support/zip_writer.h"
 
 namespace orchard {
 namespace {
@@ -29,27 +28,7 @@ std::string ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// A zip in memory with the given (name, content) files.
-std::string MakeZip(const std::vector<std::pair<std::string, std::string>>& files) {
-  std::vector<char> buffer(1 << 20);
-  size_t used = 0;
-  archive* writer = archive_write_new();
-  archive_write_set_format_zip(writer);
-  archive_write_open_memory(writer, buffer.data(), buffer.size(), &used);
-  for (const auto& [name, content] : files) {
-    archive_entry* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, name.c_str());
-    archive_entry_set_size(entry, static_cast<la_int64_t>(content.size()));
-    archive_entry_set_filetype(entry, AE_IFREG);
-    archive_entry_set_perm(entry, 0644);
-    archive_write_header(writer, entry);
-    archive_write_data(writer, content.data(), content.size());
-    archive_entry_free(entry);
-  }
-  archive_write_close(writer);
-  archive_write_free(writer);
-  return std::string(buffer.data(), used);
-}
+using testing::MakeZip;
 
 const std::string kTrain = "a,b,Loan Status\n1,x,0\n2,y,1\n";
 const std::string kTest = "a,b\n3,z\n";

@@ -394,6 +394,8 @@ StatusOr<TrainedModel> Train(const Frame& frame, const TrainOptions& options) {
   } else {
     result.booster = std::move(booster);
   }
+  ORCHARD_RETURN_IF_ERROR(result.booster.SetFeatureInfo(result.preprocessor.FeatureNames(),
+                                                        result.preprocessor.FeatureTypes()));
   result.train_rows = fit_rows.size();
   result.validation_rows = validation_rows.size();
 

@@ -310,7 +310,7 @@ TEST(ModelPackage, BoosterLoadsInPythonXgboost) {
       "x = numpy.loadtxt('" +
       dir / "encoded.csv" +
       "', delimiter=',', skiprows=1, dtype=numpy.float32)\n"
-      "p = b.predict(xgboost.DMatrix(x, missing=numpy.nan))\n"
+      "p = b.predict(xgboost.DMatrix(x, missing=numpy.nan, feature_names=b.feature_names))\n"
       "numpy.savetxt('" +
       dir / "python.txt" + "', p, fmt='%.9g')\n";
   std::ofstream(dir / "check.py") << script;
@@ -324,7 +324,8 @@ TEST(ModelPackage, BoosterLoadsInPythonXgboost) {
     for (const Column& column : rounded->columns)
       values.push_back(static_cast<float>(column.numbers[r]));
   }
-  auto matrix = XgbMatrix::FromDense(values, rounded->rows, width, {}, {});
+  auto matrix =
+      XgbMatrix::FromDense(values, rounded->rows, width, model->preprocessor.FeatureNames(), {});
   ASSERT_TRUE(matrix.ok());
   auto ours = model->booster.Predict(*matrix);
   ASSERT_TRUE(ours.ok());

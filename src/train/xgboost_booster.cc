@@ -127,6 +127,17 @@ StatusOr<XgbBooster> XgbBooster::Slice(int rounds) const {
   return XgbBooster(sliced);
 }
 
+Status XgbBooster::SetFeatureInfo(const std::vector<std::string>& names,
+                                  const std::vector<std::string>& types) {
+  for (const auto& [field, texts] : {std::pair{"feature_name", &names}, {"feature_type", &types}}) {
+    std::vector<const char*> pointers;
+    for (const std::string& text : *texts) pointers.push_back(text.c_str());
+    ORCHARD_RETURN_IF_ERROR(
+        Check(XGBoosterSetStrFeatureInfo(handle_, field, pointers.data(), pointers.size()), field));
+  }
+  return Status::Ok();
+}
+
 StatusOr<int> XgbBooster::BoostedRounds() const {
   int rounds = 0;
   ORCHARD_RETURN_IF_ERROR(Check(XGBoosterBoostedRounds(handle_, &rounds), "round count"));

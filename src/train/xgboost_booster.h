@@ -59,6 +59,10 @@ class XgbBooster {
   StatusOr<std::vector<float>> Predict(const XgbMatrix& data, int rounds = 0) const;
   // A new booster holding only the trees of rounds [0, rounds).
   StatusOr<XgbBooster> Slice(int rounds) const;
+  // Names and types ("q"/"c") of the features, saved with the model and used to name feature
+  // importances. (A booster does not take them from its training matrix.)
+  Status SetFeatureInfo(const std::vector<std::string>& names,
+                        const std::vector<std::string>& types);
   StatusOr<int> BoostedRounds() const;
   // "json" or "ubj".
   StatusOr<std::string> Save(std::string_view format) const;
