@@ -484,3 +484,137 @@ TEST_F(CliTest, TrainFromKaggleThroughAnImitationServer) {
 
 }  // namespace
 }  // namespace orchard
+
+namespace orchard {
+namespace {
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path) << text;
+}
+
+const char kProject[] = R"(name: demo
+entry_points:
+  main:
+    parameters:
+      alpha: {type: float, default: 0.5}
+      depth: {type: int, default: 3}
+      label: string
+    command: "orchard runs log-metric loss {alpha} && echo $MLFLOW_RUN_ID $MLFLOW_EXPERIMENT_ID $MLFLOW_TRACKING_URI {alpha} {label} > seen.txt"
+  fail:
+    command: "exit 3"
+  hang:
+    command: "sleep 1000 & echo $! > child.pid; touch ready; wait"
+)";
+
+// `orchard run` on a local folder: typed parameters, the run's environment, the lifecycle.
+TEST_F(CliTest, RunProjectFolderLifecycle) {
+  std::string project = dir_ / "project";
+  WriteText(project + "/MLproject", kProject);
+  std::string out = Ok(
+      {"run", project, "-P", "label=it's here", "-P", "extra=1", "--experiment-name", "projects"});
+  std::string run_id = out;
+  ASSERT_EQ(run_id.size(), 32u) << out;
+  std::string seen = ReadAll(project + "/seen.txt");
+  EXPECT_NE(seen.find(run_id + " 1 sqlite:////"), std::string::npos) << seen;  // absolute URI
+  EXPECT_NE(seen.find("0.5 it's here --extra 1"), std::string::npos) << seen;  // quoted, appended
+  std::string shown = Ok({"runs", "get", "-r", run_id, "--json"});
+  for (const char* expected :
+       {R"("status":"FINISHED")", R"({"key":"alpha","value":"0.5"})",
+        R"({"key":"label","value":"it's here"})", R"({"key":"extra","value":"1"})",
+        R"({"key":"mlflow.source.type","value":"PROJECT"})",
+        R"({"key":"mlflow.project.entryPoint","value":"main"})",
+        R"({"key":"mlflow.project.env","value":"local"})", R"("key":"loss")"}) {
+    EXPECT_NE(shown.find(expected), std::string::npos) << expected << "\n" << shown;
+  }
+
+  // A failing command: exit 1, the run FAILED.
+  Result failed = Run({"run", project, "-e", "fail"});
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_NE(failed.err.find("exit code 3"), std::string::npos) << failed.err;
+  EXPECT_NE(Ok({"runs", "list"}).find("FAILED"), std::string::npos);
+
+  // Typed parameters and required ones are checked before anything runs.
+  Result typed = Run({"run", project, "-P", "depth=abc", "-P", "label=x"});
+  EXPECT_EQ(typed.exit_code, 1);
+  EXPECT_NE(typed.err.find("depth"), std::string::npos) << typed.err;
+  Result required = Run({"run", project});
+  EXPECT_EQ(required.exit_code, 1);
+  EXPECT_NE(required.err.find("label"), std::string::npos) << required.err;
+  Result entry = Run({"run", project, "-e", "nope"});
+  EXPECT_EQ(entry.exit_code, 1);
+
+  // Taking over an existing run, as a tuner hands one to each trial.
+  std::string given = Ok({"runs", "create", "--run-name", "given"});
+  EXPECT_EQ(Ok({"run", project, "--run-id", given, "-P", "label=t"}), given);
+  EXPECT_NE(Ok({"runs", "get", "-r", given, "--json"}).find(R"("status":"FINISHED")"),
+            std::string::npos);
+}
+
+// SIGTERM to `orchard run`: forwarded to the command's process group, the run KILLED, nothing
+// left running.
+TEST_F(CliTest, RunProjectInterruptedIsKilled) {
+  std::string project = dir_ / "project";
+  WriteText(project + "/MLproject", kProject);
+  pid_t pid = Spawn({"run", project, "-e", "hang"}, {}, dir_ / "run.out", dir_ / "run.err");
+  ASSERT_GT(pid, 0);
+  // Readiness handshake: the command has started its child (bounded: 30 s).
+  for (int i = 0; i < 3000 && !std::filesystem::exists(project + "/ready"); ++i) usleep(10000);
+  ASSERT_TRUE(std::filesystem::exists(project + "/ready")) << ReadAll(dir_ / "run.err");
+  std::string child = ReadAll(project + "/child.pid");
+  while (!child.empty() && child.back() == '\n') child.pop_back();
+  ASSERT_FALSE(child.empty());
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+  EXPECT_NE(ReadAll(dir_ / "run.err").find("KILLED"), std::string::npos);
+  EXPECT_NE(Ok({"runs", "list"}).find("KILLED"), std::string::npos);
+  // The background sleep was in the group: gone (or a zombie reaped by init, never running).
+  pid_t sleeper = static_cast<pid_t>(std::stol(child));
+  bool gone = false;
+  for (int i = 0; i < 500 && !gone; ++i) {
+    std::string state = ReadAll("/proc/" + child + "/stat");
+    gone = kill(sleeper, 0) != 0 || state.find(") Z") != std::string::npos;
+    if (!gone) usleep(10000);
+  }
+  EXPECT_TRUE(gone);
+}
+
+// A project in git: a bare repository reached by file://, a branch, a subfolder.
+TEST_F(CliTest, RunProjectFromGit) {
+  std::string work = dir_ / "work";
+  WriteText(work + "/sub/MLproject",
+            "name: g\nentry_points:\n  main:\n    command: \"orchard runs set-tag where git\"\n");
+  auto git = [&](const std::string& args) {
+    return std::system(
+        ("cd " + work + " && git -c user.email=t@t -c user.name=t " + args + " >/dev/null 2>&1")
+            .c_str());
+  };
+  ASSERT_EQ(git("init -q -b main ."), 0);
+  ASSERT_EQ(git("add . && git -c user.email=t@t -c user.name=t commit -q -m one"), 0);
+  ASSERT_EQ(git("checkout -q -b feature"), 0);
+  ASSERT_EQ(std::system(("git clone -q --bare " + work + " " + (dir_ / "repo.git")).c_str()), 0);
+  std::string commit;
+  {
+    std::string head_out = dir_ / "head.txt";
+    ASSERT_EQ(std::system(("git -C " + work + " rev-parse HEAD > " + head_out).c_str()), 0);
+    commit = ReadAll(head_out);
+    while (!commit.empty() && commit.back() == '\n') commit.pop_back();
+  }
+  std::map<std::string, std::string> env = {{"ORCHARD_CACHE_DIR", dir_ / "cache"}};
+  std::string run_id =
+      Ok({"run", "file://" + (dir_ / "repo.git") + "#sub", "--version", "feature"}, env);
+  std::string shown = Ok({"runs", "get", "-r", run_id, "--json"});
+  EXPECT_NE(shown.find(R"({"key":"where","value":"git"})"), std::string::npos) << shown;
+  EXPECT_NE(shown.find(R"({"key":"mlflow.source.git.commit","value":")" + commit),
+            std::string::npos)
+      << shown;
+  Result missing = Run({"run", "file://" + (dir_ / "repo.git") + "#nope"}, env);
+  EXPECT_EQ(missing.exit_code, 1);
+  Result bad_version = Run({"run", "file://" + (dir_ / "repo.git") + "#sub", "-v", "nope"}, env);
+  EXPECT_EQ(bad_version.exit_code, 1);
+}
+
+}  // namespace
+}  // namespace orchard

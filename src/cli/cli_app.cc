@@ -56,15 +56,17 @@ StatusOr<std::string> ExperimentChoice::Resolve(Client& client, bool create) con
   return id.empty() ? std::string(kDefaultExperimentId) : id;
 }
 
+std::string CliContext::CacheDir() const {
+  std::string cache = EnvOr("ORCHARD_CACHE_DIR", "");
+  if (!cache.empty()) return cache;
+  std::string xdg = EnvOr("XDG_CACHE_HOME", "");
+  return (xdg.empty() ? EnvOr("HOME", "/tmp") + "/.cache" : xdg) + "/orchard";
+}
+
 StatusOr<SourceOptions> CliContext::DataSources() {
   SourceOptions options;
   std::string home = EnvOr("HOME", "/tmp");
-  std::string cache = EnvOr("ORCHARD_CACHE_DIR", "");
-  if (cache.empty()) {
-    std::string xdg = EnvOr("XDG_CACHE_HOME", "");
-    cache = (xdg.empty() ? home + "/.cache" : xdg) + "/orchard";
-  }
-  options.cache_dir = cache + "/datasets";
+  options.cache_dir = CacheDir() + "/datasets";
   options.kaggle_api_url = EnvOr("ORCHARD_KAGGLE_API_URL", options.kaggle_api_url);
   options.kaggle_username = EnvOr("KAGGLE_USERNAME", "");
   options.kaggle_key = EnvOr("KAGGLE_KEY", "");
@@ -83,6 +85,7 @@ StatusOr<Client*> CliContext::client() {
     std::string root =
         artifact_root_flag.empty() ? EnvOr("ORCHARD_ARTIFACT_ROOT", "") : artifact_root_flag;
     ORCHARD_ASSIGN_OR_RETURN(TrackingConfig config, ResolveTrackingConfig(uri, root));
+    config_ = config;
     spdlog::debug("tracking store {} (artifacts under {})", config.tracking_uri,
                   config.artifact_root);
     ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<TrackingStore> store, OpenTrackingStore(config));
@@ -118,6 +121,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddServerCommands(app, context);
   AddTrainCommand(app, context);
   AddDatasetsCommands(app, context);
+  AddRunCommand(app, context);
 
   try {
     app.parse(argc, argv);

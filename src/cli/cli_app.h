@@ -34,6 +34,11 @@ class CliContext {
   // $XDG_CACHE_HOME/orchard, else ~/.cache/orchard) + "/datasets"; $ORCHARD_KAGGLE_API_URL;
   // $KAGGLE_USERNAME and $KAGGLE_KEY, else kaggle.json in $KAGGLE_CONFIG_DIR or ~/.kaggle.
   StatusOr<SourceOptions> DataSources();
+  // The root of Orchard's caches: $ORCHARD_CACHE_DIR, else $XDG_CACHE_HOME/orchard, else
+  // ~/.cache/orchard.
+  std::string CacheDir() const;
+  // The resolved tracking URI and artifact root. REQUIRES: client() succeeded.
+  const TrackingConfig& tracking_config() const { return config_; }
 
   bool json() const { return json_; }
   std::ostream& out() { return out_; }
@@ -52,6 +57,7 @@ class CliContext {
   std::ostream& out_;
   std::ostream& err_;
   std::unique_ptr<Client> client_;
+  TrackingConfig config_;
 };
 
 // -x/--experiment-id and -n/--experiment-name (defaults from $MLFLOW_EXPERIMENT_ID and
@@ -73,6 +79,7 @@ void AddArtifactsCommands(CLI::App& app, CliContext& context);
 void AddServerCommands(CLI::App& app, CliContext& context);
 void AddTrainCommand(CLI::App& app, CliContext& context);
 void AddDatasetsCommands(CLI::App& app, CliContext& context);
+void AddRunCommand(CLI::App& app, CliContext& context);
 
 // Parses `argv`, runs the command and returns the process exit status.
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

@@ -1,0 +1,181 @@
+// orchard run: MLflow Projects. Loads a project (a folder or a git URL), resolves an entry point's
+// typed parameters, creates (or takes over) the run, and runs the command with the run handed
+// over through MLflow's environment variables; the run ends FINISHED, FAILED or KILLED.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "base/subprocess.h"
+#include "cli/cli_app.h"
+#include "project/mlproject.h"
+#include "project/project_source.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace orchard {
+namespace {
+
+struct RunFlags {
+  std::string uri;
+  std::string entry_point = "main";
+  std::vector<std::string> params;
+  ExperimentChoice experiment;
+  std::string run_name, run_id, version;
+  std::string env_manager = "local";
+  std::string backend = "local";
+};
+
+// The folder of the running orchard binary, so `orchard ...` in a command means this build.
+std::string OwnFolder() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : self.parent_path().string();
+}
+
+// Our environment with the run's variables set (replacing any inherited ones).
+std::vector<std::string> CommandEnvironment(
+    const std::vector<std::pair<std::string, std::string>>& set) {
+  std::vector<std::string> environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string text = *entry;
+    std::string name = text.substr(0, text.find('='));
+    bool replaced = false;
+    for (const auto& [key, value] : set) replaced = replaced || key == name;
+    if (!replaced) environment.push_back(std::move(text));
+  }
+  for (const auto& [key, value] : set) environment.push_back(key + "=" + value);
+  return environment;
+}
+
+Status RunProject(CliContext& context, const RunFlags& flags) {
+  std::ostream& log = context.err();
+  if (flags.backend != "local") {
+    return Status::InvalidParameter(
+        fmt::format("backend '{}' is not available; use --backend local", flags.backend));
+  }
+  if (flags.env_manager == "virtualenv" || flags.env_manager == "conda") {
+    return Status::NotImplemented(fmt::format(
+        "--env-manager {} is not supported yet; run with --env-manager local in an environment "
+        "that has what the project needs",
+        flags.env_manager));
+  }
+  if (flags.env_manager != "local") {
+    return Status::InvalidParameter(
+        fmt::format("unknown --env-manager '{}'; use local", flags.env_manager));
+  }
+  ORCHARD_ASSIGN_OR_RETURN(
+      ProjectCheckout checkout,
+      CheckoutProject(flags.uri, flags.version, context.CacheDir() + "/projects"));
+  ORCHARD_ASSIGN_OR_RETURN(ProjectSpec spec, LoadProject(checkout.folder));
+  if (spec.environment == ProjectEnvironment::kCondaEnv ||
+      spec.environment == ProjectEnvironment::kDockerEnv) {
+    return Status::InvalidParameter(
+        fmt::format("project '{}' declares a {} environment, which Orchard does not run; declare a "
+                    "python_env or none (docs/projects.md)",
+                    spec.name, ProjectEnvironmentName(spec.environment)));
+  }
+  ORCHARD_ASSIGN_OR_RETURN(EntryPoint entry, spec.FindEntryPoint(flags.entry_point));
+  std::vector<std::pair<std::string, std::string>> given;
+  for (const std::string& text : flags.params) {
+    ORCHARD_ASSIGN_OR_RETURN(Tag pair, ParseKeyValue(text, "-P"));
+    given.emplace_back(pair.key, pair.value);
+  }
+  std::error_code ec;
+  ORCHARD_ASSIGN_OR_RETURN(ResolvedRun resolved,
+                           ResolveEntryPoint(entry, given, fs::current_path(ec).string()));
+
+  ORCHARD_ASSIGN_OR_RETURN(Client * client, context.client());
+  StartRunOptions start{.run_name = flags.run_name,
+                        .existing_run_id = flags.run_id,
+                        .source_name = checkout.source,
+                        .source_type = "PROJECT"};
+  if (flags.run_id.empty()) {
+    ORCHARD_ASSIGN_OR_RETURN(start.experiment_id, flags.experiment.Resolve(*client, true));
+  }
+  // Set on a taken-over run too (StartRun sets source tags only on runs it creates).
+  start.tags = {{"mlflow.source.name", checkout.source},
+                {"mlflow.source.type", "PROJECT"},
+                {"mlflow.project.entryPoint", entry.name},
+                {"mlflow.project.env", flags.env_manager},
+                {"mlflow.project.backend", flags.backend}};
+  if (!checkout.git_commit.empty())
+    start.tags.push_back({"mlflow.source.git.commit", checkout.git_commit});
+  ORCHARD_ASSIGN_OR_RETURN(ActiveRun run, client->StartRun(start));
+  std::vector<Param> params;
+  for (const auto& [key, value] : resolved.params) {
+    params.push_back({key, value});
+    if (params.size() == 100) {  // log-batch takes at most 100 params at once
+      ORCHARD_RETURN_IF_ERROR(run.LogBatch({}, std::move(params), {}));
+      params.clear();
+    }
+  }
+  if (!params.empty()) ORCHARD_RETURN_IF_ERROR(run.LogBatch({}, std::move(params), {}));
+
+  std::string path = OwnFolder();
+  const char* inherited_path = std::getenv("PATH");
+  if (inherited_path != nullptr) path += std::string(":") + inherited_path;
+  std::vector<std::pair<std::string, std::string>> variables = {
+      {"ORCHARD_TRACKING_URI", client->tracking_uri()},
+      {"MLFLOW_TRACKING_URI", client->tracking_uri()},
+      {"MLFLOW_RUN_ID", run.run_id()},
+      {"MLFLOW_EXPERIMENT_ID", run.experiment_id()},
+      {"PATH", path}};
+  // Absolute, so experiments the command creates put their artifacts where ours go.
+  variables.push_back({"ORCHARD_ARTIFACT_ROOT", context.tracking_config().artifact_root});
+  log << fmt::format("=== Running command '{}' in run {} ===\n", resolved.command, run.run_id())
+      << std::flush;
+  ORCHARD_ASSIGN_OR_RETURN(
+      ChildOutcome outcome,
+      RunInProcessGroup(resolved.command, checkout.folder, CommandEnvironment(variables)));
+  RunStatus final_status = outcome.forwarded != 0 ? RunStatus::kKilled
+                           : outcome.ok()         ? RunStatus::kFinished
+                                                  : RunStatus::kFailed;
+  ORCHARD_RETURN_IF_ERROR(run.End(final_status));
+  if (final_status == RunStatus::kKilled) {
+    return Status(
+        ErrorCode::kInvalidState,
+        fmt::format("interrupted: the command was stopped and run {} marked KILLED", run.run_id()));
+  }
+  if (final_status == RunStatus::kFailed) {
+    return Status(ErrorCode::kInvalidState,
+                  outcome.signal != 0
+                      ? fmt::format("the command was ended by signal {}; run {} marked FAILED",
+                                    outcome.signal, run.run_id())
+                      : fmt::format("the command failed with exit code {}; run {} marked FAILED",
+                                    outcome.exit_code, run.run_id()));
+  }
+  log << fmt::format("=== Run (ID '{}') succeeded ===\n", run.run_id());
+  context.out() << run.run_id() << '\n';
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, CliContext& context) {
+  auto flags = std::make_shared<RunFlags>();
+  auto* cmd = app.add_subcommand(
+      "run",
+      "Run an MLflow project (a folder or a git URL with an MLproject file) in a tracked run");
+  cmd->add_option("uri", flags->uri,
+                  "Project folder, or git URL (https://, file://, git@...; #subdir allowed)")
+      ->required();
+  cmd->add_option("-e,--entry-point", flags->entry_point, "Entry point (or a .py/.sh file)");
+  cmd->add_option("-P,--param", flags->params, "A parameter KEY=VALUE (repeatable)");
+  flags->experiment.AddTo(cmd);
+  cmd->add_option("--run-name", flags->run_name, "Name of the new run");
+  cmd->add_option("--run-id", flags->run_id, "Take over this existing run instead of creating one");
+  cmd->add_option("-v,--version", flags->version, "Git branch, tag or commit to run");
+  cmd->add_option("--env-manager", flags->env_manager,
+                  "local: run in the current environment (the only one supported so far)");
+  cmd->add_option("-b,--backend", flags->backend, "local (the only one so far)");
+  cmd->callback([&context, flags] {
+    context.action = [&context, flags]() { return RunProject(context, *flags); };
+  });
+}
+
+}  // namespace orchard
