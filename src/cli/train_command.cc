@@ -10,12 +10,9 @@
 
 #include <fmt/format.h>
 
-#include "base/clock.h"
-#include "charts/charts.h"
 #include "cli/cli_app.h"
 #include "data/csv_reader.h"
-#include "train/evaluation.h"
-#include "train/model_package.h"
+#include "pipeline/training_run.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -61,57 +58,6 @@ std::vector<std::string> SplitList(const std::vector<std::string>& values) {
   return out;
 }
 
-struct Importance {
-  std::string feature;
-  double share = 0, total_gain = 0, splits = 0;
-};
-
-// Every model input's share of the total gain, largest first.
-StatusOr<std::vector<Importance>> ImportanceTable(const TrainedModel& model) {
-  ORCHARD_ASSIGN_OR_RETURN(auto gain, model.booster.FeatureImportance("total_gain"));
-  ORCHARD_ASSIGN_OR_RETURN(auto weight, model.booster.FeatureImportance("weight"));
-  std::map<std::string, Importance> by_feature;
-  for (const std::string& name : model.preprocessor.FeatureNames()) by_feature[name] = {name};
-  for (const auto& [name, value] : gain) by_feature[name].total_gain = value;
-  for (const auto& [name, value] : weight) by_feature[name].splits = value;
-  std::vector<Importance> rows;
-  double total = 0;
-  for (auto& [name, row] : by_feature) {
-    total += row.total_gain;
-    rows.push_back(row);
-  }
-  for (Importance& row : rows) row.share = total > 0 ? row.total_gain / total : 0.0;
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const Importance& a, const Importance& b) { return a.share > b.share; });
-  return rows;
-}
-
-Status WriteImportance(const std::vector<Importance>& rows, const fs::path& path) {
-  Frame table;
-  table.rows = rows.size();
-  Column feature{.name = "feature", .type = ColumnType::kCategorical};
-  Column share{.name = "importance"}, gain{.name = "total_gain"}, splits{.name = "splits"};
-  for (const Importance& row : rows) {
-    feature.codes.push_back(static_cast<int32_t>(feature.levels.size()));
-    feature.levels.push_back(row.feature);
-    share.numbers.push_back(row.share);
-    gain.numbers.push_back(row.total_gain);
-    splits.numbers.push_back(row.splits);
-  }
-  table.columns = {std::move(feature), std::move(share), std::move(gain), std::move(splits)};
-  return WriteCsv(table, path.string());
-}
-
-// A bar chart of the 40 largest shares.
-Status ChartImportance(const std::vector<Importance>& rows, const fs::path& png,
-                       const std::string& title) {
-  BarChart chart{.title = title, .value_label = "share of total gain"};
-  for (size_t i = 0; i < std::min<size_t>(rows.size(), 40); ++i) {
-    chart.bars.emplace_back(rows[i].feature, rows[i].share);
-  }
-  return RenderBarChart(chart, png.string());
-}
-
 Status RunTrain(CliContext& context, const TrainFlags& flags) {
   std::ostream& progress = context.err();
   ORCHARD_ASSIGN_OR_RETURN(SourceOptions sources, context.DataSources());
@@ -152,94 +98,30 @@ Status RunTrain(CliContext& context, const TrainFlags& flags) {
   ORCHARD_ASSIGN_OR_RETURN(ActiveRun run, client->StartRun(start));
   progress << fmt::format("run {} (experiment {})\n", run.run_id(), run.experiment_id());
 
-  // The validation loss of every round, logged as it comes (a tuner can prune from it).
-  Status round_status;
-  auto train_started = Clock::now();
-  LineSeries validation{.name = "validation log loss"};
-  options.on_round = [&](int round, double loss) {
-    validation.points.emplace_back(round, loss);
-    if (round_status.ok()) round_status = run.LogMetric("val_log_loss", loss, round);
-    if (round % 10 == 0) {
-      progress << fmt::format("  round {:>4}  val_log_loss {:.5f}\n", round, loss);
-    }
-  };
-  ORCHARD_ASSIGN_OR_RETURN(TrainedModel model, Train(frame, options));
-  ORCHARD_RETURN_IF_ERROR(round_status);
-  const double train_seconds = Seconds(train_started);
-  for (const std::string& id : model.dropped_ids) {
-    progress << fmt::format(
-        "note: left out '{}': an identifier (unique per row), not a feature; "
-        "pass --features to choose columns yourself\n",
-        id);
-  }
-
-  std::vector<Param> params;
-  for (const auto& [name, value] : model.params) params.push_back({name, value});
-  params.push_back({"model_type", model.model});
-  params.push_back({"target", model.target});
-  params.push_back({"positive_class", model.positive_class});
-  params.push_back({"test_size", fmt::format("{}", flags.test_size)});
-  params.push_back({"seed", std::to_string(flags.seed)});
-  params.push_back({"n_features", std::to_string(model.preprocessor.features().size())});
-  std::vector<Metric> metrics;
-  const int64_t now = NowMillis();
-  for (const auto& [name, value] :
-       ClassifierMetrics(model.test_labels, model.test_scores, flags.metric_prefix)) {
-    metrics.push_back({name, value, now, 0});
-  }
-  metrics.push_back({"n_rounds", static_cast<double>(model.rounds), now, 0});
-  metrics.push_back({"training_time_s", train_seconds, now, 0});
-  ORCHARD_RETURN_IF_ERROR(run.LogBatch(metrics, params, {}));
-
-  // Artifacts: feature importances and the model package, staged in a scratch folder.
-  fs::path scratch = fs::temp_directory_path() / fmt::format("orchard-train-{}", run.run_id());
-  struct RemoveOnExit {
-    fs::path path;
-    ~RemoveOnExit() {
-      std::error_code ignored;
-      fs::remove_all(path, ignored);
-    }
-  } cleanup{scratch};
-  std::error_code ec;
-  fs::create_directories(scratch, ec);
-  ORCHARD_ASSIGN_OR_RETURN(std::vector<Importance> importance, ImportanceTable(model));
-  ORCHARD_RETURN_IF_ERROR(WriteImportance(importance, scratch / "feature_importance.csv"));
-  ORCHARD_RETURN_IF_ERROR(run.LogArtifact((scratch / "feature_importance.csv").string()));
-  ORCHARD_RETURN_IF_ERROR(ChartImportance(importance, scratch / "feature_importance.png",
-                                          fmt::format("Feature importance, {} on {}", model.model,
-                                                      fs::path(flags.data).filename().string())));
-  ORCHARD_RETURN_IF_ERROR(run.LogArtifact((scratch / "feature_importance.png").string()));
-  if (!validation.points.empty()) {
-    LineChart chart{.title = fmt::format("Validation log loss per round ({} kept)", model.rounds),
-                    .x_label = "round",
-                    .y_label = "log loss",
-                    .series = {validation}};
-    ORCHARD_RETURN_IF_ERROR(RenderLineChart(chart, (scratch / "val_log_loss.png").string()));
-    ORCHARD_RETURN_IF_ERROR(run.LogArtifact((scratch / "val_log_loss.png").string()));
-  }
-  PackageInfo info{.run_id = run.run_id(), .artifact_path = flags.artifact_path};
-  const fs::path package = scratch / flags.artifact_path;
-  ORCHARD_ASSIGN_OR_RETURN(std::string mlmodel_json,
-                           WriteModelPackage(model, frame, package.string(), info));
-  ORCHARD_RETURN_IF_ERROR(run.LogArtifacts(package.string(), flags.artifact_path));
-  ORCHARD_RETURN_IF_ERROR(client->store().LogModel(run.run_id(), mlmodel_json));
+  TrainRunOptions run_options{.data_name = fs::path(flags.data).filename().string(),
+                              .artifact_path = flags.artifact_path,
+                              .metric_prefix = flags.metric_prefix,
+                              .extra_params = {{"test_size", fmt::format("{}", flags.test_size)},
+                                               {"seed", std::to_string(flags.seed)}},
+                              .progress = &progress};
+  ORCHARD_ASSIGN_OR_RETURN(TrainRunSummary summary,
+                           TrainIntoRun(run, client->store(), frame, options, run_options));
   ORCHARD_RETURN_IF_ERROR(run.End());
 
   std::ostream& out = context.out();
   out << fmt::format("model {} on {} ({} training rows, {} validation, {} test), {} round{}\n",
-                     model.model, flags.data, model.train_rows, model.validation_rows,
-                     model.test_rows.size(), model.rounds, model.rounds == 1 ? "" : "s");
-  for (const Metric& metric : metrics) {
-    if (metric.key.starts_with(flags.metric_prefix) &&
-        metric.key.find("_positives") == std::string::npos &&
-        metric.key.find("_negatives") == std::string::npos) {
-      out << fmt::format("  {:<18} {:.4f}\n", metric.key, metric.value);
+                     summary.model, flags.data, summary.train_rows, summary.validation_rows,
+                     summary.test_rows, summary.rounds, summary.rounds == 1 ? "" : "s");
+  for (const auto& [key, value] : summary.metrics) {
+    if (key.starts_with(flags.metric_prefix) && key.find("_positives") == std::string::npos &&
+        key.find("_negatives") == std::string::npos) {
+      out << fmt::format("  {:<18} {:.4f}\n", key, value);
     }
   }
   out << fmt::format("run_id {}\nmodel  runs:/{}/{}\n", run.run_id(), run.run_id(),
                      flags.artifact_path);
   progress << fmt::format("done in {:.2f} s (training {:.2f} s)\n", Seconds(started),
-                          train_seconds);
+                          summary.train_seconds);
   return Status::Ok();
 }
 
