@@ -618,3 +618,88 @@ TEST_F(CliTest, RunProjectFromGit) {
 
 }  // namespace
 }  // namespace orchard
+
+namespace orchard {
+namespace {
+
+int CountOf(const std::string& text, const std::string& needle) {
+  int count = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+std::string ValueAfter(const std::string& text, const std::string& label) {
+  size_t at = text.find(label);
+  if (at == std::string::npos) return "";
+  at += label.size();
+  while (at < text.size() && text[at] == ' ') ++at;
+  return text.substr(at, 32);
+}
+
+// In-process trials: one parent, N nested children (two at a time on one SQLite file), the best
+// trial's parameters on the parent; a trial that fails is a FAILED child and the search goes on.
+TEST_F(CliTest, TuneNestsTrialsUnderOneParent) {
+  std::string csv = dir_ / "loan.csv";
+  Ok({"datasets", "make-loan", "--rows", "2500", "-o", csv});
+  std::string out =
+      Ok({"tune", "--data", csv, "--model", "rf", "--max-trials", "4", "--sampler", "random",
+          "--parallel", "2", "--param", "n_estimators=10", "--experiment-name", "search"});
+  std::string parent = ValueAfter(out, "parent run");
+  ASSERT_EQ(parent.size(), 32u) << out;
+  std::string children =
+      Ok({"runs", "search", "--experiment-name", "search", "--filter",
+          "tags.mlflow.parentRunId = '" + parent + "'", "--order-by", "metrics.test_PR_AUC DESC"});
+  EXPECT_EQ(CountOf(children, "FINISHED"), 4) << children;
+  std::string best = ValueAfter(out, "best trial");
+  EXPECT_NE(children.find("\n" + best), std::string::npos) << "the best trial sorts first";
+  std::string shown = Ok({"runs", "get", "-r", parent, "--json"});
+  EXPECT_NE(shown.find(R"("key":"best params")"), std::string::npos) << shown;
+  EXPECT_NE(shown.find(R"("key":"max_depth")"), std::string::npos) << shown;
+  EXPECT_NE(shown.find(R"("key":"best_run_id","value":")" + best), std::string::npos) << shown;
+  std::string files = Ok({"artifacts", "list", "-r", parent});
+  EXPECT_NE(files.find("trials.csv"), std::string::npos) << files;
+  EXPECT_NE(files.find("objective.png"), std::string::npos) << files;
+  EXPECT_EQ(CountOf(Ok({"runs", "list", "--experiment-name", "search"}), "FINISHED"), 5);
+
+  // A space whose second grid point the trainer refuses: that child FAILED, the other kept.
+  std::ofstream(dir_ / "space.yaml") << "max_depth: {dist: choice, options: ['3', abc]}\n";
+  std::string mixed = Ok({"tune", "--data", csv, "--space", dir_ / "space.yaml", "--sampler",
+                          "grid", "--max-trials", "2", "--parallel", "1", "--param",
+                          "n_estimators=5", "--experiment-name", "mixed"});
+  std::string runs = Ok({"runs", "list", "--experiment-name", "mixed"});
+  EXPECT_EQ(CountOf(runs, "FAILED"), 1) << runs;
+  EXPECT_NE(mixed.find("max_depth=3"), std::string::npos) << mixed;
+}
+
+// Trials as project runs of an entry point, and the search itself a project run: exactly one
+// top-level run, its children taken over by `orchard run --run-id`.
+TEST_F(CliTest, TuneTrialsAsProjectRuns) {
+  std::string project = dir_ / "project";
+  WriteText(project + "/MLproject", R"(name: t
+entry_points:
+  trial:
+    parameters:
+      x: float
+    command: "orchard runs log-metric score {x}"
+  search:
+    command: "orchard tune --project . --entry-point trial --space space.yaml --metric score --sampler random --max-trials 3"
+)");
+  WriteText(project + "/space.yaml", "x: {dist: uniform, low: 0, high: 1}\n");
+  std::string parent = Ok({"run", project, "-e", "search", "--experiment-name", "p"});
+  parent = parent.substr(parent.rfind('\n') + 1);
+  ASSERT_EQ(parent.size(), 32u);
+  std::string all = Ok({"runs", "list", "--experiment-name", "p"});
+  EXPECT_EQ(CountOf(all, "FINISHED"), 4) << all;
+  std::string children = Ok({"--json", "runs", "search", "--experiment-name", "p", "--filter",
+                             "tags.mlflow.parentRunId = '" + parent + "'"});
+  EXPECT_EQ(CountOf(children, R"("key":"mlflow.source.type","value":"PROJECT")"), 3) << children;
+  EXPECT_EQ(CountOf(children, R"("key":"mlflow.project.entryPoint","value":"trial")"), 3);
+  std::string shown = Ok({"runs", "get", "-r", parent, "--json"});
+  EXPECT_NE(shown.find(R"("key":"best_score")"), std::string::npos) << shown;
+  EXPECT_NE(shown.find(R"("key":"mlflow.project.entryPoint","value":"search")"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace orchard

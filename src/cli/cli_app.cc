@@ -122,6 +122,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddTrainCommand(app, context);
   AddDatasetsCommands(app, context);
   AddRunCommand(app, context);
+  AddTuneCommand(app, context);
 
   try {
     app.parse(argc, argv);

@@ -80,6 +80,7 @@ void AddServerCommands(CLI::App& app, CliContext& context);
 void AddTrainCommand(CLI::App& app, CliContext& context);
 void AddDatasetsCommands(CLI::App& app, CliContext& context);
 void AddRunCommand(CLI::App& app, CliContext& context);
+void AddTuneCommand(CLI::App& app, CliContext& context);
 
 // Parses `argv`, runs the command and returns the process exit status.
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

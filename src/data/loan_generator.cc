@@ -7,21 +7,17 @@
 
 #include <fmt/format.h>
 
+#include "base/seeded_random.h"
+
 namespace orchard {
 namespace {
 
-// Draws from the generator with fixed formulas (not <random>'s distributions, whose algorithms
-// differ between standard libraries), so a seed gives the same file everywhere.
-class Draw {
+// Reproducible draws (base/seeded_random.h) plus the shapes the columns need.
+class Draw : public SeededRandom {
  public:
-  explicit Draw(uint64_t seed) : engine_(seed) {}
-  double Uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
-  double Normal() {  // Box-Muller
-    double u = std::max(Uniform(), 1e-300), v = Uniform();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * M_PI * v);
-  }
+  using SeededRandom::SeededRandom;
   int64_t Integer(int64_t low, int64_t high) {  // inclusive
-    return low + static_cast<int64_t>(Uniform() * static_cast<double>(high - low + 1));
+    return low + static_cast<int64_t>(Below(static_cast<uint64_t>(high - low + 1)));
   }
   double LogNormal(double mu, double sigma) { return std::exp(mu + sigma * Normal()); }
   size_t Pick(std::initializer_list<double> weights) {
@@ -36,9 +32,6 @@ class Draw {
     }
     return weights.size() - 1;
   }
-
- private:
-  std::mt19937_64 engine_;
 };
 
 Column Numeric(std::string name) {
@@ -175,7 +168,7 @@ Frame MakeLoanFrame(size_t rows, uint64_t seed) {
     credit_limit.numbers.push_back(std::round(draw.LogNormal(9.8, 0.7)));
 
     // The default risk: a weak mix of a few columns plus much noise, around 9% positives.
-    double logit = -2.9 + 0.10 * grade_code + 0.025 * (interest_rate - 12.0) +
+    double logit = -2.8 + 0.10 * grade_code + 0.025 * (interest_rate - 12.0) +
                    0.012 * (debt_to_income - 17.0) + 0.10 * inquiry + 0.10 * delinquent_years +
                    0.004 * (utilisation_value - 55.0) +
                    batch_effect[static_cast<size_t>(batch_code)] + 0.15 * (list_code == 1) -

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "base/clock.h"
+#include "base/scratch_dir.h"
 #include "charts/charts.h"
 #include "data/csv_reader.h"
 #include "train/evaluation.h"
@@ -122,16 +123,8 @@ StatusOr<TrainRunSummary> TrainIntoRun(ActiveRun& run, TrackingStore& store, con
   ORCHARD_RETURN_IF_ERROR(run.LogBatch(metrics, params, {}));
 
   // Artifacts: feature importances and the model package, staged in a scratch folder.
-  fs::path scratch = fs::temp_directory_path() / fmt::format("orchard-train-{}", run.run_id());
-  struct RemoveOnExit {
-    fs::path path;
-    ~RemoveOnExit() {
-      std::error_code ignored;
-      fs::remove_all(path, ignored);
-    }
-  } cleanup{scratch};
-  std::error_code ec;
-  fs::create_directories(scratch, ec);
+  ORCHARD_ASSIGN_OR_RETURN(ScratchDir staging, ScratchDir::Create("orchard-train"));
+  const fs::path& scratch = staging.path();
   ORCHARD_ASSIGN_OR_RETURN(std::vector<Importance> importance, ImportanceTable(model));
   ORCHARD_RETURN_IF_ERROR(WriteImportance(importance, scratch / "feature_importance.csv"));
   ORCHARD_RETURN_IF_ERROR(run.LogArtifact((scratch / "feature_importance.csv").string()));

@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include "base/yaml_describe.h"
+
 namespace orchard {
 namespace {
 
@@ -219,20 +221,7 @@ std::string UnknownPlaceholderProblem(const EntryPoint& entry) {
 
 // --- YAML ---
 
-std::string KindOf(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Scalar:
-      return fmt::format("'{}'", node.Scalar());
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return "an empty value";
-  }
-  return "an empty value";
-}
+std::string KindOf(const YAML::Node& node) { return DescribeYamlNode(node); }
 
 struct MapEntry {
   std::string key;
@@ -643,8 +632,7 @@ StatusOr<ProjectSpec> ParseProject(std::string_view yaml, const std::string& fol
     try {
       root = YAML::Load(std::string(yaml));
     } catch (const YAML::Exception& e) {
-      std::string where =
-          e.mark.is_null() ? std::string(source) : fmt::format("{}:{}", source, e.mark.line + 1);
+      std::string where = YamlErrorPlace(source, e);
       return Status::InvalidParameter(
           fmt::format("{}: not valid YAML: {}; fix the syntax (an MLproject is a YAML mapping "
                       "with name, python_env and entry_points keys)",
@@ -652,8 +640,7 @@ StatusOr<ProjectSpec> ParseProject(std::string_view yaml, const std::string& fol
     }
     return Parser(source, absolute).Parse(root);
   } catch (const YAML::Exception& e) {
-    std::string where =
-        e.mark.is_null() ? std::string(source) : fmt::format("{}:{}", source, e.mark.line + 1);
+    std::string where = YamlErrorPlace(source, e);
     return Status::InvalidParameter(fmt::format("{}: cannot read the project: {}", where, e.msg));
   } catch (const std::exception& e) {
     return Status::Internal(fmt::format("{}: cannot read the project: {}", source, e.what()));

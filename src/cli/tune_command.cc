@@ -1,0 +1,219 @@
+// orchard tune: a hyperparameter search as one parent run and a child run per trial. Trials are
+// in-process trainings on data loaded once (--data), or subprocess project runs of an entry
+// point (--project), each taking over its child run.
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "base/subprocess.h"
+#include "cli/cli_app.h"
+#include "data/csv_reader.h"
+#include "pipeline/training_run.h"
+#include "tuning/tuner.h"
+
+namespace fs = std::filesystem;
+
+namespace orchard {
+namespace {
+
+// The tutorial's search spaces (its search_params entry point).
+constexpr char kRfSpace[] = R"(max_depth: {dist: quniform, low: 1, high: 30, q: 1}
+max_features: {dist: uniform, low: 0.05, high: 0.8}
+class_weight: {dist: choice, options: [balanced, none]}
+min_samples_leaf: {dist: quniform, low: 5, high: 100, q: 5}
+)";
+constexpr char kHgbtSpace[] = R"(max_depth: {dist: quniform, low: 1, high: 30, q: 1}
+max_leaf_nodes: {dist: quniform, low: 5, high: 100, q: 5}
+class_weight: {dist: choice, options: [balanced, none]}
+l2_regularization: {dist: uniform, low: 0, high: 20}
+learning_rate: {dist: uniform, low: 0.01, high: 0.1}
+)";
+
+struct TuneFlags {
+  std::string data, target, model = "rf", space;
+  std::vector<std::string> fixed;  // --param k=v for every trial
+  std::string project, entry_point;
+  std::string sampler = "tpe";
+  int max_trials = 10;
+  uint64_t seed = 42;
+  int startup_trials = 3;
+  std::string metric = "test_PR_AUC";
+  bool minimize = false;
+  int parallel = 0;  // 0: one trial per core
+  int threads = 1;
+  ExperimentChoice experiment;
+  std::string run_id, run_name = "search";
+};
+
+std::string OwnBinary() {
+  std::error_code ec;
+  return fs::read_symlink("/proc/self/exe", ec).string();
+}
+
+Status RunTune(CliContext& context, const TuneFlags& flags) {
+  std::ostream& log = context.err();
+  const bool in_process = !flags.data.empty();
+  if (in_process == !flags.project.empty()) {
+    return Status::InvalidParameter(
+        "give --data (trials train in this process) or --project with --entry-point (trials "
+        "are project runs), not both");
+  }
+  if (!in_process && flags.entry_point.empty()) {
+    return Status::InvalidParameter("--project needs --entry-point, the entry point of a trial");
+  }
+  TuneOptions options;
+  if (!flags.space.empty()) {
+    ORCHARD_ASSIGN_OR_RETURN(options.space, LoadSearchSpace(flags.space));
+  } else if (in_process) {
+    ORCHARD_ASSIGN_OR_RETURN(options.space,
+                             ParseSearchSpace(flags.model == "rf" ? kRfSpace : kHgbtSpace,
+                                              "the built-in " + flags.model + " space"));
+  } else {
+    return Status::InvalidParameter("--project needs --space, the search space file");
+  }
+  options.sampler = flags.sampler;
+  options.sampler_options.seed = flags.seed;
+  options.sampler_options.startup_trials = flags.startup_trials;
+  options.max_trials = flags.max_trials;
+  options.metric = flags.metric;
+  options.maximize = !flags.minimize;
+  options.parallel = flags.parallel > 0
+                         ? flags.parallel
+                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.progress = &log;
+  std::vector<std::pair<std::string, std::string>> fixed;
+  for (const std::string& text : flags.fixed) {
+    ORCHARD_ASSIGN_OR_RETURN(Tag pair, ParseKeyValue(text, "--param"));
+    fixed.emplace_back(pair.key, pair.value);
+  }
+
+  ORCHARD_ASSIGN_OR_RETURN(Client * client, context.client());
+  Frame frame;
+  if (in_process) {
+    ORCHARD_ASSIGN_OR_RETURN(SourceOptions sources, context.DataSources());
+    ORCHARD_ASSIGN_OR_RETURN(std::string path, ResolveDataSource(flags.data, sources));
+    ORCHARD_ASSIGN_OR_RETURN(frame, ReadCsv(path));
+    log << fmt::format("loaded {}: {} rows x {} columns\n", flags.data, frame.rows,
+                       frame.columns.size());
+    // One thread per trial, trials side by side: OpenMP's spinning threads scale poorly on
+    // small data and badly when cores are shared (docs/benchmarks.md).
+    const int threads = flags.threads;
+    options.run_trial = [&](ActiveRun& child, const Assignment& params, int) -> StatusOr<double> {
+      TrainOptions train{
+          .model = flags.model, .target = flags.target, .seed = flags.seed, .threads = threads};
+      for (const auto& [key, value] : fixed) train.params[key] = value;
+      for (const auto& [key, value] : params) train.params[key] = value;
+      ORCHARD_ASSIGN_OR_RETURN(
+          TrainRunSummary summary,
+          TrainIntoRun(child, client->store(), frame, train,
+                       {.data_name = fs::path(flags.data).filename().string(),
+                        .extra_params = {{"seed", std::to_string(flags.seed)}}}));
+      for (const auto& [key, value] : summary.metrics) {
+        if (key == flags.metric) return value;
+      }
+      return Status::InvalidParameter(
+          fmt::format("the trials log no metric '{}'; choose another --metric", flags.metric));
+    };
+  } else {
+    options.run_trial = [&](ActiveRun& child, const Assignment& params, int) -> StatusOr<double> {
+      std::vector<std::string> argv = {OwnBinary(),       "run",      flags.project, "-e",
+                                       flags.entry_point, "--run-id", child.run_id()};
+      for (const auto& [key, value] : fixed) argv.insert(argv.end(), {"-P", key + "=" + value});
+      for (const auto& [key, value] : params) argv.insert(argv.end(), {"-P", key + "=" + value});
+      std::string output;
+      ORCHARD_ASSIGN_OR_RETURN(int code, RunCaptured(argv, "", &output));
+      if (code != 0) {
+        std::string last = output.substr(output.size() > 300 ? output.size() - 300 : 0);
+        return Status(ErrorCode::kInvalidState,
+                      fmt::format("the trial's project run failed: {}", last));
+      }
+      ORCHARD_ASSIGN_OR_RETURN(Run run, client->store().GetRun(child.run_id()));
+      for (const Metric& metric : run.data.metrics) {
+        if (metric.key == flags.metric) return metric.value;
+      }
+      return Status::InvalidParameter(fmt::format("the trial logged no metric '{}'", flags.metric));
+    };
+  }
+
+  // The parent: the run handed over by a project runner ($MLFLOW_RUN_ID), else a new one.
+  StartRunOptions start{
+      .run_name = flags.run_name, .existing_run_id = flags.run_id, .source_name = "orchard tune"};
+  if (flags.run_id.empty()) {
+    ORCHARD_ASSIGN_OR_RETURN(start.experiment_id, flags.experiment.Resolve(*client, true));
+  }
+  ORCHARD_ASSIGN_OR_RETURN(ActiveRun parent, client->StartRun(start));
+  ORCHARD_RETURN_IF_ERROR(parent.LogBatch(
+      {},
+      {{"sampler", flags.sampler},
+       {"max_trials", std::to_string(flags.max_trials)},
+       {"objective", fmt::format("{} ({})", flags.metric, flags.minimize ? "min" : "max")},
+       {"model_type", in_process ? flags.model : flags.entry_point}},
+      {}));
+  log << fmt::format("search {} ({} sampler, {} trials) in experiment {}\n", parent.run_id(),
+                     flags.sampler, flags.max_trials, parent.experiment_id());
+  ORCHARD_ASSIGN_OR_RETURN(TuneResult result, Tune(*client, parent, options));
+  if (result.best < 0) {
+    ORCHARD_RETURN_IF_ERROR(parent.End(RunStatus::kFailed));
+    return Status(ErrorCode::kInvalidState,
+                  fmt::format("every trial failed; the first: {}", result.trials[0].error));
+  }
+  ORCHARD_RETURN_IF_ERROR(parent.End());
+  const TrialRecord& best = result.trials[static_cast<size_t>(result.best)];
+  std::string shown;
+  for (const auto& [key, value] : best.params) shown += fmt::format(" {}={}", key, value);
+  context.out() << fmt::format(
+      "parent run  {}\nbest trial  {} (trial {}): {} {:.4f}\nbest params{}\nmodel       "
+      "runs:/{}/model\n",
+      parent.run_id(), best.run_id, best.number, flags.metric, *best.objective, shown, best.run_id);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddTuneCommand(CLI::App& app, CliContext& context) {
+  auto flags = std::make_shared<TuneFlags>();
+  auto* cmd = app.add_subcommand(
+      "tune",
+      "Search hyperparameters: one parent run, a nested child run per trial (TPE, random or "
+      "grid), the best trial's parameters on the parent");
+  cmd->add_option(
+      "--data", flags->data,
+      "Train in-process on this data (a file, URL or kaggle: source; see docs/data.md)");
+  cmd->add_option("--target", flags->target, "The target column (with --data)")
+      ->default_val("Loan Status");
+  cmd->add_option("--model", flags->model, "rf or hgbt (with --data)")
+      ->check(CLI::IsMember({"rf", "hgbt"}));
+  cmd->add_option("--param", flags->fixed, "A fixed parameter KEY=VALUE for every trial");
+  cmd->add_option("--project", flags->project, "Run each trial as this project's entry point");
+  cmd->add_option("--entry-point", flags->entry_point, "The trials' entry point (with --project)");
+  cmd->add_option("--space", flags->space,
+                  "Search space YAML (default with --data: the tutorial's space for the model; "
+                  "see docs/tuning.md)");
+  cmd->add_option("--sampler", flags->sampler, "tpe, random or grid")
+      ->check(CLI::IsMember({"tpe", "random", "grid"}));
+  cmd->add_option("--max-trials", flags->max_trials, "Number of trials")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--seed", flags->seed, "Seed of the sampler and the trainings");
+  cmd->add_option("--startup-trials", flags->startup_trials,
+                  "TPE: random trials before the model takes over")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--metric", flags->metric, "The objective: a metric each trial logs");
+  cmd->add_flag("--minimize", flags->minimize, "Minimize the metric (default: maximize)");
+  cmd->add_option("--parallel", flags->parallel, "Trials at a time (default: one per core)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--threads", flags->threads, "Training threads per trial")
+      ->check(CLI::Range(1, 256));
+  flags->experiment.AddTo(cmd);
+  cmd->add_option("-r,--run-id", flags->run_id,
+                  "Use this run as the parent (default: $MLFLOW_RUN_ID, else a new run)")
+      ->envname("MLFLOW_RUN_ID");
+  cmd->add_option("--run-name", flags->run_name, "Name of a new parent run");
+  cmd->callback([&context, flags] {
+    context.action = [&context, flags]() { return RunTune(context, *flags); };
+  });
+}
+
+}  // namespace orchard

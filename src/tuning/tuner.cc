@@ -1,0 +1,168 @@
+#include "tuning/tuner.h"
+
+#include <cmath>
+#include <filesystem>
+#include <mutex>
+#include <ostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "base/clock.h"
+#include "base/json_writer.h"
+#include "base/scratch_dir.h"
+#include "charts/charts.h"
+#include "data/csv_reader.h"
+
+namespace fs = std::filesystem;
+
+namespace orchard {
+namespace {
+
+Status LogSummary(ActiveRun& parent, const TuneOptions& options, const TuneResult& result) {
+  ORCHARD_ASSIGN_OR_RETURN(ScratchDir staging, ScratchDir::Create("orchard-tune"));
+  const fs::path& scratch = staging.path();
+
+  // trials.csv: one row per trial, the parameters as columns.
+  Frame table;
+  table.rows = result.trials.size();
+  Column number{.name = "trial"}, objective{.name = options.metric};
+  Column run_id{.name = "run_id", .type = ColumnType::kCategorical};
+  Column status{
+      .name = "status", .type = ColumnType::kCategorical, .levels = {"FINISHED", "FAILED"}};
+  std::vector<Column> params;
+  for (const ParameterSpace& space : options.space.parameters) {
+    params.push_back({.name = space.name, .type = ColumnType::kCategorical});
+  }
+  LineSeries series{.name = options.metric};
+  for (const TrialRecord& trial : result.trials) {
+    number.numbers.push_back(trial.number);
+    run_id.codes.push_back(static_cast<int32_t>(run_id.levels.size()));
+    run_id.levels.push_back(trial.run_id);
+    status.codes.push_back(trial.objective ? 0 : 1);
+    objective.numbers.push_back(trial.objective.value_or(std::nan("")));
+    for (size_t p = 0; p < params.size(); ++p) {
+      std::string value = p < trial.params.size() ? trial.params[p].second : "";
+      params[p].codes.push_back(static_cast<int32_t>(params[p].levels.size()));
+      params[p].levels.push_back(value);
+    }
+    if (trial.objective) series.points.emplace_back(trial.number, *trial.objective);
+  }
+  table.columns = {std::move(number), std::move(run_id), std::move(status), std::move(objective)};
+  for (Column& column : params) table.columns.push_back(std::move(column));
+  ORCHARD_RETURN_IF_ERROR(WriteCsv(table, (scratch / "trials.csv").string()));
+  ORCHARD_RETURN_IF_ERROR(parent.LogArtifact((scratch / "trials.csv").string()));
+  if (!series.points.empty()) {
+    LineChart chart{
+        .title = fmt::format("{} per trial ({} search)", options.metric, options.sampler),
+        .x_label = "trial",
+        .y_label = options.metric,
+        .series = {series},
+        .markers = true,
+        .highlight_best_max = options.maximize,
+        .highlight_best_min = !options.maximize};
+    ORCHARD_RETURN_IF_ERROR(RenderLineChart(chart, (scratch / "objective.png").string()));
+    ORCHARD_RETURN_IF_ERROR(parent.LogArtifact((scratch / "objective.png").string()));
+  }
+  if (result.best < 0) return Status::Ok();
+  const TrialRecord& best = result.trials[static_cast<size_t>(result.best)];
+  std::vector<Param> best_params;
+  JsonWriter json;
+  json.BeginObject();
+  for (const auto& [name, value] : best.params) {
+    best_params.push_back({name, value});
+    json.Field(name, value);
+  }
+  json.EndObject();
+  const int64_t now = NowMillis();
+  std::vector<Metric> metrics = {{options.metric, *best.objective, now, 0},
+                                 {"best_" + options.metric, *best.objective, now, 0},
+                                 {"best_trial", static_cast<double>(best.number), now, 0}};
+  std::vector<Tag> tags = {{"best params", json.Take()}, {"best_run_id", best.run_id}};
+  return parent.LogBatch(metrics, best_params, tags);
+}
+
+}  // namespace
+
+StatusOr<TuneResult> Tune(Client& client, ActiveRun& parent, const TuneOptions& options) {
+  if (options.max_trials < 1) return Status::InvalidParameter("--max-trials must be at least 1");
+  if (options.parallel < 1) return Status::InvalidParameter("--parallel must be at least 1");
+  if (!options.run_trial) return Status::Internal("no trial runner");
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<Sampler> sampler,
+                           MakeSampler(options.sampler, options.space, options.sampler_options));
+  TuneResult result;
+  result.trials.resize(static_cast<size_t>(options.max_trials));
+  std::mutex mutex;  // guards the sampler, history, next and progress
+  std::vector<Observation> history;
+  int next = 0;
+  Status fatal;
+  auto worker = [&] {
+    while (true) {
+      int index;
+      Assignment params;
+      {
+        std::lock_guard lock(mutex);
+        if (next >= options.max_trials || !fatal.ok()) return;
+        index = next++;
+        params = sampler->Next(history);
+      }
+      TrialRecord& trial = result.trials[static_cast<size_t>(index)];
+      trial.number = index + 1;
+      trial.params = params;
+      StatusOr<ActiveRun> child =
+          client.StartRun({.experiment_id = parent.experiment_id(),
+                           .run_name = fmt::format("trial-{}", trial.number),
+                           .parent_run_id = parent.run_id(),
+                           .source_name = "orchard tune"});
+      if (!child.ok()) {
+        std::lock_guard lock(mutex);
+        fatal = child.status();
+        return;
+      }
+      trial.run_id = child->run_id();
+      StatusOr<double> objective = options.run_trial(*child, params, trial.number);
+      const bool ok = objective.ok() && std::isfinite(*objective);
+      Status ended = child->End(ok ? RunStatus::kFinished : RunStatus::kFailed);
+      std::lock_guard lock(mutex);
+      if (!ended.ok()) fatal = ended;
+      if (ok) {
+        trial.objective = *objective;
+        history.push_back({params, options.maximize ? *objective : -*objective});
+      } else {
+        trial.error = objective.ok() ? fmt::format("{} is not a number", options.metric)
+                                     : objective.status().message();
+      }
+      if (options.progress != nullptr) {
+        std::string shown;
+        for (const auto& [name, value] : params) shown += fmt::format(" {}={}", name, value);
+        *options.progress << (ok ? fmt::format("trial {:>3}/{}  {} {:.4f} {}\n", trial.number,
+                                               options.max_trials, options.metric, *objective,
+                                               shown)
+                                 : fmt::format("trial {:>3}/{}  FAILED: {}\n", trial.number,
+                                               options.max_trials, trial.error))
+                          << std::flush;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 1; i < options.parallel; ++i) threads.emplace_back(worker);
+  worker();
+  for (std::thread& thread : threads) thread.join();
+  ORCHARD_RETURN_IF_ERROR(fatal);
+  for (size_t i = 0; i < result.trials.size(); ++i) {
+    const TrialRecord& trial = result.trials[i];
+    if (!trial.objective) continue;
+    if (result.best < 0) {
+      result.best = static_cast<int>(i);
+      continue;
+    }
+    double best = *result.trials[static_cast<size_t>(result.best)].objective;
+    if (options.maximize ? *trial.objective > best : *trial.objective < best) {
+      result.best = static_cast<int>(i);
+    }
+  }
+  ORCHARD_RETURN_IF_ERROR(LogSummary(parent, options, result));
+  return result;
+}
+
+}  // namespace orchard

@@ -1,0 +1,56 @@
+// Tune: a hyperparameter search as nested runs. One parent run; each trial a child run
+// (mlflow.parentRunId) whose parameters come from a sampler (tpe, random, grid) and whose
+// objective is a metric of the trial. A failed trial is a FAILED child and the search goes on.
+// Afterwards the parent holds the best parameters (as its params), the best objective, the tag
+// `best params` (JSON), a CSV table of the trials and a PNG of the objective per trial.
+//
+// How a trial runs is the caller's: in-process training on data loaded once, or a subprocess
+// (`orchard run -e ENTRY --run-id CHILD`). Trials run `parallel` at a time; the sampler sees the
+// trials finished so far. Thread-safe use of the Client is required (it is).
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "client/client.h"
+#include "tuning/sampler.h"
+#include "tuning/search_space.h"
+
+namespace orchard {
+
+struct TrialRecord {
+  int number = 0;  // 1, 2, ...
+  std::string run_id;
+  Assignment params;
+  std::optional<double> objective;  // none: the trial failed
+  std::string error;
+};
+
+struct TuneOptions {
+  SearchSpace space;
+  std::string sampler = "tpe";
+  SamplerOptions sampler_options;
+  int max_trials = 10;
+  std::string metric = "test_PR_AUC";  // the objective: this metric of each trial
+  bool maximize = true;
+  int parallel = 1;
+  // Runs trial `number` with `params` inside its child run (open; Tune ends it) and returns the
+  // objective's value.
+  std::function<StatusOr<double>(ActiveRun& child, const Assignment& params, int number)> run_trial;
+  std::ostream* progress = nullptr;
+};
+
+struct TuneResult {
+  std::vector<TrialRecord> trials;  // in trial order
+  int best = -1;                    // index into trials; -1 when every trial failed
+};
+
+// Runs the search under `parent` (open; the caller ends it). Errors: a bad option; every
+// trial failing is not an error of Tune (best stays -1).
+StatusOr<TuneResult> Tune(Client& client, ActiveRun& parent, const TuneOptions& options);
+
+}  // namespace orchard
