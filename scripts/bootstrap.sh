@@ -11,6 +11,7 @@ packages=(
   libcairo2-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-xgboost  # tests check that a saved booster loads in XGBoost's Python package
+  python3-venv     # orchard run --env-manager virtualenv
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -703,3 +703,56 @@ entry_points:
 
 }  // namespace
 }  // namespace orchard
+
+namespace orchard {
+namespace {
+
+// --env-manager virtualenv: a venv with the system's packages (numpy comes from Debian), cached;
+// a requirement nothing can provide is a clear error before the run starts.
+TEST_F(CliTest, RunProjectInAVirtualenv) {
+  std::string project = dir_ / "venv-project";
+  WriteText(project + "/MLproject", R"(name: v
+python_env: python_env.yaml
+entry_points:
+  main:
+    command: "python -c 'import numpy, sys; print(sys.prefix)' > prefix.txt"
+)");
+  WriteText(project + "/python_env.yaml",
+            "python: \"3.11\"\nbuild_dependencies: [pip]\ndependencies: [numpy]\n");
+  std::map<std::string, std::string> env = {{"ORCHARD_CACHE_DIR", dir_ / "cache"}};
+  Ok({"run", project, "--env-manager", "virtualenv"}, env);
+  EXPECT_NE(ReadAll(project + "/prefix.txt").find(dir_ / "cache/virtualenvs/"), std::string::npos)
+      << ReadAll(project + "/prefix.txt");
+  // The second run reuses the venv.
+  Result again = Run({"run", project, "--env-manager", "virtualenv"}, env);
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_EQ(again.err.find("creating a virtualenv"), std::string::npos) << again.err;
+
+  WriteText(project + "/python_env.yaml",
+            "python: \"3.11\"\ndependencies: [orchard-no-such-package==9.9]\n");
+  Result missing = Run({"run", project, "--env-manager", "virtualenv"}, env);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("orchard-no-such-package==9.9"), std::string::npos) << missing.err;
+}
+
+// --no-wait: the run id at once; a detached runner ends the run.
+TEST_F(CliTest, RunProjectWithoutWaiting) {
+  std::string project = dir_ / "project";
+  WriteText(project + "/MLproject",
+            "name: w\nentry_points:\n  main:\n    command: \"orchard runs set-tag done yes\"\n");
+  std::map<std::string, std::string> env = {{"ORCHARD_CACHE_DIR", dir_ / "cache"}};
+  std::string run_id = Ok({"run", project, "--no-wait"}, env);
+  ASSERT_EQ(run_id.size(), 32u) << run_id;
+  std::string shown;
+  for (int i = 0; i < 600; ++i) {  // bounded: 60 s
+    shown = Ok({"runs", "get", "-r", run_id, "--json"});
+    if (shown.find(R"("status":"FINISHED")") != std::string::npos) break;
+    usleep(100000);
+  }
+  EXPECT_NE(shown.find(R"("status":"FINISHED")"), std::string::npos)
+      << shown << ReadAll(dir_ / ("cache/runs/" + run_id + ".log"));
+  EXPECT_NE(shown.find(R"({"key":"done","value":"yes"})"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace orchard

@@ -145,4 +145,35 @@ StatusOr<ChildOutcome> RunInProcessGroup(const std::string& command, const std::
   return outcome;
 }
 
+StatusOr<int> SpawnDetached(const std::vector<std::string>& argv,
+                            const std::vector<std::string>& environment,
+                            const std::string& log_path) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
+  std::vector<std::string> args = argv;
+  std::vector<char*> arg_pointers = Pointers(args);
+  std::vector<std::string> env = environment;
+  std::vector<char*> env_pointers = Pointers(env);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, args[0].c_str(), &actions, &attributes, arg_pointers.data(),
+                       env_pointers.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (rc != 0) {
+    return Status::InvalidParameter(
+        fmt::format("cannot start '{}': {}", args[0], std::strerror(rc)));
+  }
+  return static_cast<int>(pid);
+}
+
 }  // namespace orchard

@@ -33,4 +33,10 @@ struct ChildOutcome {
 StatusOr<ChildOutcome> RunInProcessGroup(const std::string& command, const std::string& cwd,
                                          const std::vector<std::string>& environment);
 
+// Starts argv[0] (a path) in a new session, detached from our terminal and process group, its
+// stdin from /dev/null and its output appended to `log_path`; does not wait. Returns its pid.
+StatusOr<int> SpawnDetached(const std::vector<std::string>& argv,
+                            const std::vector<std::string>& environment,
+                            const std::string& log_path);
+
 }  // namespace orchard

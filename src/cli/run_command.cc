@@ -12,6 +12,7 @@
 #include "cli/cli_app.h"
 #include "project/mlproject.h"
 #include "project/project_source.h"
+#include "project/virtualenv.h"
 
 extern char** environ;
 
@@ -28,6 +29,7 @@ struct RunFlags {
   std::string run_name, run_id, version;
   std::string env_manager = "local";
   std::string backend = "local";
+  bool no_wait = false;
 };
 
 // The folder of the running orchard binary, so `orchard ...` in a command means this build.
@@ -58,15 +60,13 @@ Status RunProject(CliContext& context, const RunFlags& flags) {
     return Status::InvalidParameter(
         fmt::format("backend '{}' is not available; use --backend local", flags.backend));
   }
-  if (flags.env_manager == "virtualenv" || flags.env_manager == "conda") {
-    return Status::NotImplemented(fmt::format(
-        "--env-manager {} is not supported yet; run with --env-manager local in an environment "
-        "that has what the project needs",
-        flags.env_manager));
+  if (flags.env_manager == "conda") {
+    return Status::NotImplemented(
+        "--env-manager conda is not supported; use virtualenv or local (docs/projects.md)");
   }
-  if (flags.env_manager != "local") {
+  if (flags.env_manager != "local" && flags.env_manager != "virtualenv") {
     return Status::InvalidParameter(
-        fmt::format("unknown --env-manager '{}'; use local", flags.env_manager));
+        fmt::format("unknown --env-manager '{}'; use local or virtualenv", flags.env_manager));
   }
   ORCHARD_ASSIGN_OR_RETURN(
       ProjectCheckout checkout,
@@ -80,6 +80,16 @@ Status RunProject(CliContext& context, const RunFlags& flags) {
                     spec.name, ProjectEnvironmentName(spec.environment)));
   }
   ORCHARD_ASSIGN_OR_RETURN(EntryPoint entry, spec.FindEntryPoint(flags.entry_point));
+  std::string venv;
+  if (flags.env_manager == "virtualenv") {
+    if (spec.environment != ProjectEnvironment::kPythonEnv) {
+      return Status::InvalidParameter(fmt::format(
+          "--env-manager virtualenv needs a python_env file in the MLproject of '{}'", spec.name));
+    }
+    ORCHARD_ASSIGN_OR_RETURN(PythonEnv python_env, LoadPythonEnv(spec.environment_file));
+    ORCHARD_ASSIGN_OR_RETURN(
+        venv, PrepareVirtualenv(python_env, context.CacheDir() + "/virtualenvs", &log));
+  }
   std::vector<std::pair<std::string, std::string>> given;
   for (const std::string& text : flags.params) {
     ORCHARD_ASSIGN_OR_RETURN(Tag pair, ParseKeyValue(text, "-P"));
@@ -116,7 +126,8 @@ Status RunProject(CliContext& context, const RunFlags& flags) {
   }
   if (!params.empty()) ORCHARD_RETURN_IF_ERROR(run.LogBatch({}, std::move(params), {}));
 
-  std::string path = OwnFolder();
+  // The venv's programs first (python, pip), then this orchard, then the inherited PATH.
+  std::string path = venv.empty() ? OwnFolder() : venv + "/bin:" + OwnFolder();
   const char* inherited_path = std::getenv("PATH");
   if (inherited_path != nullptr) path += std::string(":") + inherited_path;
   std::vector<std::pair<std::string, std::string>> variables = {
@@ -127,6 +138,31 @@ Status RunProject(CliContext& context, const RunFlags& flags) {
       {"PATH", path}};
   // Absolute, so experiments the command creates put their artifacts where ours go.
   variables.push_back({"ORCHARD_ARTIFACT_ROOT", context.tracking_config().artifact_root});
+  if (!venv.empty()) variables.push_back({"VIRTUAL_ENV", venv});
+  if (flags.no_wait) {
+    // A detached `orchard run` of the same project takes the run over and finishes it.
+    std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe", ec).string(),
+                                     "run",
+                                     flags.uri,
+                                     "-e",
+                                     entry.name,
+                                     "--run-id",
+                                     run.run_id(),
+                                     "--env-manager",
+                                     flags.env_manager,
+                                     "--backend",
+                                     flags.backend};
+    if (!flags.version.empty()) argv.insert(argv.end(), {"--version", flags.version});
+    for (const auto& [key, value] : given) argv.insert(argv.end(), {"-P", key + "=" + value});
+    std::string log_path = context.CacheDir() + "/runs/" + run.run_id() + ".log";
+    fs::create_directories(fs::path(log_path).parent_path(), ec);
+    ORCHARD_RETURN_IF_ERROR(SpawnDetached(argv, CommandEnvironment(variables), log_path).status());
+    run.Release();  // RUNNING until the detached runner ends it
+    log << fmt::format("=== Run {} started in the background; its output goes to {} ===\n",
+                       run.run_id(), log_path);
+    context.out() << run.run_id() << '\n';
+    return Status::Ok();
+  }
   log << fmt::format("=== Running command '{}' in run {} ===\n", resolved.command, run.run_id())
       << std::flush;
   ORCHARD_ASSIGN_OR_RETURN(
@@ -171,8 +207,12 @@ void AddRunCommand(CLI::App& app, CliContext& context) {
   cmd->add_option("--run-id", flags->run_id, "Take over this existing run instead of creating one");
   cmd->add_option("-v,--version", flags->version, "Git branch, tag or commit to run");
   cmd->add_option("--env-manager", flags->env_manager,
-                  "local: run in the current environment (the only one supported so far)");
+                  "local: the current environment; virtualenv: a venv for the project's "
+                  "python_env file (with the system's packages)");
   cmd->add_option("-b,--backend", flags->backend, "local (the only one so far)");
+  cmd->add_flag("--no-wait", flags->no_wait,
+                "Start the command in the background and print the run id at once; the "
+                "background runner ends the run");
   cmd->callback([&context, flags] {
     context.action = [&context, flags]() { return RunProject(context, *flags); };
   });
