@@ -10,15 +10,17 @@ repeats=${1:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export ORCHARD_CACHE_DIR="$work/cache"
-for model in rf hgbt; do
+for setup in rf:none hgbt:none hgbt:median; do
+  model=${setup%:*}
+  prune=${setup#*:}
   for i in $(seq "$repeats"); do
-    export ORCHARD_TRACKING_URI="sqlite:///$work/$model-$i.db"
-    export ORCHARD_ARTIFACT_ROOT="$work/artifacts-$model-$i"
+    export ORCHARD_TRACKING_URI="sqlite:///$work/$model-$prune-$i.db"
+    export ORCHARD_ARTIFACT_ROOT="$work/artifacts-$model-$prune-$i"
     start=$(date +%s%N)
     "$orchard" run "$repo/examples/loan" -e search_params --experiment-name loan \
-      -P model_type="$model" >"$work/out.txt" 2>"$work/err.txt"
+      -P model_type="$model" -P prune="$prune" >"$work/out.txt" 2>"$work/err.txt"
     millis=$(( ($(date +%s%N) - start) / 1000000 ))
     best=$(sed -n 's/^best trial .*test_PR_AUC \([0-9.]*\)$/\1/p' "$work/out.txt")
-    echo "$model search $i: $millis ms, best test PR AUC $best"
+    echo "$model search (prune $prune) $i: $millis ms, best test PR AUC $best"
   done
 done

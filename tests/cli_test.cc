@@ -756,3 +756,74 @@ TEST_F(CliTest, RunProjectWithoutWaiting) {
 
 }  // namespace
 }  // namespace orchard
+
+namespace orchard {
+namespace {
+
+// A data set with a strong signal, so that learning rates separate within a few rounds.
+std::string StrongSignalCsv(const std::string& path) {
+  std::string text = "x,noise,y\n";
+  for (int i = 0; i < 2000; ++i) {
+    double x = (i * 7919 % 1000) / 1000.0;
+    double noise = (i * 104729 % 997) / 997.0;
+    bool flip = i % 10 == 0;
+    text += std::to_string(x) + "," + std::to_string(noise) + "," +
+            ((x > 0.5) != flip ? "1" : "0") + "\n";
+  }
+  std::ofstream(path) << text;
+  return path;
+}
+
+// --prune median stops an hgbt trial that learns too slowly; --resume continues a search.
+TEST_F(CliTest, TunePrunesAndResumes) {
+  std::string csv = StrongSignalCsv(dir_ / "strong.csv");
+  WriteText(dir_ / "rates.yaml",
+            "learning_rate: {dist: choice, options: ['0.3', '0.2', '0.0001']}\n");
+  std::string pruned = Ok({"tune",
+                           "--data",
+                           csv,
+                           "--target",
+                           "y",
+                           "--model",
+                           "hgbt",
+                           "--space",
+                           dir_ / "rates.yaml",
+                           "--sampler",
+                           "grid",
+                           "--max-trials",
+                           "3",
+                           "--parallel",
+                           "1",
+                           "--prune",
+                           "median",
+                           "--param",
+                           "early_stopping=true",
+                           "--param",
+                           "max_iter=30",
+                           "--experiment-name",
+                           "prune"});
+  std::string children = Ok({"--json", "runs", "search", "--experiment-name", "prune"});
+  EXPECT_EQ(CountOf(children, R"("key":"orchard.pruned")"), 1) << children;
+  EXPECT_NE(pruned.find("learning_rate=0.3"), std::string::npos) << pruned;
+
+  std::string first = Ok({"tune", "--data", csv, "--target", "y", "--model", "hgbt", "--max-trials",
+                          "2", "--sampler", "random", "--parallel", "1", "--param", "max_iter=5",
+                          "--experiment-name", "resume"});
+  std::string parent = ValueAfter(first, "parent run");
+  // An interrupted trial, still RUNNING.
+  Ok({"runs", "create", "--experiment-name", "resume", "--parent-run-id", parent, "--run-name",
+      "trial-3"});
+  Result resumed =
+      Run({"tune", "--resume", parent, "--data", csv, "--target", "y", "--model", "hgbt",
+           "--max-trials", "4", "--sampler", "random", "--parallel", "1", "--param", "max_iter=5"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("2 trials done before"), std::string::npos) << resumed.err;
+  std::string runs = Ok({"runs", "search", "--experiment-name", "resume", "--filter",
+                         "tags.mlflow.parentRunId = '" + parent + "'"});
+  EXPECT_EQ(CountOf(runs, "FINISHED"), 4) << runs;
+  EXPECT_EQ(CountOf(runs, "KILLED"), 1) << runs;
+  EXPECT_NE(runs.find("trial-4"), std::string::npos) << runs;
+}
+
+}  // namespace
+}  // namespace orchard

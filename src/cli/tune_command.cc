@@ -8,10 +8,13 @@
 
 #include <fmt/format.h>
 
+#include "base/clock.h"
 #include "base/subprocess.h"
 #include "cli/cli_app.h"
 #include "data/csv_reader.h"
 #include "pipeline/training_run.h"
+#include "store/tracking/search_filter_parser.h"
+#include "tuning/pruner.h"
 #include "tuning/tuner.h"
 
 namespace fs = std::filesystem;
@@ -44,9 +47,49 @@ struct TuneFlags {
   bool minimize = false;
   int parallel = 0;  // 0: one trial per core
   int threads = 1;
+  std::string prune = "none";
+  std::string resume;
   ExperimentChoice experiment;
   std::string run_id, run_name = "search";
 };
+
+// The trials an interrupted search left under `parent`: finished and failed ones count; a trial
+// still marked RUNNING was interrupted and is ended KILLED (it will be tried again).
+StatusOr<std::vector<TrialRecord>> PreviousTrials(TrackingStore& store, const Run& parent,
+                                                  const SearchSpace& space,
+                                                  const std::string& metric) {
+  SearchRunsRequest request{.experiment_ids = {parent.info.experiment_id}, .max_results = 50000};
+  ORCHARD_ASSIGN_OR_RETURN(
+      request.filter,
+      ParseSearchFilter(fmt::format("tags.mlflow.parentRunId = '{}'", parent.info.run_id)));
+  request.order_by = {{.entity = FilterEntity::kAttribute, .key = "start_time", .ascending = true}};
+  ORCHARD_ASSIGN_OR_RETURN(RunPage page, store.SearchRuns(request));
+  std::vector<TrialRecord> trials;
+  for (const Run& child : page.runs) {
+    if (child.info.status == RunStatus::kRunning || child.info.status == RunStatus::kScheduled) {
+      ORCHARD_RETURN_IF_ERROR(store
+                                  .UpdateRun({.run_id = child.info.run_id,
+                                              .status = RunStatus::kKilled,
+                                              .end_time = NowMillis()})
+                                  .status());
+      continue;
+    }
+    TrialRecord trial{.number = static_cast<int>(trials.size()) + 1, .run_id = child.info.run_id};
+    for (const ParameterSpace& parameter : space.parameters) {
+      for (const Param& param : child.data.params) {
+        if (param.key == parameter.name) trial.params.emplace_back(param.key, param.value);
+      }
+    }
+    for (const Metric& value : child.data.metrics) {
+      if (value.key == metric && child.info.status == RunStatus::kFinished) {
+        trial.objective = value.value;
+      }
+    }
+    if (!trial.objective) trial.error = "failed before the search was resumed";
+    trials.push_back(std::move(trial));
+  }
+  return trials;
+}
 
 std::string OwnBinary() {
   std::error_code ec;
@@ -91,6 +134,10 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
   }
 
   ORCHARD_ASSIGN_OR_RETURN(Client * client, context.client());
+  if (flags.prune != "none" && flags.prune != "median") {
+    return Status::InvalidParameter("--prune takes none or median");
+  }
+  MedianPruner pruner;
   Frame frame;
   if (in_process) {
     ORCHARD_ASSIGN_OR_RETURN(SourceOptions sources, context.DataSources());
@@ -106,11 +153,30 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
           .model = flags.model, .target = flags.target, .seed = flags.seed, .threads = threads};
       for (const auto& [key, value] : fixed) train.params[key] = value;
       for (const auto& [key, value] : params) train.params[key] = value;
-      ORCHARD_ASSIGN_OR_RETURN(
-          TrainRunSummary summary,
+      // The validation loss per round (hgbt), against the median of the finished trials.
+      std::vector<double> losses;
+      int pruned_at = -1;
+      train.on_round = [&](int round, double loss) {
+        losses.push_back(loss);
+        if (flags.prune == "median" && pruner.ShouldPrune(round, loss)) {
+          pruned_at = round;
+          return false;
+        }
+        return true;
+      };
+      StatusOr<TrainRunSummary> trained =
           TrainIntoRun(child, client->store(), frame, train,
                        {.data_name = fs::path(flags.data).filename().string(),
-                        .extra_params = {{"seed", std::to_string(flags.seed)}}}));
+                        .extra_params = {{"seed", std::to_string(flags.seed)}}});
+      if (!trained.ok() && pruned_at >= 0) {
+        ORCHARD_RETURN_IF_ERROR(child.SetTag("orchard.pruned", std::to_string(pruned_at)));
+        return Status(ErrorCode::kInvalidState,
+                      fmt::format("pruned at round {}: its validation loss was above the "
+                                  "median of the finished trials",
+                                  pruned_at));
+      }
+      ORCHARD_ASSIGN_OR_RETURN(TrainRunSummary summary, std::move(trained));
+      pruner.Record(losses);
       for (const auto& [key, value] : summary.metrics) {
         if (key == flags.metric) return value;
       }
@@ -138,20 +204,32 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
     };
   }
 
-  // The parent: the run handed over by a project runner ($MLFLOW_RUN_ID), else a new one.
-  StartRunOptions start{
-      .run_name = flags.run_name, .existing_run_id = flags.run_id, .source_name = "orchard tune"};
-  if (flags.run_id.empty()) {
+  // The parent: the search to resume, the run handed over by a project runner
+  // ($MLFLOW_RUN_ID), else a new one.
+  const std::string parent_id = flags.resume.empty() ? flags.run_id : flags.resume;
+  StartRunOptions start{.run_name = parent_id.empty() ? flags.run_name : "",
+                        .existing_run_id = parent_id,
+                        .source_name = "orchard tune"};
+  if (!flags.resume.empty()) {
+    ORCHARD_ASSIGN_OR_RETURN(Run previous, client->store().GetRun(flags.resume));
+    ORCHARD_ASSIGN_OR_RETURN(
+        options.previous, PreviousTrials(client->store(), previous, options.space, flags.metric));
+    log << fmt::format("resuming search {}: {} trials done before\n", flags.resume,
+                       options.previous.size());
+  }
+  if (parent_id.empty()) {
     ORCHARD_ASSIGN_OR_RETURN(start.experiment_id, flags.experiment.Resolve(*client, true));
   }
   ORCHARD_ASSIGN_OR_RETURN(ActiveRun parent, client->StartRun(start));
-  ORCHARD_RETURN_IF_ERROR(parent.LogBatch(
-      {},
-      {{"sampler", flags.sampler},
-       {"max_trials", std::to_string(flags.max_trials)},
-       {"objective", fmt::format("{} ({})", flags.metric, flags.minimize ? "min" : "max")},
-       {"model_type", in_process ? flags.model : flags.entry_point}},
-      {}));
+  if (flags.resume.empty()) {
+    ORCHARD_RETURN_IF_ERROR(parent.LogBatch(
+        {},
+        {{"sampler", flags.sampler},
+         {"max_trials", std::to_string(flags.max_trials)},
+         {"objective", fmt::format("{} ({})", flags.metric, flags.minimize ? "min" : "max")},
+         {"model_type", in_process ? flags.model : flags.entry_point}},
+        {}));
+  }
   log << fmt::format("search {} ({} sampler, {} trials) in experiment {}\n", parent.run_id(),
                      flags.sampler, flags.max_trials, parent.experiment_id());
   ORCHARD_ASSIGN_OR_RETURN(TuneResult result, Tune(*client, parent, options));
@@ -202,6 +280,13 @@ void AddTuneCommand(CLI::App& app, CliContext& context) {
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--metric", flags->metric, "The objective: a metric each trial logs");
   cmd->add_flag("--minimize", flags->minimize, "Minimize the metric (default: maximize)");
+  cmd->add_option("--prune", flags->prune,
+                  "median: stop an hgbt trial whose validation loss at a round is worse than "
+                  "the median of the finished trials at that round")
+      ->check(CLI::IsMember({"none", "median"}));
+  cmd->add_option("--resume", flags->resume,
+                  "Continue the interrupted search with this parent run id (its finished "
+                  "trials count toward --max-trials)");
   cmd->add_option("--parallel", flags->parallel, "Trials at a time (default: one per core)")
       ->check(CLI::Range(1, 64));
   cmd->add_option("--threads", flags->threads, "Training threads per trial")

@@ -92,7 +92,7 @@ StatusOr<TrainRunSummary> TrainIntoRun(ActiveRun& run, TrackingStore& store, con
     if (progress != nullptr && round % 10 == 0) {
       *progress << fmt::format("  round {:>4}  val_log_loss {:.5f}\n", round, loss);
     }
-    if (caller_on_round) caller_on_round(round, loss);
+    return caller_on_round ? caller_on_round(round, loss) : true;
   };
   ORCHARD_ASSIGN_OR_RETURN(TrainedModel model, Train(frame, options));
   ORCHARD_RETURN_IF_ERROR(round_status);

@@ -380,7 +380,10 @@ StatusOr<TrainedModel> Train(const Frame& frame, const TrainOptions& options) {
     if (!validation) continue;
     ORCHARD_ASSIGN_OR_RETURN(std::vector<float> scores, booster.Predict(validation->matrix));
     double loss = WeightedLogLoss(validation->labels, scores, positive_weight);
-    if (options.on_round) options.on_round(round, loss);
+    if (options.on_round && !options.on_round(round, loss)) {
+      return Status(ErrorCode::kResourceConflict,
+                    fmt::format("training stopped by the caller at round {}", round));
+    }
     if (loss < best_loss - tolerance) {
       best_loss = loss;
       best_round = round;

@@ -42,7 +42,8 @@ struct TrainOptions {
   size_t onehot_max_levels = 20;                // onehot: levels kept per column, rest pooled
   int threads = 0;                              // 0: every core
   // Called after each boosting round with its validation log loss (hgbt with early stopping).
-  std::function<void(int round, double validation_log_loss)> on_round;
+  // Returning false stops training: Train then fails with RESOURCE_CONFLICT (a pruned trial).
+  std::function<bool(int round, double validation_log_loss)> on_round;
 };
 
 struct TrainedModel {

@@ -53,7 +53,10 @@ TEST_P(TrainerTest, TrainsScoresAndReloadsExactly) {
   TrainOptions options{.model = GetParam(), .target = "Loan Status", .threads = 1};
   if (GetParam() == "hgbt") options.params["early_stopping"] = "true";
   std::vector<std::pair<int, double>> rounds;
-  options.on_round = [&](int round, double loss) { rounds.emplace_back(round, loss); };
+  options.on_round = [&](int round, double loss) {
+    rounds.emplace_back(round, loss);
+    return true;
+  };
   StatusOr<TrainedModel> model = Train(Loans(), options);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   EXPECT_EQ(model->dropped_ids, std::vector<std::string>{"ID"});
@@ -101,6 +104,21 @@ TEST_P(TrainerTest, TrainsScoresAndReloadsExactly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, TrainerTest, ::testing::Values("rf", "hgbt"));
+
+TEST(TrainerOptions, TheCallerCanStopTraining) {
+  TrainOptions options{.model = "hgbt",
+                       .target = "Loan Status",
+                       .params = {{"early_stopping", "true"}},
+                       .threads = 1};
+  int calls = 0;
+  options.on_round = [&](int round, double) {
+    ++calls;
+    return round < 2;
+  };
+  StatusOr<TrainedModel> model = Train(Loans(), options);
+  EXPECT_EQ(model.status().code(), ErrorCode::kResourceConflict);
+  EXPECT_EQ(calls, 3);
+}
 
 TEST(TrainerOptions, SameSeedSameModelOtherSeedOtherSplit) {
   TrainOptions options{.model = "hgbt", .target = "Loan Status", .seed = 7, .threads = 1};

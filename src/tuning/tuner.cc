@@ -91,10 +91,16 @@ StatusOr<TuneResult> Tune(Client& client, ActiveRun& parent, const TuneOptions& 
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<Sampler> sampler,
                            MakeSampler(options.sampler, options.space, options.sampler_options));
   TuneResult result;
-  result.trials.resize(static_cast<size_t>(options.max_trials));
+  result.trials = options.previous;
+  result.trials.resize(std::max(options.previous.size(), static_cast<size_t>(options.max_trials)));
   std::mutex mutex;  // guards the sampler, history, next and progress
   std::vector<Observation> history;
-  int next = 0;
+  for (const TrialRecord& trial : options.previous) {
+    if (trial.objective) {
+      history.push_back({trial.params, options.maximize ? *trial.objective : -*trial.objective});
+    }
+  }
+  int next = static_cast<int>(options.previous.size());
   Status fatal;
   auto worker = [&] {
     while (true) {

@@ -42,6 +42,9 @@ struct TuneOptions {
   // objective's value.
   std::function<StatusOr<double>(ActiveRun& child, const Assignment& params, int number)> run_trial;
   std::ostream* progress = nullptr;
+  // Trials of an earlier, interrupted run of this search (--resume): they count toward
+  // max_trials, the finished ones feed the sampler, and numbering continues after them.
+  std::vector<TrialRecord> previous;
 };
 
 struct TuneResult {
