@@ -827,3 +827,51 @@ TEST_F(CliTest, TunePrunesAndResumes) {
 
 }  // namespace
 }  // namespace orchard
+
+namespace orchard {
+namespace {
+
+// The registry from the command line: the best trial of a search registered, promoted, aliased;
+// models:/ URIs resolved (a version registered from another model's stage and alias).
+TEST_F(CliTest, RegistryCommands) {
+  std::string csv = dir_ / "loan.csv";
+  Ok({"datasets", "make-loan", "--rows", "2000", "-o", csv});
+  std::string out = Ok({"tune", "--data", csv, "--model", "rf", "--max-trials", "2", "--sampler",
+                        "random", "--param", "n_estimators=5", "--experiment-name", "loan"});
+  std::string parent = ValueAfter(out, "parent run");
+  std::string best = Ok({"runs", "best", "--parent", parent, "--metric", "test_PR_AUC"});
+  std::string best_id = best.substr(0, 32);
+  EXPECT_EQ(best_id, ValueAfter(out, "best trial")) << best;
+  EXPECT_NE(best.find("runs:/" + best_id + "/model"), std::string::npos);
+  EXPECT_NE(Ok({"models", "register", "runs:/" + best_id + "/model", "--name", "loan_model"})
+                .find("version 1"),
+            std::string::npos);
+  Ok({"models", "register", "runs:/" + best_id + "/model", "--name", "loan_model"});
+  Ok({"models", "transition", "loan_model", "1", "production"});
+  Ok({"models", "transition", "loan_model", "2", "Production", "--archive-existing"});
+  Ok({"models", "alias", "loan_model", "champion", "2"});
+  std::string versions = Ok({"models", "versions", "loan_model"});
+  EXPECT_NE(versions.find("2        Production  @champion"), std::string::npos) << versions;
+  EXPECT_NE(versions.find("1        Archived"), std::string::npos) << versions;
+  // Removing the source run's files does not break the registered versions: they were copied.
+  Ok({"runs", "delete", "-r", best_id});
+  std::filesystem::remove_all(dir_ / ("orchard-artifacts/1/" + best_id));
+  for (const std::string uri : {"models:/loan_model/Production", "models:/loan_model@champion",
+                                "models:/loan_model/1", "models:/loan_model/latest"}) {
+    EXPECT_NE(Ok({"models", "register", uri, "--name", "copy"}).find("registered copy"),
+              std::string::npos)
+        << uri;
+  }
+  EXPECT_NE(Ok({"models", "list"}).find("copy"), std::string::npos);
+  Result stage = Run({"models", "register", "models:/loan_model/Staging", "--name", "copy"});
+  EXPECT_EQ(stage.exit_code, 1);
+  EXPECT_NE(stage.err.find("RESOURCE_DOES_NOT_EXIST"), std::string::npos) << stage.err;
+  Result bad_uri = Run({"models", "register", "s3://bucket/x", "--name", "copy"});
+  EXPECT_EQ(bad_uri.exit_code, 1);
+  EXPECT_NE(bad_uri.err.find("runs:/<run_id>/<path>"), std::string::npos) << bad_uri.err;
+  Ok({"models", "delete", "copy"});
+  EXPECT_EQ(Ok({"models", "list"}).find("copy"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace orchard

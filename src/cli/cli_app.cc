@@ -6,7 +6,9 @@
 #include <iostream>
 
 #include <fmt/format.h>
+
 #include <spdlog/spdlog.h>
+#include "store/registry/sqlite_registry_store.h"
 
 namespace orchard {
 namespace {
@@ -79,6 +81,21 @@ StatusOr<SourceOptions> CliContext::DataSources() {
   return options;
 }
 
+StatusOr<RegistryStore*> CliContext::registry() {
+  if (!registry_) {
+    ORCHARD_RETURN_IF_ERROR(client().status());  // creates and migrates the store
+    constexpr std::string_view kSqlite = "sqlite:///";
+    if (!config_.tracking_uri.starts_with(kSqlite)) {
+      return Status::NotImplemented(fmt::format(
+          "the model registry is not available through '{}' yet; use a sqlite:/// tracking URI",
+          config_.tracking_uri));
+    }
+    ORCHARD_ASSIGN_OR_RETURN(
+        registry_, SqliteRegistryStore::Open(config_.tracking_uri.substr(kSqlite.size())));
+  }
+  return registry_.get();
+}
+
 StatusOr<Client*> CliContext::client() {
   if (!client_) {
     std::string uri = ConfiguredTrackingUri();
@@ -123,6 +140,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddDatasetsCommands(app, context);
   AddRunCommand(app, context);
   AddTuneCommand(app, context);
+  AddModelsCommands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -16,6 +16,7 @@
 #include "client/client.h"
 #include "client/tracking_uri.h"
 #include "data/dataset_source.h"
+#include "store/registry/registry_store.h"
 
 namespace orchard {
 
@@ -37,6 +38,9 @@ class CliContext {
   // The root of Orchard's caches: $ORCHARD_CACHE_DIR, else $XDG_CACHE_HOME/orchard, else
   // ~/.cache/orchard.
   std::string CacheDir() const;
+  // The model registry of the configured store (opened on first use). NOT_IMPLEMENTED for a
+  // store that has none yet (http://).
+  StatusOr<RegistryStore*> registry();
   // The resolved tracking URI and artifact root. REQUIRES: client() succeeded.
   const TrackingConfig& tracking_config() const { return config_; }
 
@@ -57,6 +61,7 @@ class CliContext {
   std::ostream& out_;
   std::ostream& err_;
   std::unique_ptr<Client> client_;
+  std::unique_ptr<RegistryStore> registry_;
   TrackingConfig config_;
 };
 
@@ -81,6 +86,9 @@ void AddTrainCommand(CLI::App& app, CliContext& context);
 void AddDatasetsCommands(CLI::App& app, CliContext& context);
 void AddRunCommand(CLI::App& app, CliContext& context);
 void AddTuneCommand(CLI::App& app, CliContext& context);
+void AddModelsCommands(CLI::App& app, CliContext& context);
+// `runs best`, registered by the runs group (it lives with the registry commands).
+void AddRunsBestCommand(CLI::App& runs, CliContext& context);
 
 // Parses `argv`, runs the command and returns the process exit status.
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

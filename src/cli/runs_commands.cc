@@ -112,6 +112,7 @@ StatusOr<double> ParseDouble(const std::string& text, const std::string& what) {
 void AddRunsCommands(CLI::App& app, CliContext& context) {
   CLI::App* group = app.add_subcommand("runs", "Create, inspect, search and log to runs");
   group->require_subcommand(1);
+  AddRunsBestCommand(*group, context);
 
   {
     struct Options {

@@ -111,9 +111,56 @@ CREATE TABLE input_tags (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 3: the model registry (MLflow's registered models, versions, tags and aliases).
+// next_version numbers versions per model without ever reusing one.
+constexpr char kSchemaV3[] = R"sql(
+CREATE TABLE registered_models (
+  name TEXT PRIMARY KEY,
+  creation_timestamp INTEGER NOT NULL,
+  last_updated_timestamp INTEGER NOT NULL,
+  user_id TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  next_version INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+CREATE TABLE registered_model_tags (
+  name TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (name, key)
+) WITHOUT ROWID;
+CREATE TABLE model_versions (
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  creation_timestamp INTEGER NOT NULL,
+  last_updated_timestamp INTEGER NOT NULL,
+  user_id TEXT NOT NULL DEFAULT '',
+  current_stage TEXT NOT NULL DEFAULT 'None',
+  description TEXT NOT NULL DEFAULT '',
+  source TEXT NOT NULL,
+  run_id TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'READY',
+  storage_location TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (name, version)
+) WITHOUT ROWID;
+CREATE TABLE model_version_tags (
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (name, version, key)
+) WITHOUT ROWID;
+CREATE TABLE registered_model_aliases (
+  name TEXT NOT NULL,
+  alias TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (name, alias)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     SqliteMigration{1, kSchemaV1},
     SqliteMigration{2, kSchemaV2},
+    SqliteMigration{3, kSchemaV3},
 };
 
 }  // namespace

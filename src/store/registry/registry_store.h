@@ -1,0 +1,61 @@
+// RegistryStore: MLflow's model registry (registered models, versions numbered 1, 2, ... per
+// model and never reused, stages, aliases, tags). One implementation so far, on the same SQLite
+// file as the tracking store; the interface is shaped for PostgreSQL and REST ones. Errors are
+// MLflow's: RESOURCE_ALREADY_EXISTS for a taken name, RESOURCE_DOES_NOT_EXIST for a missing
+// model, version or alias, INVALID_PARAMETER_VALUE for a bad name, stage or alias.
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "entities/registered_model.h"
+
+namespace orchard {
+
+class RegistryStore {
+ public:
+  virtual ~RegistryStore() = default;
+
+  virtual StatusOr<RegisteredModel> CreateRegisteredModel(const std::string& name,
+                                                          const std::string& description,
+                                                          const std::vector<Tag>& tags) = 0;
+  virtual StatusOr<RegisteredModel> GetRegisteredModel(const std::string& name) = 0;
+  // Every registered model, by name.
+  virtual StatusOr<std::vector<RegisteredModel>> ListRegisteredModels() = 0;
+  // Deletes the model and its versions (the files under storage are the caller's to remove).
+  virtual Status DeleteRegisteredModel(const std::string& name) = 0;
+
+  // A new version (the next number) of an existing model, READY at once.
+  virtual StatusOr<ModelVersion> CreateModelVersion(const std::string& name,
+                                                    const std::string& source,
+                                                    const std::string& run_id,
+                                                    const std::string& storage_location,
+                                                    const std::string& user_id) = 0;
+  virtual StatusOr<ModelVersion> GetModelVersion(const std::string& name,
+                                                 const std::string& version) = 0;
+  // The model's versions, newest first.
+  virtual StatusOr<std::vector<ModelVersion>> ListModelVersions(const std::string& name) = 0;
+  // Moves a version to `stage`; with archive_existing (Staging or Production only), the other
+  // versions in that stage move to Archived.
+  virtual StatusOr<ModelVersion> TransitionStage(const std::string& name,
+                                                 const std::string& version,
+                                                 const std::string& stage,
+                                                 bool archive_existing) = 0;
+  // The newest version in `stage`, RESOURCE_DOES_NOT_EXIST when none.
+  virtual StatusOr<ModelVersion> LatestInStage(const std::string& name,
+                                               const std::string& stage) = 0;
+  // Points `alias` at a version (moving it from another version).
+  virtual Status SetAlias(const std::string& name, const std::string& alias,
+                          const std::string& version) = 0;
+  virtual Status DeleteAlias(const std::string& name, const std::string& alias) = 0;
+  virtual StatusOr<ModelVersion> GetByAlias(const std::string& name, const std::string& alias) = 0;
+};
+
+// Checks a registered model name (non-empty, at most 256 characters, no '/' or ':' which model
+// URIs use as separators).
+Status ValidateModelName(const std::string& name);
+
+}  // namespace orchard
