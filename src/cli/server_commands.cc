@@ -10,6 +10,7 @@
 
 #include "cli/cli_app.h"
 #include "server/tracking_server.h"
+#include "store/registry/sqlite_registry_store.h"
 
 namespace orchard {
 namespace {
@@ -58,6 +59,14 @@ Status RunServer(CliContext& context, const ServerFlags& flags) {
   options.http.threads = flags.workers;
   options.artifacts_destination = destination;
   options.serve_artifacts = flags.serve_artifacts;
+  // The registry lives in the same SQLite file.
+  std::unique_ptr<SqliteRegistryStore> registry;
+  constexpr std::string_view kSqlite = "sqlite:///";
+  if (config.tracking_uri.starts_with(kSqlite)) {
+    ORCHARD_ASSIGN_OR_RETURN(registry,
+                             SqliteRegistryStore::Open(config.tracking_uri.substr(kSqlite.size())));
+    options.registry = registry.get();
+  }
   options.version = ORCHARD_VERSION;
   TrackingServer server(options, *store);
   ORCHARD_RETURN_IF_ERROR(server.Start());

@@ -5,6 +5,7 @@
 
 #include "server/artifact_handlers.h"
 #include "server/mlflow_reply.h"
+#include "server/registry_handlers.h"
 #include "server/tracking_handlers.h"
 
 namespace orchard {
@@ -18,6 +19,11 @@ class TrackingServer::Impl {
                                     .destination = options_.artifacts_destination,
                                     .serve_artifacts = options_.serve_artifacts};
     AddArtifactRoutes(router_, artifacts);
+    if (options_.registry != nullptr) {
+      AddRegistryRoutes(router_, {.registry = options_.registry,
+                                  .artifacts_destination = options_.artifacts_destination,
+                                  .serve_artifacts = options_.serve_artifacts});
+    }
     auto text = [](std::string body) {
       return [body](const HttpRequest&) {
         return HttpResponse{

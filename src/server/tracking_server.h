@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "http/http_server.h"
+#include "store/registry/registry_store.h"
 #include "store/tracking/tracking_store.h"
 
 namespace orchard {
@@ -16,6 +17,7 @@ struct TrackingServerOptions {
   HttpServerOptions http;
   std::string artifacts_destination;  // absolute local folder behind mlflow-artifacts:/
   bool serve_artifacts = true;        // the artifact proxy endpoints are on
+  RegistryStore* registry = nullptr;  // the model registry endpoints, when set (not owned)
   std::string version;                // answered by GET /version
 };
 

@@ -163,6 +163,11 @@ StatusOr<RegisteredModel> SqliteRegistryStore::LoadModel(const std::string& name
     if (!seen) model.latest_versions.push_back(v);
   }
   std::sort(model.aliases.begin(), model.aliases.end());
+  // Oldest version first, as MLflow lists them.
+  std::sort(model.latest_versions.begin(), model.latest_versions.end(),
+            [](const ModelVersion& a, const ModelVersion& b) {
+              return std::stoll(a.version) < std::stoll(b.version);
+            });
   return model;
 }
 

@@ -1,0 +1,318 @@
+#include "server/registry_handlers.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "base/ids.h"
+#include "base/json_writer.h"
+#include "server/artifact_handlers.h"
+#include "server/mlflow_reply.h"
+#include "server/request_fields.h"
+#include "store/artifact/local_artifact_repo.h"
+
+namespace fs = std::filesystem;
+
+namespace orchard {
+namespace {
+
+using FieldsHandler = std::function<StatusOr<std::string>(const RequestFields&)>;
+
+void Route(Router& router, const std::string& method, const std::string& path,
+           FieldsHandler handler) {
+  auto shared = std::make_shared<FieldsHandler>(std::move(handler));
+  HttpHandler http = [shared](const HttpRequest& request) {
+    StatusOr<RequestFields> fields = RequestFields::Parse(request);
+    if (!fields.ok()) return ErrorReply(fields.status());
+    StatusOr<std::string> body = (*shared)(*fields);
+    if (!body.ok()) return ErrorReply(body.status());
+    return JsonReply(std::move(body).value());
+  };
+  for (const char* prefix : {"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"}) {
+    router.Add(method, prefix + path, http);
+  }
+}
+
+// MLflow lists aliases on a single version (get, get by alias), not in lists of versions.
+void WriteVersion(JsonWriter& json, const ModelVersion& v, bool with_aliases) {
+  json.BeginObject()
+      .Field("name", v.name)
+      .Field("version", v.version)
+      .Field("creation_timestamp", v.creation_timestamp)
+      .Field("last_updated_timestamp", v.last_updated_timestamp)
+      .Field("current_stage", v.current_stage)
+      .Field("description", v.description)
+      .Field("source", v.source)
+      .Field("run_id", v.run_id)
+      .Field("status", v.status)
+      .Field("run_link", "");
+  if (with_aliases && !v.aliases.empty()) {
+    json.Key("aliases").BeginArray();
+    for (const std::string& alias : v.aliases) json.String(alias);
+    json.EndArray();
+  }
+  json.EndObject();
+}
+
+std::string VersionReply(const ModelVersion& v) {
+  JsonWriter json;
+  json.BeginObject().Key("model_version");
+  WriteVersion(json, v, /*with_aliases=*/true);
+  return json.EndObject().Take();
+}
+
+std::string VersionsReply(const std::vector<ModelVersion>& versions) {
+  JsonWriter json;
+  json.BeginObject();
+  if (!versions.empty()) {
+    json.Key("model_versions").BeginArray();
+    for (const ModelVersion& v : versions) WriteVersion(json, v, /*with_aliases=*/false);
+    json.EndArray();
+  }
+  return json.EndObject().Take();
+}
+
+std::string ModelReply(const RegisteredModel& model) {
+  JsonWriter json;
+  json.BeginObject().Key("registered_model").BeginObject();
+  json.Field("name", model.name)
+      .Field("creation_timestamp", model.creation_timestamp)
+      .Field("last_updated_timestamp", model.last_updated_timestamp);
+  if (!model.description.empty()) json.Field("description", model.description);
+  if (!model.latest_versions.empty()) {
+    json.Key("latest_versions").BeginArray();
+    for (const ModelVersion& v : model.latest_versions) {
+      WriteVersion(json, v, /*with_aliases=*/false);
+    }
+    json.EndArray();
+  }
+  if (!model.tags.empty()) {
+    json.Key("tags").BeginArray();
+    for (const Tag& tag : model.tags) {
+      json.BeginObject().Field("key", tag.key).Field("value", tag.value).EndObject();
+    }
+    json.EndArray();
+  }
+  if (!model.aliases.empty()) {
+    json.Key("aliases").BeginArray();
+    for (const auto& [alias, version] : model.aliases) {
+      json.BeginObject().Field("alias", alias).Field("version", version).EndObject();
+    }
+    json.EndArray();
+  }
+  return json.EndObject().EndObject().Take();
+}
+
+StatusOr<std::vector<Tag>> TagsOf(const RequestFields& fields) {
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<RequestFields> items, fields.ObjectList("tags"));
+  std::vector<Tag> tags;
+  for (const RequestFields& item : items) {
+    ORCHARD_ASSIGN_OR_RETURN(std::string key, item.RequiredString("key"));
+    ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> value, item.String("value"));
+    tags.push_back({key, value.value_or("")});
+  }
+  return tags;
+}
+
+// model-versions/create: the source's files copied into registry storage first.
+StatusOr<std::string> CreateVersion(const RegistryServiceConfig& config,
+                                    const RequestFields& fields) {
+  ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+  ORCHARD_ASSIGN_OR_RETURN(std::string source, fields.RequiredString("source"));
+  ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> run_id, fields.String("run_id"));
+  ORCHARD_RETURN_IF_ERROR(ValidateModelName(name));
+  ORCHARD_RETURN_IF_ERROR(config.registry->GetRegisteredModel(name).status());
+  fs::path from = LocalArtifactRoot(source, config.artifacts_destination);
+  std::error_code ec;
+  if (!fs::is_directory(from, ec)) {
+    return Status::InvalidParameter(fmt::format(
+        "Model source '{}' is not a folder this server can read; upload the model first", source));
+  }
+  fs::path storage = fs::path(config.artifacts_destination) / "models" / name / NewRunId();
+  LocalArtifactRepo target(storage);
+  ORCHARD_RETURN_IF_ERROR(target.LogDir(from.string(), ""));
+  StatusOr<ModelVersion> version =
+      config.registry->CreateModelVersion(name, source, run_id.value_or(""), storage.string(), "");
+  if (!version.ok()) {
+    fs::remove_all(storage, ec);
+    return version.status();
+  }
+  return VersionReply(*version);
+}
+
+StatusOr<std::string> DownloadUri(const RegistryServiceConfig& config,
+                                  const RequestFields& fields) {
+  ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+  ORCHARD_ASSIGN_OR_RETURN(std::string number, fields.RequiredString("version"));
+  ORCHARD_ASSIGN_OR_RETURN(ModelVersion version, config.registry->GetModelVersion(name, number));
+  std::string uri = version.storage_location;
+  // Through the proxy when the copy is under the artifacts destination, so remote clients can
+  // download it.
+  fs::path relative = fs::path(uri).lexically_relative(fs::path(config.artifacts_destination));
+  if (config.serve_artifacts && !relative.empty() && !relative.string().starts_with("..")) {
+    uri = "mlflow-artifacts:/" + relative.generic_string();
+  }
+  JsonWriter json;
+  return json.BeginObject().Field("artifact_uri", uri).EndObject().Take();
+}
+
+// model-versions/search with MLflow's common filters: name = '...' and run_id = '...' (AND).
+StatusOr<std::string> SearchVersions(const RegistryServiceConfig& config,
+                                     const RequestFields& fields) {
+  ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> filter, fields.String("filter"));
+  std::string name, run_id;
+  std::string text = filter.value_or("");
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t and_at = text.find(" AND ", start);
+    std::string clause =
+        text.substr(start, and_at == std::string::npos ? std::string::npos : and_at - start);
+    start = and_at == std::string::npos ? text.size() : and_at + 5;
+    size_t eq = clause.find('=');
+    auto trim = [](std::string s) {
+      while (!s.empty() && s.front() == ' ') s.erase(0, 1);
+      while (!s.empty() && s.back() == ' ') s.pop_back();
+      return s;
+    };
+    std::string key = eq == std::string::npos ? "" : trim(clause.substr(0, eq));
+    std::string value = eq == std::string::npos ? "" : trim(clause.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else {
+      key.clear();
+    }
+    if (key == "name") {
+      name = value;
+    } else if (key == "run_id") {
+      run_id = value;
+    } else {
+      return Status::InvalidParameter(fmt::format(
+          "Unsupported model version filter '{}': this server filters on name = '...' and "
+          "run_id = '...' joined by AND",
+          trim(clause)));
+    }
+  }
+  std::vector<ModelVersion> versions;
+  std::vector<std::string> names;
+  if (!name.empty()) {
+    names.push_back(name);
+  } else {
+    ORCHARD_ASSIGN_OR_RETURN(std::vector<RegisteredModel> models,
+                             config.registry->ListRegisteredModels());
+    for (const RegisteredModel& model : models) names.push_back(model.name);
+  }
+  for (const std::string& model : names) {
+    StatusOr<std::vector<ModelVersion>> found = config.registry->ListModelVersions(model);
+    if (!found.ok()) {
+      if (found.status().code() == ErrorCode::kResourceDoesNotExist) continue;
+      return found.status();
+    }
+    for (ModelVersion& v : *found) {
+      if (run_id.empty() || v.run_id == run_id) versions.push_back(std::move(v));
+    }
+  }
+  return VersionsReply(versions);
+}
+
+}  // namespace
+
+void AddRegistryRoutes(Router& router, const RegistryServiceConfig& config) {
+  RegistryStore* registry = config.registry;
+  Route(router, "POST", "registered-models/create",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> description,
+                                   fields.String("description"));
+          ORCHARD_ASSIGN_OR_RETURN(std::vector<Tag> tags, TagsOf(fields));
+          ORCHARD_ASSIGN_OR_RETURN(
+              RegisteredModel model,
+              registry->CreateRegisteredModel(name, description.value_or(""), tags));
+          return ModelReply(model);
+        });
+  Route(router, "GET", "registered-models/get",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(RegisteredModel model, registry->GetRegisteredModel(name));
+          return ModelReply(model);
+        });
+  Route(router, "DELETE", "registered-models/delete",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_RETURN_IF_ERROR(registry->DeleteRegisteredModel(name));
+          return std::string("{}");
+        });
+  auto latest = [registry](const RequestFields& fields) -> StatusOr<std::string> {
+    ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+    ORCHARD_ASSIGN_OR_RETURN(std::vector<std::string> stages, fields.StringList("stages"));
+    ORCHARD_ASSIGN_OR_RETURN(RegisteredModel model, registry->GetRegisteredModel(name));
+    std::vector<ModelVersion> versions;
+    for (ModelVersion& v : model.latest_versions) {
+      bool wanted = stages.empty();
+      for (const std::string& stage : stages) {
+        std::optional<std::string> canonical = CanonicalStage(stage);
+        if (!canonical) {
+          return Status::InvalidParameter(fmt::format("Invalid Model Version stage: {}", stage));
+        }
+        wanted = wanted || *canonical == v.current_stage;
+      }
+      if (wanted) versions.push_back(std::move(v));
+    }
+    // MLflow lists them oldest version first.
+    std::sort(versions.begin(), versions.end(), [](const ModelVersion& a, const ModelVersion& b) {
+      return std::stoll(a.version) < std::stoll(b.version);
+    });
+    return VersionsReply(versions);
+  };
+  Route(router, "POST", "registered-models/get-latest-versions", latest);
+  Route(router, "GET", "registered-models/get-latest-versions", latest);
+  Route(router, "POST", "registered-models/alias",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string alias, fields.RequiredString("alias"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string version, fields.RequiredString("version"));
+          ORCHARD_RETURN_IF_ERROR(registry->SetAlias(name, alias, version));
+          return std::string("{}");
+        });
+  Route(router, "DELETE", "registered-models/alias",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string alias, fields.RequiredString("alias"));
+          ORCHARD_RETURN_IF_ERROR(registry->DeleteAlias(name, alias));
+          return std::string("{}");
+        });
+  Route(router, "GET", "registered-models/alias",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string alias, fields.RequiredString("alias"));
+          ORCHARD_ASSIGN_OR_RETURN(ModelVersion version, registry->GetByAlias(name, alias));
+          return VersionReply(version);
+        });
+  Route(router, "POST", "model-versions/create",
+        [config](const RequestFields& fields) { return CreateVersion(config, fields); });
+  Route(router, "GET", "model-versions/get",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string version, fields.RequiredString("version"));
+          ORCHARD_ASSIGN_OR_RETURN(ModelVersion found, registry->GetModelVersion(name, version));
+          return VersionReply(found);
+        });
+  Route(router, "POST", "model-versions/transition-stage",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string version, fields.RequiredString("version"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string stage, fields.RequiredString("stage"));
+          ORCHARD_ASSIGN_OR_RETURN(std::optional<bool> archive,
+                                   fields.Bool("archive_existing_versions"));
+          ORCHARD_ASSIGN_OR_RETURN(
+              ModelVersion moved,
+              registry->TransitionStage(name, version, stage, archive.value_or(false)));
+          return VersionReply(moved);
+        });
+  Route(router, "GET", "model-versions/search",
+        [config](const RequestFields& fields) { return SearchVersions(config, fields); });
+  Route(router, "GET", "model-versions/get-download-uri",
+        [config](const RequestFields& fields) { return DownloadUri(config, fields); });
+}
+
+}  // namespace orchard
