@@ -8,6 +8,7 @@
 #include "base/json_writer.h"
 #include "server/artifact_handlers.h"
 #include "server/mlflow_reply.h"
+#include "server/mlflow_route.h"
 #include "server/request_fields.h"
 #include "store/artifact/local_artifact_repo.h"
 
@@ -16,21 +17,9 @@ namespace fs = std::filesystem;
 namespace orchard {
 namespace {
 
-using FieldsHandler = std::function<StatusOr<std::string>(const RequestFields&)>;
-
 void Route(Router& router, const std::string& method, const std::string& path,
            FieldsHandler handler) {
-  auto shared = std::make_shared<FieldsHandler>(std::move(handler));
-  HttpHandler http = [shared](const HttpRequest& request) {
-    StatusOr<RequestFields> fields = RequestFields::Parse(request);
-    if (!fields.ok()) return ErrorReply(fields.status());
-    StatusOr<std::string> body = (*shared)(*fields);
-    if (!body.ok()) return ErrorReply(body.status());
-    return JsonReply(std::move(body).value());
-  };
-  for (const char* prefix : {"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"}) {
-    router.Add(method, prefix + path, http);
-  }
+  AddMlflowRoute(router, method, path, std::move(handler));
 }
 
 // MLflow lists aliases on a single version (get, get by alias), not in lists of versions.

@@ -12,6 +12,7 @@
 #include "entities/entity_json.h"
 #include "server/artifact_handlers.h"
 #include "server/mlflow_reply.h"
+#include "server/mlflow_route.h"
 #include "server/request_fields.h"
 #include "store/artifact/artifact_repo.h"
 #include "store/tracking/search_filter_parser.h"
@@ -20,21 +21,9 @@
 namespace orchard {
 namespace {
 
-using FieldsHandler = std::function<StatusOr<std::string>(const RequestFields&)>;
-
-constexpr const char* kPrefixes[] = {"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"};
-
 void Route(Router& router, const std::string& method, const std::string& path,
            FieldsHandler handler) {
-  auto shared = std::make_shared<FieldsHandler>(std::move(handler));
-  HttpHandler http = [shared](const HttpRequest& request) {
-    StatusOr<RequestFields> fields = RequestFields::Parse(request);
-    if (!fields.ok()) return ErrorReply(fields.status());
-    StatusOr<std::string> body = (*shared)(*fields);
-    if (!body.ok()) return ErrorReply(body.status());
-    return JsonReply(std::move(body).value());
-  };
-  for (const char* prefix : kPrefixes) router.Add(method, prefix + path, http);
+  AddMlflowRoute(router, method, path, std::move(handler));
 }
 
 std::string EmptyObject() { return "{}"; }
