@@ -1,6 +1,10 @@
 #include "server/registry_handlers.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -35,6 +39,13 @@ void WriteVersion(JsonWriter& json, const ModelVersion& v, bool with_aliases) {
       .Field("run_id", v.run_id)
       .Field("status", v.status)
       .Field("run_link", "");
+  if (!v.tags.empty()) {
+    json.Key("tags").BeginArray();
+    for (const Tag& tag : v.tags) {
+      json.BeginObject().Field("key", tag.key).Field("value", tag.value).EndObject();
+    }
+    json.EndArray();
+  }
   if (with_aliases && !v.aliases.empty()) {
     json.Key("aliases").BeginArray();
     for (const std::string& alias : v.aliases) json.String(alias);
@@ -61,9 +72,8 @@ std::string VersionsReply(const std::vector<ModelVersion>& versions) {
   return json.EndObject().Take();
 }
 
-std::string ModelReply(const RegisteredModel& model) {
-  JsonWriter json;
-  json.BeginObject().Key("registered_model").BeginObject();
+void WriteModel(JsonWriter& json, const RegisteredModel& model) {
+  json.BeginObject();
   json.Field("name", model.name)
       .Field("creation_timestamp", model.creation_timestamp)
       .Field("last_updated_timestamp", model.last_updated_timestamp);
@@ -89,7 +99,14 @@ std::string ModelReply(const RegisteredModel& model) {
     }
     json.EndArray();
   }
-  return json.EndObject().EndObject().Take();
+  json.EndObject();
+}
+
+std::string ModelReply(const RegisteredModel& model) {
+  JsonWriter json;
+  json.BeginObject().Key("registered_model");
+  WriteModel(json, model);
+  return json.EndObject().Take();
 }
 
 StatusOr<std::vector<Tag>> TagsOf(const RequestFields& fields) {
@@ -204,6 +221,82 @@ StatusOr<std::string> SearchVersions(const RegistryServiceConfig& config,
   return VersionsReply(versions);
 }
 
+// MLflow's LIKE: % any run, _ one character; ILIKE ignores case.
+bool Like(std::string_view text, std::string_view pattern, bool ignore_case) {
+  auto same = [ignore_case](char a, char b) {
+    return ignore_case ? std::tolower(static_cast<unsigned char>(a)) ==
+                             std::tolower(static_cast<unsigned char>(b))
+                       : a == b;
+  };
+  if (pattern.empty()) return text.empty();
+  if (pattern[0] == '%') {
+    for (size_t skip = 0; skip <= text.size(); ++skip) {
+      if (Like(text.substr(skip), pattern.substr(1), ignore_case)) return true;
+    }
+    return false;
+  }
+  if (text.empty()) return false;
+  if (pattern[0] != '_' && !same(pattern[0], text[0])) return false;
+  return Like(text.substr(1), pattern.substr(1), ignore_case);
+}
+
+// registered-models/search: filters on the name (=, !=, LIKE, ILIKE), ordered by name, with
+// offset page tokens.
+StatusOr<std::string> SearchModels(RegistryStore& registry, const RequestFields& fields) {
+  ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> filter, fields.String("filter"));
+  ORCHARD_ASSIGN_OR_RETURN(std::optional<int64_t> max_results, fields.Int64("max_results"));
+  ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> token, fields.String("page_token"));
+  const int64_t limit = max_results.value_or(100);
+  if (limit < 1 || limit > 1000) {
+    return Status::InvalidParameter(fmt::format(
+        "Invalid value {} for parameter 'max_results': it must be between 1 and 1000", limit));
+  }
+  std::string op, value;
+  if (filter && !filter->empty()) {
+    static const std::regex kClause(
+        R"(^\s*name\s*(=|!=|LIKE|ILIKE|like|ilike)\s*(['"])(.*)\2\s*$)");
+    std::smatch match;
+    if (!std::regex_match(*filter, match, kClause)) {
+      return Status::InvalidParameter(fmt::format(
+          "Unsupported registered model filter '{}': this server filters on name = '...', "
+          "name != '...', name LIKE '...' or name ILIKE '...'",
+          *filter));
+    }
+    op = match[1];
+    for (char& c : op) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    value = match[3];
+  }
+  int64_t offset = 0;
+  if (token && !token->empty()) {
+    char* end = nullptr;
+    offset = std::strtoll(token->c_str(), &end, 10);
+    if (end == token->c_str() || *end != '\0' || offset < 0) {
+      return Status::InvalidParameter("Invalid page_token");
+    }
+  }
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<RegisteredModel> models, registry.ListRegisteredModels());
+  std::vector<RegisteredModel> matching;
+  for (RegisteredModel& model : models) {
+    bool keep = op.empty() || (op == "=" && model.name == value) ||
+                (op == "!=" && model.name != value) ||
+                (op == "LIKE" && Like(model.name, value, false)) ||
+                (op == "ILIKE" && Like(model.name, value, true));
+    if (keep) matching.push_back(std::move(model));
+  }
+  JsonWriter json;
+  json.BeginObject();
+  const int64_t end = std::min<int64_t>(offset + limit, static_cast<int64_t>(matching.size()));
+  if (offset < end) {
+    json.Key("registered_models").BeginArray();
+    for (int64_t i = offset; i < end; ++i) WriteModel(json, matching[static_cast<size_t>(i)]);
+    json.EndArray();
+  }
+  if (end < static_cast<int64_t>(matching.size())) {
+    json.Field("next_page_token", std::to_string(end));
+  }
+  return json.EndObject().Take();
+}
+
 }  // namespace
 
 void AddRegistryRoutes(Router& router, const RegistryServiceConfig& config) {
@@ -302,6 +395,80 @@ void AddRegistryRoutes(Router& router, const RegistryServiceConfig& config) {
         [config](const RequestFields& fields) { return SearchVersions(config, fields); });
   Route(router, "GET", "model-versions/get-download-uri",
         [config](const RequestFields& fields) { return DownloadUri(config, fields); });
+  auto search = [registry](const RequestFields& fields) { return SearchModels(*registry, fields); };
+  Route(router, "GET", "registered-models/search", search);
+  Route(router, "POST", "registered-models/search", search);
+  Route(router, "POST", "registered-models/rename",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string new_name, fields.RequiredString("new_name"));
+          ORCHARD_ASSIGN_OR_RETURN(RegisteredModel model,
+                                   registry->RenameRegisteredModel(name, new_name));
+          return ModelReply(model);
+        });
+  Route(router, "PATCH", "registered-models/update",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> description,
+                                   fields.String("description"));
+          ORCHARD_ASSIGN_OR_RETURN(RegisteredModel model,
+                                   registry->UpdateRegisteredModel(name, description.value_or("")));
+          return ModelReply(model);
+        });
+  Route(router, "POST", "registered-models/set-tag",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string key, fields.RequiredString("key"));
+          ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> value, fields.String("value"));
+          ORCHARD_RETURN_IF_ERROR(registry->SetRegisteredModelTag(name, {key, value.value_or("")}));
+          return std::string("{}");
+        });
+  Route(router, "DELETE", "registered-models/delete-tag",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string key, fields.RequiredString("key"));
+          ORCHARD_RETURN_IF_ERROR(registry->DeleteRegisteredModelTag(name, key));
+          return std::string("{}");
+        });
+  Route(router, "PATCH", "model-versions/update",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string version, fields.RequiredString("version"));
+          ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> description,
+                                   fields.String("description"));
+          ORCHARD_ASSIGN_OR_RETURN(
+              ModelVersion updated,
+              registry->UpdateModelVersion(name, version, description.value_or("")));
+          return VersionReply(updated);
+        });
+  Route(router, "DELETE", "model-versions/delete",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string version, fields.RequiredString("version"));
+          ORCHARD_ASSIGN_OR_RETURN(ModelVersion found, registry->GetModelVersion(name, version));
+          ORCHARD_RETURN_IF_ERROR(registry->DeleteModelVersion(name, version));
+          std::error_code ec;
+          fs::remove_all(found.storage_location, ec);  // the registry's own copy
+          return std::string("{}");
+        });
+  Route(router, "POST", "model-versions/set-tag",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string version, fields.RequiredString("version"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string key, fields.RequiredString("key"));
+          ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> value, fields.String("value"));
+          ORCHARD_RETURN_IF_ERROR(
+              registry->SetModelVersionTag(name, version, {key, value.value_or("")}));
+          return std::string("{}");
+        });
+  Route(router, "DELETE", "model-versions/delete-tag",
+        [registry](const RequestFields& fields) -> StatusOr<std::string> {
+          ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string version, fields.RequiredString("version"));
+          ORCHARD_ASSIGN_OR_RETURN(std::string key, fields.RequiredString("key"));
+          ORCHARD_RETURN_IF_ERROR(registry->DeleteModelVersionTag(name, version, key));
+          return std::string("{}");
+        });
 }
 
 }  // namespace orchard

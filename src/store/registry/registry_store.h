@@ -52,6 +52,23 @@ class RegistryStore {
                           const std::string& version) = 0;
   virtual Status DeleteAlias(const std::string& name, const std::string& alias) = 0;
   virtual StatusOr<ModelVersion> GetByAlias(const std::string& name, const std::string& alias) = 0;
+
+  // Editing. A renamed model keeps its versions and aliases.
+  virtual StatusOr<RegisteredModel> RenameRegisteredModel(const std::string& name,
+                                                          const std::string& new_name) = 0;
+  virtual StatusOr<RegisteredModel> UpdateRegisteredModel(const std::string& name,
+                                                          const std::string& description) = 0;
+  virtual Status SetRegisteredModelTag(const std::string& name, const Tag& tag) = 0;
+  virtual Status DeleteRegisteredModelTag(const std::string& name, const std::string& key) = 0;
+  virtual StatusOr<ModelVersion> UpdateModelVersion(const std::string& name,
+                                                    const std::string& version,
+                                                    const std::string& description) = 0;
+  // Deletes a version (its number is not reused) and the aliases pointing at it.
+  virtual Status DeleteModelVersion(const std::string& name, const std::string& version) = 0;
+  virtual Status SetModelVersionTag(const std::string& name, const std::string& version,
+                                    const Tag& tag) = 0;
+  virtual Status DeleteModelVersionTag(const std::string& name, const std::string& version,
+                                       const std::string& key) = 0;
 };
 
 // Checks a registered model name (non-empty, at most 256 characters, no '/' or ':' which model

@@ -115,6 +115,20 @@ StatusOr<std::vector<ModelVersion>> SqliteRegistryStore::LoadVersions(
     versions.push_back(std::move(v));
   }
   ORCHARD_ASSIGN_OR_RETURN(
+      SqliteStatement version_tags,
+      db_->Prepare("SELECT version, key, value FROM model_version_tags WHERE name = ? ORDER BY "
+                   "key"));
+  version_tags.Bind(1, name);
+  while (true) {
+    ORCHARD_ASSIGN_OR_RETURN(bool row, version_tags.Step());
+    if (!row) break;
+    std::string version = std::to_string(version_tags.ColumnInt(0));
+    for (ModelVersion& v : versions) {
+      if (v.version == version)
+        v.tags.push_back({version_tags.ColumnText(1), version_tags.ColumnText(2)});
+    }
+  }
+  ORCHARD_ASSIGN_OR_RETURN(
       SqliteStatement aliases,
       db_->Prepare("SELECT alias, version FROM registered_model_aliases WHERE name = ? ORDER BY "
                    "alias"));
@@ -409,6 +423,127 @@ StatusOr<ModelVersion> SqliteRegistryStore::GetByAlias(const std::string& name,
     version = select.ColumnInt(0);
   }
   return GetModelVersion(name, std::to_string(version));
+}
+
+Status SqliteRegistryStore::WriteRow(const std::string& sql, const std::vector<std::string>& values,
+                                     const Status& missing) {
+  return db_->WriteTransaction([&]() -> Status {
+    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement statement, db_->Prepare(sql));
+    for (size_t i = 0; i < values.size(); ++i) statement.Bind(static_cast<int>(i) + 1, values[i]);
+    ORCHARD_RETURN_IF_ERROR(statement.Run());
+    return db_->Changes() == 0 ? missing : Status::Ok();
+  });
+}
+
+StatusOr<RegisteredModel> SqliteRegistryStore::RenameRegisteredModel(const std::string& name,
+                                                                     const std::string& new_name) {
+  ORCHARD_RETURN_IF_ERROR(ValidateModelName(new_name));
+  {
+    std::lock_guard lock(mutex_);
+    ORCHARD_RETURN_IF_ERROR(RequireModel(name));
+    Status written = db_->WriteTransaction([&]() -> Status {
+      ORCHARD_ASSIGN_OR_RETURN(SqliteStatement exists,
+                               db_->Prepare("SELECT 1 FROM registered_models WHERE name = ?"));
+      exists.Bind(1, new_name);
+      ORCHARD_ASSIGN_OR_RETURN(bool taken, exists.Step());
+      if (taken) {
+        return Status::AlreadyExists(
+            fmt::format("Registered Model (name={}) already exists.", new_name));
+      }
+      for (const char* table : {"registered_models", "registered_model_tags", "model_versions",
+                                "model_version_tags", "registered_model_aliases"}) {
+        ORCHARD_ASSIGN_OR_RETURN(
+            SqliteStatement rename,
+            db_->Prepare(fmt::format("UPDATE {} SET name = ? WHERE name = ?", table)));
+        ORCHARD_RETURN_IF_ERROR(rename.Bind(1, new_name).Bind(2, name).Run());
+      }
+      return Status::Ok();
+    });
+    ORCHARD_RETURN_IF_ERROR(written);
+  }
+  return GetRegisteredModel(new_name);
+}
+
+StatusOr<RegisteredModel> SqliteRegistryStore::UpdateRegisteredModel(
+    const std::string& name, const std::string& description) {
+  {
+    std::lock_guard lock(mutex_);
+    ORCHARD_RETURN_IF_ERROR(ValidateModelName(name));
+    ORCHARD_RETURN_IF_ERROR(WriteRow(
+        "UPDATE registered_models SET description = ?, last_updated_timestamp = ? WHERE name = ?",
+        {description, std::to_string(NowMillis()), name}, NoModel(name)));
+  }
+  return GetRegisteredModel(name);
+}
+
+Status SqliteRegistryStore::SetRegisteredModelTag(const std::string& name, const Tag& tag) {
+  if (tag.key.empty()) return Status::InvalidParameter("A tag needs a key");
+  std::lock_guard lock(mutex_);
+  ORCHARD_RETURN_IF_ERROR(RequireModel(name));
+  return WriteRow(
+      "INSERT OR REPLACE INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)",
+      {name, tag.key, tag.value}, Status::Ok());
+}
+
+Status SqliteRegistryStore::DeleteRegisteredModelTag(const std::string& name,
+                                                     const std::string& key) {
+  std::lock_guard lock(mutex_);
+  ORCHARD_RETURN_IF_ERROR(RequireModel(name));
+  return WriteRow("DELETE FROM registered_model_tags WHERE name = ? AND key = ?", {name, key},
+                  Status::NotFound(fmt::format("Registered model {} has no tag {}", name, key)));
+}
+
+StatusOr<ModelVersion> SqliteRegistryStore::UpdateModelVersion(const std::string& name,
+                                                               const std::string& version,
+                                                               const std::string& description) {
+  ORCHARD_ASSIGN_OR_RETURN(ModelVersion current, GetModelVersion(name, version));
+  {
+    std::lock_guard lock(mutex_);
+    ORCHARD_RETURN_IF_ERROR(WriteRow(
+        "UPDATE model_versions SET description = ?, last_updated_timestamp = ? WHERE name = ? "
+        "AND version = ?",
+        {description, std::to_string(NowMillis()), name, current.version},
+        NoVersion(name, version)));
+  }
+  return GetModelVersion(name, version);
+}
+
+Status SqliteRegistryStore::DeleteModelVersion(const std::string& name,
+                                               const std::string& version) {
+  ORCHARD_ASSIGN_OR_RETURN(ModelVersion current, GetModelVersion(name, version));
+  std::lock_guard lock(mutex_);
+  return db_->WriteTransaction([&]() -> Status {
+    for (const char* table : {"model_versions", "model_version_tags", "registered_model_aliases"}) {
+      ORCHARD_ASSIGN_OR_RETURN(
+          SqliteStatement remove,
+          db_->Prepare(fmt::format("DELETE FROM {} WHERE name = ? AND version = ?", table)));
+      ORCHARD_RETURN_IF_ERROR(
+          remove.Bind(1, name).Bind(2, int64_t{std::stoll(current.version)}).Run());
+    }
+    return Status::Ok();
+  });
+}
+
+Status SqliteRegistryStore::SetModelVersionTag(const std::string& name, const std::string& version,
+                                               const Tag& tag) {
+  if (tag.key.empty()) return Status::InvalidParameter("A tag needs a key");
+  ORCHARD_ASSIGN_OR_RETURN(ModelVersion current, GetModelVersion(name, version));
+  std::lock_guard lock(mutex_);
+  return WriteRow(
+      "INSERT OR REPLACE INTO model_version_tags (name, version, key, value) VALUES (?, "
+      "CAST(? AS INTEGER), ?, ?)",
+      {name, current.version, tag.key, tag.value}, Status::Ok());
+}
+
+Status SqliteRegistryStore::DeleteModelVersionTag(const std::string& name,
+                                                  const std::string& version,
+                                                  const std::string& key) {
+  ORCHARD_ASSIGN_OR_RETURN(ModelVersion current, GetModelVersion(name, version));
+  std::lock_guard lock(mutex_);
+  return WriteRow(
+      "DELETE FROM model_version_tags WHERE name = ? AND version = CAST(? AS INTEGER) AND key = ?",
+      {name, current.version, key},
+      Status::NotFound(fmt::format("Model version {}/{} has no tag {}", name, version, key)));
 }
 
 }  // namespace orchard

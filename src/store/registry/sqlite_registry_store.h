@@ -37,6 +37,19 @@ class SqliteRegistryStore : public RegistryStore {
                   const std::string& version) override;
   Status DeleteAlias(const std::string& name, const std::string& alias) override;
   StatusOr<ModelVersion> GetByAlias(const std::string& name, const std::string& alias) override;
+  StatusOr<RegisteredModel> RenameRegisteredModel(const std::string& name,
+                                                  const std::string& new_name) override;
+  StatusOr<RegisteredModel> UpdateRegisteredModel(const std::string& name,
+                                                  const std::string& description) override;
+  Status SetRegisteredModelTag(const std::string& name, const Tag& tag) override;
+  Status DeleteRegisteredModelTag(const std::string& name, const std::string& key) override;
+  StatusOr<ModelVersion> UpdateModelVersion(const std::string& name, const std::string& version,
+                                            const std::string& description) override;
+  Status DeleteModelVersion(const std::string& name, const std::string& version) override;
+  Status SetModelVersionTag(const std::string& name, const std::string& version,
+                            const Tag& tag) override;
+  Status DeleteModelVersionTag(const std::string& name, const std::string& version,
+                               const std::string& key) override;
 
  private:
   explicit SqliteRegistryStore(std::unique_ptr<SqliteConnection> db) : db_(std::move(db)) {}
@@ -45,6 +58,10 @@ class SqliteRegistryStore : public RegistryStore {
                                                    const std::string& where_extra,
                                                    const std::string& bind_extra);
   StatusOr<RegisteredModel> LoadModel(const std::string& name);
+  // Runs `sql` (binding the values in order) in a write transaction; RESOURCE_DOES_NOT_EXIST
+  // with `missing` when it changes no row.
+  Status WriteRow(const std::string& sql, const std::vector<std::string>& values,
+                  const Status& missing);
 
   std::mutex mutex_;
   std::unique_ptr<SqliteConnection> db_;

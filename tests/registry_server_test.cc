@@ -1,0 +1,136 @@
+// The registry's REST endpoints beyond the tutorial's replayed exchanges: editing, tags, version
+// deletion, searches with LIKE and page tokens, and their errors. A real server on loopback over
+// a real SQLite store.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "server/tracking_server.h"
+#include "store/registry/sqlite_registry_store.h"
+#include "store/tracking/sqlite_tracking_store.h"
+#include "support/http_client.h"
+#include "support/temp_dir.h"
+
+namespace orchard {
+namespace {
+
+using testing::Http;
+using testing::HttpResult;
+
+class RegistryServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    spdlog::set_level(spdlog::level::warn);
+    auto store = SqliteTrackingStore::Open(dir_ / "orchard.db", "mlflow-artifacts:");
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(store).value();
+    auto registry = SqliteRegistryStore::Open(dir_ / "orchard.db");
+    ASSERT_TRUE(registry.ok());
+    registry_ = std::move(registry).value();
+    TrackingServerOptions options;
+    options.http.port = 0;
+    options.artifacts_destination = dir_ / "artifacts";
+    options.registry = registry_.get();
+    server_ = std::make_unique<TrackingServer>(options, *store_);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  void TearDown() override { server_->Stop(); }
+
+  HttpResult Call(const std::string& method, const std::string& endpoint,
+                  const std::string& body = "") {
+    return Http(server_->port(), method, "/api/2.0/mlflow/" + endpoint, body);
+  }
+  void Upload(const std::string& path, const std::string& text) {
+    ASSERT_EQ(Http(server_->port(), "PUT", "/api/2.0/mlflow-artifacts/artifacts/" + path, text,
+                   "text/plain")
+                  .status,
+              200);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteTrackingStore> store_;
+  std::unique_ptr<SqliteRegistryStore> registry_;
+  std::unique_ptr<TrackingServer> server_;
+};
+
+TEST_F(RegistryServerTest, EditTagDeleteSearch) {
+  Upload("1/r/artifacts/model/MLmodel", "artifact_path: model\n");
+  for (const char* name : {"loan_model", "loan_model_b", "churn"}) {
+    ASSERT_EQ(
+        Call("POST", "registered-models/create", fmt::format(R"({{"name":"{}"}})", name)).status,
+        200);
+  }
+  HttpResult created = Call(
+      "POST", "model-versions/create",
+      R"({"name":"loan_model","source":"mlflow-artifacts:/1/r/artifacts/model","run_id":"r"})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_NE(created.body.find(R"("version":"1")"), std::string::npos);
+  HttpResult missing_source = Call("POST", "model-versions/create",
+                                   R"({"name":"loan_model","source":"mlflow-artifacts:/nope"})");
+  EXPECT_EQ(missing_source.status, 400) << missing_source.body;
+
+  EXPECT_EQ(Call("POST", "model-versions/set-tag",
+                 R"({"name":"loan_model","version":"1","key":"validated","value":"yes"})")
+                .status,
+            200);
+  EXPECT_NE(Call("GET", "model-versions/get?name=loan_model&version=1")
+                .body.find(R"("tags":[{"key":"validated","value":"yes"}])"),
+            std::string::npos);
+  EXPECT_EQ(Call("POST", "registered-models/set-tag",
+                 R"({"name":"loan_model","key":"team","value":"risk"})")
+                .status,
+            200);
+  HttpResult updated =
+      Call("PATCH", "registered-models/update", R"({"name":"loan_model","description":"PD"})");
+  EXPECT_NE(updated.body.find(R"("description":"PD")"), std::string::npos) << updated.body;
+  EXPECT_NE(Call("PATCH", "model-versions/update",
+                 R"({"name":"loan_model","version":"1","description":"first"})")
+                .body.find(R"("description":"first")"),
+            std::string::npos);
+
+  // Search: LIKE and ILIKE on the name, ordered by name, pages.
+  HttpResult like = Call("GET", "registered-models/search?filter=name%20LIKE%20%27loan%25%27");
+  EXPECT_NE(like.body.find(R"("name":"loan_model")"), std::string::npos) << like.body;
+  EXPECT_NE(like.body.find(R"("name":"loan_model_b")"), std::string::npos);
+  EXPECT_EQ(like.body.find(R"("name":"churn")"), std::string::npos);
+  EXPECT_NE(
+      Call("GET", "registered-models/search?filter=name%20ILIKE%20%27CHURN%27").body.find("churn"),
+      std::string::npos);
+  HttpResult first = Call("GET", "registered-models/search?max_results=2");
+  EXPECT_NE(first.body.find(R"("next_page_token":"2")"), std::string::npos) << first.body;
+  HttpResult second = Call("GET", "registered-models/search?max_results=2&page_token=2");
+  EXPECT_NE(second.body.find("loan_model_b"), std::string::npos) << second.body;
+  EXPECT_EQ(second.body.find("next_page_token"), std::string::npos);
+  EXPECT_EQ(Call("GET", "registered-models/search?filter=tags.x%3D%271%27").status, 400);
+  EXPECT_EQ(Call("GET", "registered-models/search?max_results=5000").status, 400);
+
+  // Rename keeps the versions; the old name is gone.
+  HttpResult renamed =
+      Call("POST", "registered-models/rename", R"({"name":"loan_model","new_name":"pd_model"})");
+  EXPECT_EQ(renamed.status, 200) << renamed.body;
+  EXPECT_EQ(Call("GET", "model-versions/get?name=pd_model&version=1").status, 200);
+  EXPECT_EQ(Call("GET", "registered-models/get?name=loan_model").status, 404);
+  EXPECT_EQ(
+      Call("POST", "registered-models/rename", R"({"name":"pd_model","new_name":"churn"})").status,
+      400);  // taken
+
+  // Deleting a version: gone, its number not reused.
+  EXPECT_EQ(Call("DELETE", "model-versions/delete", R"({"name":"pd_model","version":"1"})").status,
+            200);
+  EXPECT_EQ(Call("GET", "model-versions/get?name=pd_model&version=1").status, 404);
+  HttpResult again =
+      Call("POST", "model-versions/create",
+           R"({"name":"pd_model","source":"mlflow-artifacts:/1/r/artifacts/model"})");
+  EXPECT_NE(again.body.find(R"("version":"2")"), std::string::npos) << again.body;
+  EXPECT_EQ(
+      Call("DELETE", "registered-models/delete-tag", R"({"name":"pd_model","key":"nope"})").status,
+      404);
+  EXPECT_EQ(
+      Call("DELETE", "registered-models/delete-tag", R"({"name":"pd_model","key":"team"})").status,
+      200);
+}
+
+}  // namespace
+}  // namespace orchard
