@@ -82,6 +82,10 @@ TEST_F(RegistryServerTest, EditTagDeleteSearch) {
                  R"({"name":"loan_model","key":"team","value":"risk"})")
                 .status,
             200);
+  HttpResult by_version = Call(
+      "GET", "model-versions/search?filter=version_number%3D1%20AND%20tags.validated%3D%27yes%27");
+  EXPECT_NE(by_version.body.find(R"("version":"1")"), std::string::npos) << by_version.body;
+  EXPECT_EQ(Call("GET", "model-versions/search?filter=run_id%20IN%20(%27zz%27)").body, "{}");
   HttpResult updated =
       Call("PATCH", "registered-models/update", R"({"name":"loan_model","description":"PD"})");
   EXPECT_NE(updated.body.find(R"("description":"PD")"), std::string::npos) << updated.body;
@@ -103,7 +107,16 @@ TEST_F(RegistryServerTest, EditTagDeleteSearch) {
   HttpResult second = Call("GET", "registered-models/search?max_results=2&page_token=2");
   EXPECT_NE(second.body.find("loan_model_b"), std::string::npos) << second.body;
   EXPECT_EQ(second.body.find("next_page_token"), std::string::npos);
-  EXPECT_EQ(Call("GET", "registered-models/search?filter=tags.x%3D%271%27").status, 400);
+  // Tags and OR through the shared search language; a key models do not have is an error.
+  HttpResult tagged = Call("GET", "registered-models/search?filter=tags.team%3D%27risk%27");
+  EXPECT_NE(tagged.body.find(R"("name":"loan_model")"), std::string::npos) << tagged.body;
+  EXPECT_EQ(tagged.body.find("churn"), std::string::npos);
+  HttpResult either = Call(
+      "GET", "registered-models/search?filter=name%3D%27churn%27%20OR%20tags.team%3D%27risk%27");
+  EXPECT_NE(either.body.find("churn"), std::string::npos) << either.body;
+  EXPECT_NE(either.body.find(R"("name":"loan_model")"), std::string::npos);
+  EXPECT_EQ(Call("GET", "registered-models/search?filter=run_id%3D%27x%27").status, 400);
+  EXPECT_EQ(Call("GET", "registered-models/search?filter=name%20%3D%3D%20x").status, 400);
   EXPECT_EQ(Call("GET", "registered-models/search?max_results=5000").status, 400);
 
   // Rename keeps the versions; the old name is gone.

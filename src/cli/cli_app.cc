@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -24,6 +25,11 @@ void AddRunIdOption(CLI::App* command, std::string& run_id) {
   command->add_option("-r,--run-id", run_id, "Run id (default: $MLFLOW_RUN_ID)")
       ->envname("MLFLOW_RUN_ID")
       ->required();
+}
+
+std::string OrchardBinary() {
+  std::error_code ec;
+  return std::filesystem::read_symlink("/proc/self/exe", ec).string();
 }
 
 StatusOr<Tag> ParseKeyValue(const std::string& text, const std::string& flag) {

@@ -96,6 +96,10 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
 // The required -r/--run-id option, defaulting to $MLFLOW_RUN_ID.
 void AddRunIdOption(CLI::App* command, std::string& run_id);
 
+// The path of the running orchard binary (so `orchard ...` started from a command, a trial or a
+// detached runner is this build).
+std::string OrchardBinary();
+
 // "k=v" -> Tag; INVALID_PARAMETER_VALUE naming the flag when there is no '='.
 StatusOr<Tag> ParseKeyValue(const std::string& text, const std::string& flag);
 

@@ -32,13 +32,6 @@ struct RunFlags {
   bool no_wait = false;
 };
 
-// The folder of the running orchard binary, so `orchard ...` in a command means this build.
-std::string OwnFolder() {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : self.parent_path().string();
-}
-
 // Our environment with the run's variables set (replacing any inherited ones).
 std::vector<std::string> CommandEnvironment(
     const std::vector<std::pair<std::string, std::string>>& set) {
@@ -126,8 +119,10 @@ Status RunProject(CliContext& context, const RunFlags& flags) {
   }
   if (!params.empty()) ORCHARD_RETURN_IF_ERROR(run.LogBatch({}, std::move(params), {}));
 
-  // The venv's programs first (python, pip), then this orchard, then the inherited PATH.
-  std::string path = venv.empty() ? OwnFolder() : venv + "/bin:" + OwnFolder();
+  // The venv's programs first (python, pip), then this orchard, so `orchard ...` in a command is
+  // this build, then the inherited PATH.
+  const std::string own_folder = fs::path(OrchardBinary()).parent_path().string();
+  std::string path = venv.empty() ? own_folder : venv + "/bin:" + own_folder;
   const char* inherited_path = std::getenv("PATH");
   if (inherited_path != nullptr) path += std::string(":") + inherited_path;
   std::vector<std::pair<std::string, std::string>> variables = {
@@ -141,17 +136,9 @@ Status RunProject(CliContext& context, const RunFlags& flags) {
   if (!venv.empty()) variables.push_back({"VIRTUAL_ENV", venv});
   if (flags.no_wait) {
     // A detached `orchard run` of the same project takes the run over and finishes it.
-    std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe", ec).string(),
-                                     "run",
-                                     flags.uri,
-                                     "-e",
-                                     entry.name,
-                                     "--run-id",
-                                     run.run_id(),
-                                     "--env-manager",
-                                     flags.env_manager,
-                                     "--backend",
-                                     flags.backend};
+    std::vector<std::string> argv = {OrchardBinary(),   "run",       flags.uri,    "-e",
+                                     entry.name,        "--run-id",  run.run_id(), "--env-manager",
+                                     flags.env_manager, "--backend", flags.backend};
     if (!flags.version.empty()) argv.insert(argv.end(), {"--version", flags.version});
     for (const auto& [key, value] : given) argv.insert(argv.end(), {"-P", key + "=" + value});
     std::string log_path = context.CacheDir() + "/runs/" + run.run_id() + ".log";

@@ -91,11 +91,6 @@ StatusOr<std::vector<TrialRecord>> PreviousTrials(TrackingStore& store, const Ru
   return trials;
 }
 
-std::string OwnBinary() {
-  std::error_code ec;
-  return fs::read_symlink("/proc/self/exe", ec).string();
-}
-
 Status RunTune(CliContext& context, const TuneFlags& flags) {
   std::ostream& log = context.err();
   const bool in_process = !flags.data.empty();
@@ -185,7 +180,7 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
     };
   } else {
     options.run_trial = [&](ActiveRun& child, const Assignment& params, int) -> StatusOr<double> {
-      std::vector<std::string> argv = {OwnBinary(),       "run",      flags.project, "-e",
+      std::vector<std::string> argv = {OrchardBinary(),   "run",      flags.project, "-e",
                                        flags.entry_point, "--run-id", child.run_id()};
       for (const auto& [key, value] : fixed) argv.insert(argv.end(), {"-P", key + "=" + value});
       for (const auto& [key, value] : params) argv.insert(argv.end(), {"-P", key + "=" + value});

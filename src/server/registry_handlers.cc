@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -15,6 +14,7 @@
 #include "server/mlflow_route.h"
 #include "server/request_fields.h"
 #include "store/artifact/local_artifact_repo.h"
+#include "store/tracking/search_filter_parser.h"
 
 namespace fs = std::filesystem;
 
@@ -162,65 +162,6 @@ StatusOr<std::string> DownloadUri(const RegistryServiceConfig& config,
   return json.BeginObject().Field("artifact_uri", uri).EndObject().Take();
 }
 
-// model-versions/search with MLflow's common filters: name = '...' and run_id = '...' (AND).
-StatusOr<std::string> SearchVersions(const RegistryServiceConfig& config,
-                                     const RequestFields& fields) {
-  ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> filter, fields.String("filter"));
-  std::string name, run_id;
-  std::string text = filter.value_or("");
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t and_at = text.find(" AND ", start);
-    std::string clause =
-        text.substr(start, and_at == std::string::npos ? std::string::npos : and_at - start);
-    start = and_at == std::string::npos ? text.size() : and_at + 5;
-    size_t eq = clause.find('=');
-    auto trim = [](std::string s) {
-      while (!s.empty() && s.front() == ' ') s.erase(0, 1);
-      while (!s.empty() && s.back() == ' ') s.pop_back();
-      return s;
-    };
-    std::string key = eq == std::string::npos ? "" : trim(clause.substr(0, eq));
-    std::string value = eq == std::string::npos ? "" : trim(clause.substr(eq + 1));
-    if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') &&
-        value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
-    } else {
-      key.clear();
-    }
-    if (key == "name") {
-      name = value;
-    } else if (key == "run_id") {
-      run_id = value;
-    } else {
-      return Status::InvalidParameter(fmt::format(
-          "Unsupported model version filter '{}': this server filters on name = '...' and "
-          "run_id = '...' joined by AND",
-          trim(clause)));
-    }
-  }
-  std::vector<ModelVersion> versions;
-  std::vector<std::string> names;
-  if (!name.empty()) {
-    names.push_back(name);
-  } else {
-    ORCHARD_ASSIGN_OR_RETURN(std::vector<RegisteredModel> models,
-                             config.registry->ListRegisteredModels());
-    for (const RegisteredModel& model : models) names.push_back(model.name);
-  }
-  for (const std::string& model : names) {
-    StatusOr<std::vector<ModelVersion>> found = config.registry->ListModelVersions(model);
-    if (!found.ok()) {
-      if (found.status().code() == ErrorCode::kResourceDoesNotExist) continue;
-      return found.status();
-    }
-    for (ModelVersion& v : *found) {
-      if (run_id.empty() || v.run_id == run_id) versions.push_back(std::move(v));
-    }
-  }
-  return VersionsReply(versions);
-}
-
 // MLflow's LIKE: % any run, _ one character; ILIKE ignores case.
 bool Like(std::string_view text, std::string_view pattern, bool ignore_case) {
   auto same = [ignore_case](char a, char b) {
@@ -240,47 +181,135 @@ bool Like(std::string_view text, std::string_view pattern, bool ignore_case) {
   return Like(text.substr(1), pattern.substr(1), ignore_case);
 }
 
-// registered-models/search: filters on the name (=, !=, LIKE, ILIKE), ordered by name, with
-// offset page tokens.
-StatusOr<std::string> SearchModels(RegistryStore& registry, const RequestFields& fields) {
-  ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> filter, fields.String("filter"));
-  ORCHARD_ASSIGN_OR_RETURN(std::optional<int64_t> max_results, fields.Int64("max_results"));
+// A value of a registry entity that a filter clause names: an attribute or a tag; nullopt when
+// the entity lacks it (the clause then never holds, as in MLflow's searches).
+using FieldLookup = std::function<StatusOr<std::optional<std::string>>(const FilterClause&)>;
+
+// Evaluates a parsed filter (the shared search language, src/store/tracking) on one entity:
+// =, !=, LIKE, ILIKE, IN and NOT IN; AND, and OR with parentheses.
+StatusOr<bool> Matches(const Filter& filter, const FieldLookup& lookup) {
+  for (const FilterClause& clause : filter.clauses) {
+    if (!clause.any_of.empty()) {
+      bool any = false;
+      for (const Filter& alternative : clause.any_of) {
+        ORCHARD_ASSIGN_OR_RETURN(bool holds, Matches(alternative, lookup));
+        any = any || holds;
+      }
+      if (!any) return false;
+      continue;
+    }
+    ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> field, lookup(clause));
+    if (!field) return false;
+    std::string value;
+    if (const double* number = std::get_if<double>(&clause.value)) {
+      value = fmt::format("{}", *number);
+    } else if (const std::string* text = std::get_if<std::string>(&clause.value)) {
+      value = *text;
+    }
+    const auto* list = std::get_if<std::vector<std::string>>(&clause.value);
+    bool holds = false;
+    switch (clause.op) {
+      case Comparator::kEq:
+        holds = *field == value;
+        break;
+      case Comparator::kNe:
+        holds = *field != value;
+        break;
+      case Comparator::kLike:
+        holds = Like(*field, value, false);
+        break;
+      case Comparator::kILike:
+        holds = Like(*field, value, true);
+        break;
+      case Comparator::kIn:
+      case Comparator::kNotIn:
+        holds = list != nullptr && std::find(list->begin(), list->end(), *field) != list->end();
+        if (clause.op == Comparator::kNotIn) holds = !holds;
+        break;
+      default:
+        return Status::InvalidParameter(
+            fmt::format("'{}' does not apply to {}; use =, !=, LIKE, ILIKE, IN or NOT IN",
+                        ComparatorName(clause.op), clause.key));
+    }
+    if (!holds) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> TagValue(const std::vector<Tag>& tags, const std::string& key) {
+  for (const Tag& tag : tags) {
+    if (tag.key == key) return tag.value;
+  }
+  return std::nullopt;
+}
+
+// Registered models: name and tags.<key>, as MLflow's grammar allows.
+StatusOr<std::optional<std::string>> ModelField(const RegisteredModel& model,
+                                                const FilterClause& clause) {
+  if (clause.entity == FilterEntity::kTag) return TagValue(model.tags, clause.key);
+  if (clause.entity == FilterEntity::kAttribute && clause.key == "name") {
+    return std::optional<std::string>(model.name);
+  }
+  return Status::InvalidParameter(fmt::format(
+      "Invalid registered model search key '{}': valid keys are name and tags.<key>", clause.key));
+}
+
+// Model versions: name, version_number, run_id, source_path and tags.<key>.
+StatusOr<std::optional<std::string>> VersionField(const ModelVersion& version,
+                                                  const FilterClause& clause) {
+  if (clause.entity == FilterEntity::kTag) return TagValue(version.tags, clause.key);
+  if (clause.entity == FilterEntity::kAttribute) {
+    if (clause.key == "name") return std::optional<std::string>(version.name);
+    if (clause.key == "version_number") return std::optional<std::string>(version.version);
+    if (clause.key == "run_id") return std::optional<std::string>(version.run_id);
+    if (clause.key == "source_path") return std::optional<std::string>(version.source);
+  }
+  return Status::InvalidParameter(fmt::format(
+      "Invalid model version search key '{}': valid keys are name, version_number, run_id, "
+      "source_path and tags.<key>",
+      clause.key));
+}
+
+StatusOr<Filter> FilterOf(const RequestFields& fields) {
+  ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> text, fields.String("filter"));
+  if (!text || text->empty()) return Filter{};
+  return ParseSearchFilter(*text);
+}
+
+// An offset page token ("" is the start).
+StatusOr<int64_t> OffsetOf(const RequestFields& fields) {
   ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> token, fields.String("page_token"));
-  const int64_t limit = max_results.value_or(100);
-  if (limit < 1 || limit > 1000) {
+  if (!token || token->empty()) return int64_t{0};
+  char* end = nullptr;
+  int64_t offset = std::strtoll(token->c_str(), &end, 10);
+  if (end == token->c_str() || *end != '\0' || offset < 0) {
+    return Status::InvalidParameter("Invalid page_token");
+  }
+  return offset;
+}
+
+StatusOr<int64_t> MaxResultsOf(const RequestFields& fields, int64_t fallback, int64_t most) {
+  ORCHARD_ASSIGN_OR_RETURN(std::optional<int64_t> max_results, fields.Int64("max_results"));
+  const int64_t limit = max_results.value_or(fallback);
+  if (limit < 1 || limit > most) {
     return Status::InvalidParameter(fmt::format(
-        "Invalid value {} for parameter 'max_results': it must be between 1 and 1000", limit));
+        "Invalid value {} for parameter 'max_results': it must be between 1 and {}", limit, most));
   }
-  std::string op, value;
-  if (filter && !filter->empty()) {
-    static const std::regex kClause(
-        R"(^\s*name\s*(=|!=|LIKE|ILIKE|like|ilike)\s*(['"])(.*)\2\s*$)");
-    std::smatch match;
-    if (!std::regex_match(*filter, match, kClause)) {
-      return Status::InvalidParameter(fmt::format(
-          "Unsupported registered model filter '{}': this server filters on name = '...', "
-          "name != '...', name LIKE '...' or name ILIKE '...'",
-          *filter));
-    }
-    op = match[1];
-    for (char& c : op) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    value = match[3];
-  }
-  int64_t offset = 0;
-  if (token && !token->empty()) {
-    char* end = nullptr;
-    offset = std::strtoll(token->c_str(), &end, 10);
-    if (end == token->c_str() || *end != '\0' || offset < 0) {
-      return Status::InvalidParameter("Invalid page_token");
-    }
-  }
+  return limit;
+}
+
+// registered-models/search: the shared search language over name and tags, ordered by name,
+// with offset page tokens.
+StatusOr<std::string> SearchModels(RegistryStore& registry, const RequestFields& fields) {
+  ORCHARD_ASSIGN_OR_RETURN(Filter filter, FilterOf(fields));
+  ORCHARD_ASSIGN_OR_RETURN(int64_t limit, MaxResultsOf(fields, 100, 1000));
+  ORCHARD_ASSIGN_OR_RETURN(int64_t offset, OffsetOf(fields));
   ORCHARD_ASSIGN_OR_RETURN(std::vector<RegisteredModel> models, registry.ListRegisteredModels());
   std::vector<RegisteredModel> matching;
   for (RegisteredModel& model : models) {
-    bool keep = op.empty() || (op == "=" && model.name == value) ||
-                (op == "!=" && model.name != value) ||
-                (op == "LIKE" && Like(model.name, value, false)) ||
-                (op == "ILIKE" && Like(model.name, value, true));
+    ORCHARD_ASSIGN_OR_RETURN(bool keep, Matches(filter, [&](const FilterClause& clause) {
+                               return ModelField(model, clause);
+                             }));
     if (keep) matching.push_back(std::move(model));
   }
   JsonWriter json;
@@ -295,6 +324,26 @@ StatusOr<std::string> SearchModels(RegistryStore& registry, const RequestFields&
     json.Field("next_page_token", std::to_string(end));
   }
   return json.EndObject().Take();
+}
+
+// model-versions/search: the shared search language over name, version_number, run_id,
+// source_path and tags; newest version first per model.
+StatusOr<std::string> SearchVersions(RegistryStore& registry, const RequestFields& fields) {
+  ORCHARD_ASSIGN_OR_RETURN(Filter filter, FilterOf(fields));
+  ORCHARD_ASSIGN_OR_RETURN(int64_t limit, MaxResultsOf(fields, 200000, 200000));
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<RegisteredModel> models, registry.ListRegisteredModels());
+  std::vector<ModelVersion> versions;
+  for (const RegisteredModel& model : models) {
+    ORCHARD_ASSIGN_OR_RETURN(std::vector<ModelVersion> found,
+                             registry.ListModelVersions(model.name));
+    for (ModelVersion& v : found) {
+      ORCHARD_ASSIGN_OR_RETURN(bool keep, Matches(filter, [&](const FilterClause& clause) {
+                                 return VersionField(v, clause);
+                               }));
+      if (keep && static_cast<int64_t>(versions.size()) < limit) versions.push_back(std::move(v));
+    }
+  }
+  return VersionsReply(versions);
 }
 
 }  // namespace
@@ -392,7 +441,7 @@ void AddRegistryRoutes(Router& router, const RegistryServiceConfig& config) {
           return VersionReply(moved);
         });
   Route(router, "GET", "model-versions/search",
-        [config](const RequestFields& fields) { return SearchVersions(config, fields); });
+        [registry](const RequestFields& fields) { return SearchVersions(*registry, fields); });
   Route(router, "GET", "model-versions/get-download-uri",
         [config](const RequestFields& fields) { return DownloadUri(config, fields); });
   auto search = [registry](const RequestFields& fields) { return SearchModels(*registry, fields); };
