@@ -2,7 +2,8 @@
 # The tutorial's loan-default pipeline with Orchard, in a folder of its own (default
 # ./demo-output): the search_params entry point of examples/loan tunes a random forest for 10
 # trials (TPE), each a nested child run that logs its metrics and model; the best trial's model
-# is registered as loan_model and promoted to Production. Usage:
+# is registered as loan_model and promoted to Production; then it is served, and the tutorial's
+# dataframe_split request (one row of the data) gets its prediction. Usage:
 #   examples/loan_demo.sh [OUTPUT_FOLDER] [MODEL_TYPE]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +39,25 @@ version=$("$orchard" models register "runs:/$best/model" --name loan_model |
   sed -n 's/^registered loan_model version \([0-9]*\).*/\1/p')
 "$orchard" models transition loan_model "$version" Production --archive-existing
 "$orchard" models versions loan_model
+
+echo
+echo "== serve models:/loan_model/Production and send the tutorial's request"
+data=$(PATH="$repo/build:$PATH" sh "$repo/examples/loan/loan_data.sh" \
+  hemanthsai7/loandefault/train.csv 2>/dev/null)
+# The server prints one line once it listens (with -p 0, on a free port): read it, then ask.
+coproc SERVER { exec "$orchard" models serve -m models:/loan_model/Production -p 0 2>&1; }
+server_pid=$SERVER_PID
+stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+trap stop_server EXIT
+if ! read -r ready <&"${SERVER[0]}" || [[ $ready != *"listening on http://"* ]]; then
+  echo "the scoring server did not start: $ready" >&2
+  exit 1
+fi
+echo "$ready"
+url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' <<<"$ready")
+python3 "$repo/examples/loan/score_request.py" "$url" "$data"
+stop_server
+trap - EXIT
 echo
 echo "search finished in $((millis / 1000)).$(printf '%03d' $((millis % 1000))) s"
 echo "parent run:  $parent"
@@ -45,6 +65,7 @@ echo "best trial:  $best  (test_PR_AUC $pr_auc)"
 echo "its model:   runs:/$best/model"
 echo "registered:  models:/loan_model/Production (loan_model version $version)"
 echo
-echo "Next: look at the runs with 'build/orchard ui --backend-store-uri $ORCHARD_TRACKING_URI';"
-echo "the model by name: 'build/orchard models versions loan_model' (with the same"
-echo "ORCHARD_TRACKING_URI); serving it is the next step."
+echo "served:      $url (stopped); again with:"
+echo "  ORCHARD_TRACKING_URI=$ORCHARD_TRACKING_URI \\"
+echo "    build/orchard models serve -m models:/loan_model/Production -p 5001"
+echo "Look at the runs with 'build/orchard ui --backend-store-uri $ORCHARD_TRACKING_URI'."

@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-xgboost  # tests check that a saved booster loads in XGBoost's Python package
   python3-venv     # orchard run --env-manager virtualenv
+  python3          # examples/loan/score_request.py: the tutorial's scoring client
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "base/base64.h"
 #include "http/http_server.h"
@@ -871,6 +872,124 @@ TEST_F(CliTest, RegistryCommands) {
   EXPECT_NE(bad_uri.err.find("runs:/<run_id>/<path>"), std::string::npos) << bad_uri.err;
   Ok({"models", "delete", "copy"});
   EXPECT_EQ(Ok({"models", "list"}).find("copy"), std::string::npos);
+}
+
+// Waits for a server's readiness line in `out_path` (bounded: 30 s); returns its port or 0.
+int WaitForPort(const std::string& out_path) {
+  for (int attempt = 0; attempt < 3000; ++attempt) {
+    std::string out = ReadAll(out_path);
+    size_t at = out.find("http://127.0.0.1:");
+    if (at != std::string::npos && out.find(' ', at) != std::string::npos) {
+      return std::stoi(out.substr(at + 17));
+    }
+    usleep(10000);
+  }
+  return 0;
+}
+
+// The first `rows` data rows of a CSV, with its header.
+std::string HeadRows(const std::string& path, int rows) {
+  std::ifstream in(path);
+  std::string line, out;
+  for (int i = 0; i <= rows && std::getline(in, line); ++i) out += line + "\n";
+  return out;
+}
+
+// models serve and models predict: the batch answers equal the served ones; --watch follows
+// the Production stage to a new version under load without a failed request.
+TEST_F(CliTest, ServeFollowsTheRegistryAndPredictMatchesIt) {
+  std::string csv = dir_ / "loan.csv";
+  Ok({"datasets", "make-loan", "--rows", "1500", "-o", csv});
+  std::string first = Ok({"train", "--model", "hgbt", "--data", csv, "--target", "Loan Status",
+                          "--experiment-name", "loan"});
+  std::string second = Ok({"train", "--model", "rf", "--data", csv, "--target", "Loan Status",
+                           "--experiment-name", "loan", "--param", "n_estimators=20"});
+  for (const std::string& run : {ValueAfter(first, "run_id"), ValueAfter(second, "run_id")}) {
+    Ok({"models", "register", "runs:/" + run + "/model", "--name", "loan_model"});
+  }
+  Ok({"models", "transition", "loan_model", "1", "Production"});
+  std::string rows_csv = dir_ / "rows.csv";
+  std::ofstream(rows_csv) << HeadRows(csv, 20);
+
+  // Batch predictions of each version, as MLflow's JSON and as CSV.
+  Ok({"models", "predict", "-m", "models:/loan_model/1", "-i", rows_csv, "-o", dir_ / "v1.json"});
+  Ok({"models", "predict", "-m", "models:/loan_model/2", "-i", rows_csv, "-o", dir_ / "v2.json"});
+  Ok({"models", "predict", "-m", "models:/loan_model/1", "-i", rows_csv, "-o", dir_ / "v1.csv"});
+  std::string v1 = ReadAll(dir_ / "v1.json"), v2 = ReadAll(dir_ / "v2.json");
+  ASSERT_TRUE(v1.starts_with("{\"predictions\":[[")) << v1;
+  EXPECT_NE(v1, v2);
+  std::string v1_csv = ReadAll(dir_ / "v1.csv");
+  EXPECT_TRUE(v1_csv.starts_with("probability_0,probability_1\n")) << v1_csv;
+  EXPECT_EQ(CountOf(v1_csv, "\n"), 21);
+  // The JSON input shape gives the same answers.
+  std::string labels = Ok({"models", "predict", "-m", "models:/loan_model/1", "-i", rows_csv,
+                           "--predict-fn", "predict"});
+  EXPECT_TRUE(labels.starts_with("{\"predictions\":[")) << labels;
+
+  std::string out_path = dir_ / "serve.out", err_path = dir_ / "serve.err";
+  pid_t pid = Spawn({"models", "serve", "-m", "models:/loan_model/Production", "-p", "0", "--watch",
+                     "--watch-interval", "0.1"},
+                    {}, out_path, err_path);
+  ASSERT_GT(pid, 0);
+  int port = WaitForPort(out_path);
+  ASSERT_GT(port, 0) << ReadAll(err_path);
+  std::string body = HeadRows(csv, 20);
+  HttpResult served = Http(port, "POST", "/invocations", body, "text/csv");
+  EXPECT_EQ(served.status, 200);
+  EXPECT_EQ(served.body + "\n", v1);  // the server's answer is the batch's, byte for byte
+
+  // Clients score without pause while version 2 is promoted.
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0}, after_swap{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 2; ++t) {
+    clients.emplace_back([&] {
+      while (!stop) {
+        HttpResult reply = Http(port, "POST", "/invocations", body, "text/csv");
+        if (reply.status != 200 || (reply.body + "\n" != v1 && reply.body + "\n" != v2)) {
+          ++failures;
+        } else if (reply.body + "\n" == v2) {
+          ++after_swap;
+        }
+      }
+    });
+  }
+  Ok({"models", "transition", "loan_model", "2", "Production", "--archive-existing"});
+  bool swapped = false;
+  for (int attempt = 0; attempt < 3000 && !swapped; ++attempt) {
+    swapped =
+        Http(port, "GET", "/version").body.find("\"model_version\":\"2\"") != std::string::npos;
+    if (!swapped) usleep(10000);
+  }
+  EXPECT_TRUE(swapped) << ReadAll(out_path);
+  while (after_swap.load() < 20 && failures.load() == 0) usleep(1000);
+  stop = true;
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_NE(
+      ReadAll(out_path).find("now serving models:/loan_model/Production, loan_model version 2"),
+      std::string::npos)
+      << ReadAll(out_path);
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_NE(ReadAll(out_path).find("stopped"), std::string::npos);
+
+  // Mistakes are one-line errors, and leave no output file behind.
+  Result pinned = Run({"models", "serve", "-m", "models:/loan_model/1", "--watch"});
+  EXPECT_EQ(pinned.exit_code, 1);
+  EXPECT_NE(pinned.err.find("--watch needs"), std::string::npos) << pinned.err;
+  Result unknown = Run({"models", "serve", "-m", "models:/nobody/Production"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("RESOURCE_DOES_NOT_EXIST"), std::string::npos) << unknown.err;
+  std::ofstream(dir_ / "narrow.csv") << "Grade,Term\nA,36\n";
+  Result narrow = Run({"models", "predict", "-m", "models:/loan_model/1", "-i", dir_ / "narrow.csv",
+                       "-o", dir_ / "narrow-out.csv"});
+  EXPECT_EQ(narrow.exit_code, 1);
+  EXPECT_NE(narrow.err.find("Model is missing inputs ['Loan Amount'"), std::string::npos)
+      << narrow.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "narrow-out.csv"));
 }
 
 }  // namespace

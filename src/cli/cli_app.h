@@ -87,6 +87,8 @@ void AddDatasetsCommands(CLI::App& app, CliContext& context);
 void AddRunCommand(CLI::App& app, CliContext& context);
 void AddTuneCommand(CLI::App& app, CliContext& context);
 void AddModelsCommands(CLI::App& app, CliContext& context);
+// `models serve` and `models predict`, registered by the models group.
+void AddModelServingCommands(CLI::App& models, CliContext& context);
 // `runs best`, registered by the runs group (it lives with the registry commands).
 void AddRunsBestCommand(CLI::App& runs, CliContext& context);
 

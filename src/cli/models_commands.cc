@@ -34,7 +34,8 @@ void Action(CLI::App* cmd, CliContext& context, Fn fn) {
 }  // namespace
 
 void AddModelsCommands(CLI::App& app, CliContext& context) {
-  CLI::App* group = app.add_subcommand("models", "The model registry: register, promote, alias");
+  CLI::App* group = app.add_subcommand(
+      "models", "The model registry and scoring: register, promote, alias, serve, predict");
   group->require_subcommand(1);
   {
     struct Options {
@@ -149,6 +150,7 @@ void AddModelsCommands(CLI::App& app, CliContext& context) {
       return Status::Ok();
     });
   }
+  AddModelServingCommands(*group, context);
 }
 
 void AddRunsBestCommand(CLI::App& runs, CliContext& context) {

@@ -44,11 +44,11 @@ class HttpClient::Impl {
       : host_(std::move(host)), port_(std::move(port)), prefix_(std::move(prefix)) {}
 
   StatusOr<HttpResponse> Send(const std::string& method, const std::string& target,
-                              const std::string& body) {
+                              const std::string& body, const std::string& content_type) {
     return Exchange([&](beast::tcp_stream& stream, beast::error_code& ec) {
       auto request = NewRequest<bhttp::string_body>(method, target);
       if (method != "GET") {
-        request.set(bhttp::field::content_type, "application/json");
+        if (!content_type.empty()) request.set(bhttp::field::content_type, content_type);
         request.body() = body;
         request.prepare_payload();
       }
@@ -244,7 +244,12 @@ HttpClient::~HttpClient() = default;
 
 StatusOr<HttpResponse> HttpClient::Send(const std::string& method, const std::string& target,
                                         const std::string& body) {
-  return impl_->Send(method, target, body);
+  return impl_->Send(method, target, body, "application/json");
+}
+
+StatusOr<HttpResponse> HttpClient::Send(const std::string& method, const std::string& target,
+                                        const std::string& body, const std::string& content_type) {
+  return impl_->Send(method, target, body, content_type);
 }
 
 StatusOr<HttpResponse> HttpClient::SendFile(const std::string& method, const std::string& target,

@@ -21,6 +21,9 @@ class HttpClient {
   // TEMPORARILY_UNAVAILABLE when the server cannot be reached.
   StatusOr<HttpResponse> Send(const std::string& method, const std::string& target,
                               const std::string& body);
+  // The same with another Content-Type (empty: none sent).
+  StatusOr<HttpResponse> Send(const std::string& method, const std::string& target,
+                              const std::string& body, const std::string& content_type);
 
   // Sends the local file as the body, streamed from disk (sendfile: no copy in memory).
   // INVALID_PARAMETER_VALUE when the file cannot be read.

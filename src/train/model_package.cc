@@ -193,7 +193,7 @@ StatusOr<std::string> WriteModelPackage(const TrainedModel& model, const Frame& 
   return json.Take();
 }
 
-StatusOr<ReferencePredictor> ReferencePredictor::Load(const std::string& dir) {
+StatusOr<OrchardPackage> ReadOrchardPackage(const std::string& dir) {
   ORCHARD_ASSIGN_OR_RETURN(std::string mlmodel, ReadText(fs::path(dir) / "MLmodel"));
   YAML::Node root;
   try {
@@ -202,23 +202,35 @@ StatusOr<ReferencePredictor> ReferencePredictor::Load(const std::string& dir) {
     return Status::InvalidParameter(
         fmt::format("'{}/MLmodel' is not valid YAML: {}", dir, e.what()));
   }
-  YAML::Node flavor = root["flavors"]["orchard"];
+  YAML::Node flavor = root.IsMap() ? root["flavors"]["orchard"] : YAML::Node();
   if (!flavor || !flavor.IsMap()) {
     return Status::InvalidParameter(fmt::format(
         "'{}' is a model package without the orchard flavor; Orchard cannot score it", dir));
   }
-  auto text = [&](const char* key) {
-    return flavor[key] ? flavor[key].as<std::string>() : std::string();
+  auto text = [](const YAML::Node& node, const char* key) {
+    return node[key] && node[key].IsScalar() ? node[key].as<std::string>() : std::string();
   };
+  OrchardPackage package;
   ORCHARD_ASSIGN_OR_RETURN(std::string preprocessing,
-                           ReadText(fs::path(dir) / text("preprocessing")));
-  ORCHARD_ASSIGN_OR_RETURN(Preprocessor preprocessor, Preprocessor::FromJson(preprocessing));
-  ORCHARD_ASSIGN_OR_RETURN(std::string model, ReadText(fs::path(dir) / text("booster")));
-  ORCHARD_ASSIGN_OR_RETURN(XgbBooster booster, XgbBooster::Load(model));
-  ReferencePredictor predictor(std::move(preprocessor), std::move(booster));
-  predictor.positive_class_ = text("positive_class");
-  predictor.negative_class_ = text("negative_class");
-  predictor.target_ = text("target");
+                           ReadText(fs::path(dir) / text(flavor, "preprocessing")));
+  ORCHARD_ASSIGN_OR_RETURN(package.preprocessor, Preprocessor::FromJson(preprocessing));
+  ORCHARD_ASSIGN_OR_RETURN(package.booster, ReadText(fs::path(dir) / text(flavor, "booster")));
+  package.model_type = text(flavor, "model_type");
+  package.positive_class = text(flavor, "positive_class");
+  package.negative_class = text(flavor, "negative_class");
+  package.target = text(flavor, "target");
+  package.run_id = text(root, "run_id");
+  package.model_uuid = text(root, "model_uuid");
+  return package;
+}
+
+StatusOr<ReferencePredictor> ReferencePredictor::Load(const std::string& dir) {
+  ORCHARD_ASSIGN_OR_RETURN(OrchardPackage package, ReadOrchardPackage(dir));
+  ORCHARD_ASSIGN_OR_RETURN(XgbBooster booster, XgbBooster::Load(package.booster));
+  ReferencePredictor predictor(std::move(package.preprocessor), std::move(booster));
+  predictor.positive_class_ = package.positive_class;
+  predictor.negative_class_ = package.negative_class;
+  predictor.target_ = package.target;
   return predictor;
 }
 

@@ -33,6 +33,18 @@ struct PackageInfo {
 StatusOr<std::string> WriteModelPackage(const TrainedModel& model, const Frame& frame,
                                         const std::string& dir, PackageInfo& info);
 
+// What an Orchard package holds, read from its folder without XGBoost: the fitted
+// preprocessing, the booster's saved bytes (XGBoost JSON) and the classes.
+struct OrchardPackage {
+  Preprocessor preprocessor;
+  std::string booster;
+  std::string model_type, target, positive_class, negative_class;
+  std::string run_id, model_uuid;
+};
+
+// INVALID_PARAMETER_VALUE naming the folder when it is not an Orchard model package.
+StatusOr<OrchardPackage> ReadOrchardPackage(const std::string& dir);
+
 class ReferencePredictor {
  public:
   // Loads a package folder. INVALID_PARAMETER_VALUE when it is not an Orchard model package.

@@ -1,0 +1,187 @@
+#include "serve/scoring_server.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "base/json_writer.h"
+#include "server/mlflow_reply.h"
+
+namespace orchard {
+namespace {
+
+// The MLflow version whose scoring protocol this server speaks.
+constexpr char kMlflowProtocolVersion[] = "2.12.2";
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+HttpResponse PlainText(int status, std::string body) {
+  return {.status = status, .content_type = "text/plain; charset=utf-8", .body = std::move(body)};
+}
+
+// A class label as JSON: a number when the label is one ("1" -> 1), else a string.
+void WriteLabel(JsonWriter& json, const std::string& label) {
+  int64_t number = 0;
+  auto [end, error] = std::from_chars(label.data(), label.data() + label.size(), number);
+  if (error == std::errc() && end == label.data() + label.size() && !label.empty()) {
+    json.Int(number);
+  } else {
+    json.String(label);
+  }
+}
+
+}  // namespace
+
+StatusOr<PredictFn> ParsePredictFn(std::string_view name) {
+  if (name == "predict_proba") return PredictFn::kPredictProba;
+  if (name == "predict") return PredictFn::kPredict;
+  return Status::InvalidParameter(
+      fmt::format("unknown predict function '{}'; choose predict_proba or predict", name));
+}
+
+std::string PredictionsJson(const std::vector<double>& proba, const ScoringModel& model,
+                            PredictFn predict_fn) {
+  JsonWriter json;
+  json.BeginObject().Key("predictions").BeginArray();
+  for (double p : proba) {
+    if (predict_fn == PredictFn::kPredict) {
+      // scikit-learn's predict: the positive class when its probability is above one half.
+      WriteLabel(json, p > 0.5 ? model.positive_class() : model.negative_class());
+    } else {
+      json.BeginArray().Double(1.0 - p).Double(p).EndArray();
+    }
+  }
+  return json.EndArray().EndObject().Take();
+}
+
+ScoringServer::ScoringServer(ScoringServerOptions options, std::shared_ptr<const LiveModel> model)
+    : options_(std::move(options)), live_(std::move(model)) {}
+
+void ScoringServer::Swap(std::shared_ptr<const LiveModel> model) { live_.store(std::move(model)); }
+
+Status ScoringServer::Start() {
+  HttpServerOptions http = options_.http;
+  http.error_reply = HttpLayerErrorReply;
+  http_ = std::make_unique<HttpServer>(
+      http, [this](const HttpRequest& request) { return Handle(request); });
+  return http_->Start();
+}
+
+int ScoringServer::port() const { return http_->port(); }
+
+void ScoringServer::Stop() {
+  if (http_) http_->Stop();
+}
+
+void ScoringServer::Wait() {
+  if (http_) http_->Wait();
+}
+
+HttpResponse ScoringServer::Handle(const HttpRequest& request) const {
+  const std::string& path = request.path;
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (path == "/invocations") {
+    if (request.method == "POST") return Invocations(request);
+  } else if (path == "/ping" || path == "/health") {
+    if (get)
+      return {.status = live() ? 200 : 404, .content_type = "application/json", .body = "\n"};
+  } else if (path == "/version") {
+    if (get) return Version();
+  } else {
+    return ErrorReply(Status(ErrorCode::kEndpointNotFound,
+                             fmt::format("No endpoint {} {}; the scoring server answers /ping, "
+                                         "/health, /version and POST /invocations",
+                                         request.method, path)));
+  }
+  HttpResponse reply = ErrorReply(
+      Status::BadRequest(fmt::format("The method {} is not allowed for {}", request.method, path)));
+  reply.status = 405;
+  return reply;
+}
+
+HttpResponse ScoringServer::Version() const {
+  std::shared_ptr<const LiveModel> live = this->live();
+  JsonWriter json;
+  json.BeginObject()
+      .Field("mlflow_version", kMlflowProtocolVersion)
+      .Field("orchard_version", options_.orchard_version);
+  if (live) {
+    json.Field("model_uri", live->uri);
+    if (!live->name.empty()) {
+      json.Field("model_name", live->name).Field("model_version", live->version);
+    }
+    json.Field("run_id", live->model->run_id())
+        .Field("model_uuid", live->model->model_uuid())
+        .Field("model_type", live->model->model_type())
+        .Field("loaded_at", live->loaded_at);
+  }
+  return JsonReply(json.EndObject().Take());
+}
+
+HttpResponse ScoringServer::Invocations(const HttpRequest& request) const {
+  // Content-Type as MLflow reads it: a media type, then parameters of which only charset=utf-8
+  // is accepted.
+  std::string_view content_type = request.content_type;
+  std::string_view media = Trim(content_type.substr(0, content_type.find(';')));
+  std::vector<std::string> unknown_parameters;
+  for (size_t at = content_type.find(';'); at != std::string_view::npos;) {
+    size_t next = content_type.find(';', at + 1);
+    std::string_view parameter = Trim(content_type.substr(at + 1, next - at - 1));
+    at = next;
+    if (parameter.empty()) continue;
+    size_t equals = parameter.find('=');
+    std::string key = Lower(Trim(parameter.substr(0, equals)));
+    std::string value =
+        equals == std::string_view::npos ? "" : Lower(Trim(parameter.substr(equals + 1)));
+    if (key == "charset") {
+      if (value != "utf-8" && value != "\"utf-8\"") {
+        return PlainText(415, "The scoring server only supports UTF-8");
+      }
+    } else {
+      unknown_parameters.push_back(key);
+    }
+  }
+  if (!unknown_parameters.empty()) {
+    return PlainText(415, fmt::format("Unrecognized content type parameters: {}. Orchard, like "
+                                      "MLflow 2, reads the input's shape from the JSON body.",
+                                      fmt::join(unknown_parameters, ", ")));
+  }
+  const std::string mime = Lower(media);
+  const bool json = mime == "application/json";
+  if (!json && mime != "text/csv") {
+    return PlainText(415, fmt::format("This predictor only supports the following content types: "
+                                      "Types: ['text/csv', 'application/json']. Got '{}'.",
+                                      content_type));
+  }
+  std::shared_ptr<const LiveModel> live = this->live();
+  if (!live) {
+    return ErrorReply(Status(ErrorCode::kTemporarilyUnavailable, "no model is loaded yet"));
+  }
+  const ScoringModel& model = *live->model;
+  // Per-thread buffers, reused from request to request.
+  thread_local InputTable table;
+  thread_local std::vector<double> proba;
+  Status parsed = json ? ParseJsonInput(request.body, model.schema(), table)
+                       : ParseCsvInput(request.body, model.schema(), table);
+  if (!parsed.ok()) return ErrorReply(parsed);
+  if (Status scored = model.PredictProba(table, proba); !scored.ok()) return ErrorReply(scored);
+  return JsonReply(PredictionsJson(proba, model, options_.predict_fn));
+}
+
+}  // namespace orchard

@@ -1,0 +1,74 @@
+// ScoringServer: MLflow's scoring protocol (mlflow/pyfunc/scoring_server) over HTTP for one live
+// model:
+//   GET  /ping, /health   200 "\n" while a model is loaded
+//   GET  /version         JSON: the MLflow protocol version, Orchard's version, and which model
+//                         is live (URI, registered name and version, run id, load time)
+//   POST /invocations     application/json or text/csv in, {"predictions": ...} out
+// Classifiers answer [p0, p1] per row by default (predict_proba, what the tutorial's served
+// scikit-learn pipeline returned); PredictFn::kPredict answers class labels.
+//
+// The live model is swapped atomically (Swap): a request scores entirely on the model it
+// started with, so a hot swap fails no request. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "http/http_server.h"
+#include "serve/scoring_model.h"
+
+namespace orchard {
+
+enum class PredictFn { kPredictProba, kPredict };
+
+// "predict_proba" or "predict".
+StatusOr<PredictFn> ParsePredictFn(std::string_view name);
+
+// A loaded model and where it came from.
+struct LiveModel {
+  std::shared_ptr<const ScoringModel> model;
+  std::string uri;            // as the user named it
+  std::string name, version;  // the registered model version, for models:/ URIs
+  std::string loaded_at;      // UTC, ISO 8601
+};
+
+struct ScoringServerOptions {
+  HttpServerOptions http;
+  PredictFn predict_fn = PredictFn::kPredictProba;
+  std::string orchard_version;
+};
+
+class ScoringServer {
+ public:
+  ScoringServer(ScoringServerOptions options, std::shared_ptr<const LiveModel> model);
+  ScoringServer(const ScoringServer&) = delete;
+  ScoringServer& operator=(const ScoringServer&) = delete;
+
+  Status Start();
+  int port() const;  // REQUIRES: Start() succeeded
+  void Stop();       // graceful: in-flight requests finish
+  void Wait();
+
+  // Makes `model` live for every request that starts from now on.
+  void Swap(std::shared_ptr<const LiveModel> model);
+  std::shared_ptr<const LiveModel> live() const { return live_.load(); }
+
+  // One request, without sockets (what the HTTP threads call; tests and benchmarks too).
+  HttpResponse Handle(const HttpRequest& request) const;
+
+ private:
+  HttpResponse Invocations(const HttpRequest& request) const;
+  HttpResponse Version() const;
+
+  ScoringServerOptions options_;
+  std::atomic<std::shared_ptr<const LiveModel>> live_;
+  std::unique_ptr<HttpServer> http_;
+};
+
+// The body of a successful answer for `proba` (the positive class's probability per row).
+std::string PredictionsJson(const std::vector<double>& proba, const ScoringModel& model,
+                            PredictFn predict_fn);
+
+}  // namespace orchard
