@@ -11,6 +11,8 @@
 //                                                     test_PR_AUC metric in [0, 1))
 //   http_load --port P --scenario search --seconds 5 (runs/search: metric filter, metric
 //                                                     order, top 100, as the tutorial's search)
+//   http_load --port P --scenario invocations --body-file F --connections 32 --seconds 5
+//                                                    (a scoring server: POST F to /invocations)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,6 +24,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -88,6 +92,9 @@ std::string Arg(int argc, char** argv, const char* name, const char* fallback) {
   return fallback;
 }
 
+// --body-file's contents, for the invocations scenario.
+std::string invocation_body;
+
 // The request for iteration `i` of a connection.
 std::string MakeRequest(const std::string& scenario, const std::string& run_id, int connection,
                         long i) {
@@ -111,6 +118,7 @@ std::string MakeRequest(const std::string& scenario, const std::string& run_id, 
                 R"({"experiment_ids":["0"],"filter":"metrics.test_PR_AUC > 0.5",)"
                 R"("order_by":["metrics.test_PR_AUC DESC"],"max_results":100})");
   }
+  if (scenario == "invocations") return Post("/invocations", invocation_body);
   if (scenario == "create-runs") {
     return Post("/api/2.0/mlflow/runs/create", "{\"experiment_id\":\"0\",\"user_id\":\"bench\"}");
   }
@@ -131,6 +139,16 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (scenario == "invocations") {
+    std::ifstream in(Arg(argc, argv, "--body-file", ""), std::ios::binary);
+    std::stringstream body;
+    body << in.rdbuf();
+    invocation_body = body.str();
+    if (!in || invocation_body.empty()) {
+      std::fprintf(stderr, "the invocations scenario needs --body-file with a request body\n");
+      return 2;
+    }
+  }
   if (scenario == "new-run") {
     // Creates one run and prints its id (for the other scenarios).
     int fd = Connect(port);

@@ -4,6 +4,7 @@ every column but the target, sent to a scoring server's /invocations as a pandas
 dataframe_split; the request and the answer are printed.
 
 Usage: score_request.py SERVER_URL DATA_CSV [ROW]
+       score_request.py --request-only DATA_CSV [ROW]   (print the request body and stop)
 """
 import csv
 import json
@@ -45,6 +46,9 @@ def main():
         }
     }
     body = json.dumps(request).encode()
+    if url == "--request-only":
+        print(body.decode())
+        return
     print(f"POST {url}/invocations")
     print(json.dumps(request))
     post = urllib.request.Request(

@@ -1,6 +1,7 @@
 #include "serve/scoring_model.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -32,6 +33,7 @@ ScoringModel::ScoringModel(const Preprocessor& preprocessor, TreeEnsemble trees)
     for (size_t i = 0; i < spec.levels.size(); ++i) {
       feature.code_of.emplace(spec.levels[i], static_cast<int32_t>(i));
     }
+    if (spec.type == ColumnType::kCategorical) feature.cache_index = categorical_features_++;
     features_.push_back(std::move(feature));
   }
 }
@@ -71,14 +73,29 @@ int32_t ScoringModel::LevelCode(const Feature& feature, const InputTable& table,
 Status ScoringModel::Encode(const InputTable& table, size_t first, size_t count,
                             float* features) const {
   std::fill(features, features + count * width_, kMissing);
-  for (size_t column = 0; column < features_.size(); ++column) {
-    const Feature& feature = features_[column];
-    const FeatureSpec& spec = feature.spec;
-    for (size_t i = 0; i < count; ++i) {
-      const size_t row = first + i;
-      const InputCell& cell = table.At(row, column);
+  // Rows read from a file share one stored text per level (TableFromFrame), so a categorical
+  // column's lookups repeat the same few offsets: a small direct-mapped cache by offset, per
+  // categorical column, skips the hashing of the text, which otherwise dominates batch scoring.
+  // (A request of a few rows has nothing to repeat: it goes straight to the hash table.)
+  struct CachedCode {
+    uint32_t offset = UINT32_MAX;
+    int32_t code = -1;
+  };
+  constexpr size_t kSlots = 128;
+  const bool use_cache = count >= 32;
+  thread_local std::vector<CachedCode> cache;
+  if (use_cache) cache.assign(categorical_features_ * kSlots, CachedCode{});
+  // Row by row, each row's cells in order: the table is read once, front to back.
+  for (size_t i = 0; i < count; ++i) {
+    const size_t row = first + i;
+    const InputCell* cells = &table.At(row, 0);
+    float* encoded = &features[i * width_];
+    for (size_t column = 0; column < features_.size(); ++column) {
+      const InputCell& cell = cells[column];
       if (cell.kind == InputCell::Kind::kMissing) continue;
-      float* out = &features[i * width_ + feature.offset];
+      const Feature& feature = features_[column];
+      const FeatureSpec& spec = feature.spec;
+      float* out = encoded + feature.offset;
       if (spec.type == ColumnType::kNumeric) {
         if (cell.kind == InputCell::Kind::kNumber) {
           *out = static_cast<float>(cell.number);
@@ -99,7 +116,17 @@ Status ScoringModel::Encode(const InputTable& table, size_t first, size_t count,
       }
       // Empty text is missing, as an empty CSV field was at training; any other text is a level.
       if (cell.kind == InputCell::Kind::kText && cell.text_size == 0) continue;
-      const int32_t level = LevelCode(feature, table, cell);
+      int32_t level;
+      if (use_cache && cell.kind == InputCell::Kind::kText) {
+        CachedCode& slot =
+            cache[feature.cache_index * kSlots + ((cell.text_offset * 2654435761u) >> 25)];
+        if (slot.offset != cell.text_offset) {
+          slot = {cell.text_offset, LevelCode(feature, table, cell)};
+        }
+        level = slot.code;
+      } else {
+        level = LevelCode(feature, table, cell);
+      }
       switch (spec.encoding) {
         case CategoricalEncoding::kOrdinal:
         case CategoricalEncoding::kNative:

@@ -57,7 +57,8 @@ class ScoringModel {
   };
   struct Feature {
     FeatureSpec spec;
-    size_t offset = 0;  // its first encoded column
+    size_t offset = 0;       // its first encoded column
+    size_t cache_index = 0;  // categorical: its ordinal among the categorical features
     std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> code_of;  // level -> code
   };
 
@@ -68,6 +69,7 @@ class ScoringModel {
   InputSchema schema_;
   std::vector<Feature> features_;
   size_t width_ = 0;
+  size_t categorical_features_ = 0;
   TreeEnsemble trees_;
   std::string positive_class_, negative_class_, model_type_, run_id_, model_uuid_;
 };

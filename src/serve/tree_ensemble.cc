@@ -242,8 +242,8 @@ StatusOr<RawModel> ReadModel(std::string_view json) {
     return NotAModel(simdjson::error_message(error));
   }
   if (auto error = document.get_object().get(root); error != simdjson::SUCCESS) {
-    return NotAModel(fmt::format("the text is not a JSON object ({})",
-                                 simdjson::error_message(error)));
+    return NotAModel(
+        fmt::format("the text is not a JSON object ({})", simdjson::error_message(error)));
   }
   RawModel model;
   for (auto field : root) {
@@ -275,6 +275,7 @@ StatusOr<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view json) {
     return Status::InvalidParameter(
         fmt::format("the model's booster is '{}': Orchard scores only gbtree models", raw.booster));
   }
+  if (raw.objective.empty()) return NotAModel("no learner.objective.name");
   TreeEnsemble ensemble;
   if (raw.objective == "binary:logistic" || raw.objective == "reg:logistic") {
     ensemble.sigmoid_ = true;
@@ -331,9 +332,9 @@ StatusOr<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view json) {
         "corrupt XGBoost model: num_trees '{}' but {} trees", raw.num_trees, num_trees));
   }
   if (raw.tree_info.size() != num_trees) {
-    return Status::InvalidParameter(fmt::format(
-        "corrupt XGBoost model: tree_info has {} entries for {} trees", raw.tree_info.size(),
-        num_trees));
+    return Status::InvalidParameter(
+        fmt::format("corrupt XGBoost model: tree_info has {} entries for {} trees",
+                    raw.tree_info.size(), num_trees));
   }
   for (int64_t group : raw.tree_info) {
     if (group != 0) {
@@ -358,12 +359,11 @@ StatusOr<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view json) {
     const int64_t n = tree.num_nodes;
     if (n < 1) return Inconsistent(t, "tree_param.num_nodes is missing or not positive");
     const size_t size = static_cast<size_t>(n);
-    for (const auto& [name, length] :
-         {std::pair{"left_children", tree.left_children.size()},
-          {"right_children", tree.right_children.size()},
-          {"split_indices", tree.split_indices.size()},
-          {"split_conditions", tree.split_conditions.size()},
-          {"default_left", tree.default_left.size()}}) {
+    for (const auto& [name, length] : {std::pair{"left_children", tree.left_children.size()},
+                                       {"right_children", tree.right_children.size()},
+                                       {"split_indices", tree.split_indices.size()},
+                                       {"split_conditions", tree.split_conditions.size()},
+                                       {"default_left", tree.default_left.size()}}) {
       if (length != size) {
         return Inconsistent(t, fmt::format("{} has {} entries for {} nodes", name, length, n));
       }
@@ -379,15 +379,17 @@ StatusOr<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view json) {
     spans.assign(size, CategorySpan{});
     const size_t num_sets = tree.categories_nodes.size();
     if (tree.categories_segments.size() != num_sets || tree.categories_sizes.size() != num_sets) {
-      return Inconsistent(t, "categories_nodes, categories_segments and categories_sizes differ "
-                             "in length");
+      return Inconsistent(t,
+                          "categories_nodes, categories_segments and categories_sizes differ "
+                          "in length");
     }
     for (size_t k = 0; k < num_sets; ++k) {
       const int64_t node = tree.categories_nodes[k];
       const int64_t begin = tree.categories_segments[k];
       const int64_t count = tree.categories_sizes[k];
       if (node < 0 || node >= n || spans[node].size >= 0) {
-        return Inconsistent(t, fmt::format("categories_nodes holds {}: not a node, or twice", node));
+        return Inconsistent(t,
+                            fmt::format("categories_nodes holds {}: not a node, or twice", node));
       }
       // XGBoost refuses an empty set when it loads a model, so an empty one is corrupt.
       if (begin < 0 || count < 1 || begin > static_cast<int64_t>(tree.categories.size()) ||
@@ -442,8 +444,8 @@ StatusOr<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view json) {
       }
       for (int64_t child : {left, right}) {
         if (child < 1 || child >= n) {
-          return Inconsistent(t, fmt::format("node {} has child {}, outside the {} nodes", id,
-                                             child, n));
+          return Inconsistent(
+              t, fmt::format("node {} has child {}, outside the {} nodes", id, child, n));
         }
         if (visited[child]) {
           return Inconsistent(t, fmt::format("node {} is reached twice (at node {})", child, id));
@@ -455,13 +457,13 @@ StatusOr<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view json) {
       // trees always have right == left + 1. A tree without it is not one XGBoost built, and
       // XGBoost would score it inconsistently, so there is nothing to agree with.
       if (right != left + 1) {
-        return Inconsistent(t, fmt::format("node {}'s children {} and {} are not adjacent", id,
-                                           left, right));
+        return Inconsistent(
+            t, fmt::format("node {}'s children {} and {} are not adjacent", id, left, right));
       }
       const int64_t feature = tree.split_indices[id];
       if (feature < 0 || feature >= num_feature) {
-        return Inconsistent(t, fmt::format("node {} splits on feature {}, but the model has {}",
-                                           id, feature, num_feature));
+        return Inconsistent(t, fmt::format("node {} splits on feature {}, but the model has {}", id,
+                                           feature, num_feature));
       }
       const int64_t type = tree.split_type.empty() ? 0 : tree.split_type[id];
       if (type != 0 && type != 1) {
@@ -503,11 +505,8 @@ StatusOr<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view json) {
         node.value = std::bit_cast<float>(static_cast<uint32_t>(offset));
         info.has_categorical = true;
       } else {
-        // Predict decides `x < threshold` for a present value and the default for a missing
-        // one in a single comparison whose NaN result gives the default (see LeafValue). A NaN
-        // threshold sends every present value right, which is what -inf does there.
-        const float threshold = tree.split_conditions[id];
-        node.value = std::isnan(threshold) ? -std::numeric_limits<float>::infinity() : threshold;
+        // Kept as is even when NaN: like XGBoost, Step sends every present value right then.
+        node.value = tree.split_conditions[id];
       }
       node.left = static_cast<int32_t>(ensemble.nodes_.size());
       ensemble.nodes_[index] = node;

@@ -16,11 +16,13 @@ namespace orchard {
 // A binary classifier's trees, flattened for fast scoring. Immutable after load: thread-safe.
 class TreeEnsemble {
  public:
-  // Parses XGBoost's JSON model. INVALID_PARAMETER_VALUE for text that is not an XGBoost JSON
-  // model, a booster other than gbtree, an objective other than binary:logistic,
-  // reg:logistic or binary:logitraw, more than one output group, or trees whose arrays
-  // disagree (a child out of range or shared, a split on a feature past num_feature, ...): a
-  // corrupt file can never make Predict read out of bounds or loop.
+  // Parses XGBoost's JSON model (simdjson's on-demand parser). INVALID_PARAMETER_VALUE for
+  // text that is not an XGBoost JSON model, a booster other than gbtree (gblinear, dart), an
+  // objective other than binary:logistic, reg:logistic or binary:logitraw, more than one output
+  // group, or trees whose arrays disagree (a child out of range, reached twice, or not right
+  // after its sibling as in every tree XGBoost builds; a split on a feature past num_feature;
+  // a category set outside `categories`, ...): a corrupt file can never make Predict read out
+  // of bounds or loop.
   static StatusOr<TreeEnsemble> FromXgboostJson(std::string_view json);
 
   size_t num_features() const { return num_features_; }  // learner_model_param.num_feature
@@ -28,7 +30,8 @@ class TreeEnsemble {
 
   // Output per row: the probability (sigmoid of the margin) for binary:logistic and
   // reg:logistic, the raw margin for binary:logitraw. `rows` is row-major, n_rows x
-  // num_features(), NaN = missing. Writes n_rows doubles to `out`.
+  // num_features(), NaN = missing. Writes n_rows doubles to `out`. The margin is bit-identical
+  // to XGBoost's (a float sum in XGBoost's order); the sigmoid is taken in double.
   void Predict(const float* rows, size_t n_rows, double* out) const;
 
  private:
@@ -47,17 +50,18 @@ class TreeEnsemble {
   static constexpr uint32_t kFeatureMask = kCategorical - 1;
 
   struct Tree {
-    uint32_t root;          // index in nodes_
-    uint32_t depth;         // the longest root-to-leaf path, in steps
-    bool has_categorical;   // needs the (slower) step that can test a category set
-    bool lockstep;          // shallow enough to walk a fixed `depth` steps (see Predict)
+    uint32_t root;         // index in nodes_
+    uint32_t depth;        // the longest root-to-leaf path, in steps
+    bool has_categorical;  // needs the (slower) step that can test a category set
+    bool lockstep;         // walked a fixed `depth` steps (see FromXgboostJson), else alone
   };
 
   TreeEnsemble() = default;
 
   static constexpr size_t kBlock = 64;  // rows scored together (see PredictBlock)
 
-  // One step down from nodes_[index] for `row`, without a branch; a leaf stays put.
+  // One step down from nodes_[index] for `row` (no branch on the data at a numerical split);
+  // a leaf stays put. kMayBeMissing false: the caller knows the row has no NaN.
   template <bool kHasCategorical, bool kMayBeMissing>
   uint32_t Step(uint32_t index, const float* row) const;
   // Steps from `root` until a leaf: the leaf's index.
