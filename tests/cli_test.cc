@@ -992,5 +992,55 @@ TEST_F(CliTest, ServeFollowsTheRegistryAndPredictMatchesIt) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "narrow-out.csv"));
 }
 
+// The registry through a tracking server (http:// tracking URI): register a run's model (the
+// server copies it), promote it, list it, and score by name (the files come through the proxy).
+TEST_F(CliTest, RegistryAndScoringThroughAServer) {
+  std::string out_path = dir_ / "server.out", err_path = dir_ / "server.err";
+  pid_t pid =
+      Spawn({"server", "--port", "0", "--backend-store-uri", "sqlite:///" + (dir_ / "team.db"),
+             "--artifacts-destination", dir_ / "team-artifacts"},
+            {}, out_path, err_path);
+  ASSERT_GT(pid, 0);
+  int port = WaitForPort(out_path);
+  ASSERT_GT(port, 0) << ReadAll(err_path);
+  std::map<std::string, std::string> remote = {
+      {"MLFLOW_TRACKING_URI", "http://127.0.0.1:" + std::to_string(port)}};
+  std::string csv = dir_ / "loan.csv";
+  Ok({"datasets", "make-loan", "--rows", "1200", "-o", csv});
+  std::string trained = Ok({"train", "--model", "rf", "--data", csv, "--target", "Loan Status",
+                            "--param", "n_estimators=10", "--experiment-name", "loan"},
+                           remote);
+  std::string run = ValueAfter(trained, "run_id");
+  EXPECT_NE(Ok({"models", "register", "runs:/" + run + "/model", "--name", "loan_model"}, remote)
+                .find("registered loan_model version 1"),
+            std::string::npos);
+  Ok({"models", "transition", "loan_model", "1", "Production"}, remote);
+  Ok({"models", "alias", "loan_model", "champion", "1"}, remote);
+  std::string versions = Ok({"models", "versions", "loan_model"}, remote);
+  EXPECT_NE(versions.find("Production  @champion"), std::string::npos) << versions;
+  EXPECT_NE(versions.find("mlflow-artifacts:/1/" + run + "/artifacts/model"), std::string::npos)
+      << versions;
+  // The server holds its own copy.
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "team-artifacts/models/loan_model"));
+  std::ofstream(dir_ / "rows.csv") << HeadRows(csv, 5);
+  std::string by_name = Ok(
+      {"models", "predict", "-m", "models:/loan_model@champion", "-i", dir_ / "rows.csv"}, remote);
+  std::string by_run =
+      Ok({"models", "predict", "-m", "runs:/" + run + "/model", "-i", dir_ / "rows.csv"}, remote);
+  EXPECT_TRUE(by_name.starts_with("{\"predictions\":[[")) << by_name;
+  EXPECT_EQ(by_name, by_run);
+  Result missing = Run(
+      {"models", "predict", "-m", "models:/loan_model/Staging", "-i", dir_ / "rows.csv"}, remote);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("RESOURCE_DOES_NOT_EXIST"), std::string::npos) << missing.err;
+  Ok({"models", "delete", "loan_model"}, remote);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "team-artifacts/models/loan_model") &&
+               !std::filesystem::is_empty(dir_ / "team-artifacts/models/loan_model"));
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
 }  // namespace
 }  // namespace orchard

@@ -145,5 +145,51 @@ TEST_F(RegistryServerTest, EditTagDeleteSearch) {
       200);
 }
 
+// order_by on both searches: MLflow's keys with ASC/DESC, several keys in turn; other keys are
+// INVALID_PARAMETER_VALUE.
+TEST_F(RegistryServerTest, SearchesHonourOrderBy) {
+  Upload("1/r/artifacts/model/MLmodel", "artifact_path: model\n");
+  for (const char* name : {"b_model", "a_model", "c_model"}) {
+    ASSERT_EQ(
+        Call("POST", "registered-models/create", fmt::format(R"({{"name":"{}"}})", name)).status,
+        200);
+  }
+  for (const char* name : {"a_model", "b_model", "a_model"}) {
+    ASSERT_EQ(Call("POST", "model-versions/create",
+                   fmt::format(
+                       R"({{"name":"{}","source":"mlflow-artifacts:/1/r/artifacts/model"}})", name))
+                  .status,
+              200);
+  }
+  auto order_of = [](const std::string& body, const std::string& field) {
+    std::string out;
+    for (size_t at = body.find("\"" + field + "\":\""); at != std::string::npos;
+         at = body.find("\"" + field + "\":\"", at + 1)) {
+      size_t start = at + field.size() + 4;
+      out += body.substr(start, body.find('"', start) - start) + " ";
+    }
+    return out;
+  };
+  HttpResult by_name = Call("POST", "registered-models/search", R"({"order_by":["name DESC"]})");
+  ASSERT_EQ(by_name.status, 200) << by_name.body;
+  EXPECT_EQ(order_of(by_name.body, "name").substr(0, 24), "c_model b_model b_model ");
+  HttpResult default_order = Call("POST", "registered-models/search", "{}");
+  EXPECT_TRUE(order_of(default_order.body, "name").starts_with("a_model")) << default_order.body;
+  HttpResult versions = Http(server_->port(), "GET",
+                             "/api/2.0/mlflow/model-versions/search?order_by=name%20ASC&"
+                             "order_by=version_number%20ASC");
+  ASSERT_EQ(versions.status, 200) << versions.body;
+  EXPECT_EQ(order_of(versions.body, "name"), "a_model a_model b_model ");
+  EXPECT_EQ(order_of(versions.body, "version"), "1 2 1 ");
+  HttpResult newest = Http(server_->port(), "GET",
+                           "/api/2.0/mlflow/model-versions/search?order_by=version_number%20DESC"
+                           "&order_by=name%20DESC&max_results=2");
+  EXPECT_EQ(order_of(newest.body, "version"), "2 1 ");
+  EXPECT_EQ(order_of(newest.body, "name"), "a_model b_model ");
+  HttpResult bad = Call("POST", "registered-models/search", R"({"order_by":["size DESC"]})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("INVALID_PARAMETER_VALUE"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace orchard

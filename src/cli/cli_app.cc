@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <spdlog/spdlog.h>
+#include "client/rest_registry_store.h"
 #include "store/registry/sqlite_registry_store.h"
 
 namespace orchard {
@@ -91,13 +92,17 @@ StatusOr<RegistryStore*> CliContext::registry() {
   if (!registry_) {
     ORCHARD_RETURN_IF_ERROR(client().status());  // creates and migrates the store
     constexpr std::string_view kSqlite = "sqlite:///";
-    if (!config_.tracking_uri.starts_with(kSqlite)) {
-      return Status::NotImplemented(fmt::format(
-          "the model registry is not available through '{}' yet; use a sqlite:/// tracking URI",
-          config_.tracking_uri));
+    const std::string& uri = config_.tracking_uri;
+    if (uri.starts_with("http://") || uri.starts_with("https://")) {
+      ORCHARD_ASSIGN_OR_RETURN(registry_, RestRegistryStore::Open(uri));
+    } else if (uri.starts_with(kSqlite)) {
+      ORCHARD_ASSIGN_OR_RETURN(registry_, SqliteRegistryStore::Open(uri.substr(kSqlite.size())));
+    } else {
+      return Status::NotImplemented(
+          fmt::format("the model registry is not available through '{}' yet; use a sqlite:/// "
+                      "or http:// tracking URI",
+                      uri));
     }
-    ORCHARD_ASSIGN_OR_RETURN(
-        registry_, SqliteRegistryStore::Open(config_.tracking_uri.substr(kSqlite.size())));
   }
   return registry_.get();
 }

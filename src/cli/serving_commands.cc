@@ -96,7 +96,7 @@ class RegistryWatcher {
     if (!client.ok() || !registry.ok()) return;
     std::shared_ptr<const LiveModel> live = server_.live();
     // Only the version is read first: nothing is loaded while the URI still names the same one.
-    StatusOr<ResolvedModel> resolved = ResolveModelUri(uri_, **client, *registry, "");
+    StatusOr<ModelVersion> resolved = ResolveRegisteredVersion(uri_, **registry);
     if (!resolved.ok()) {
       Report(fmt::format("watch: {}: {}; still serving version {}", uri_,
                          resolved.status().message(), live->version));

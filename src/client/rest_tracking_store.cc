@@ -9,6 +9,7 @@
 
 #include "base/json_writer.h"
 #include "client/http_error.h"
+#include "client/reply_fields.h"
 #include "entities/entity_json.h"
 #include "store/tracking/search_filter_parser.h"
 
@@ -16,61 +17,9 @@ namespace orchard {
 namespace {
 
 using simdjson::dom::element;
+using namespace reply_fields;
 
 constexpr char kApi[] = "/api/2.0/mlflow/";
-
-Status Malformed(std::string_view what) {
-  return Status::Internal(fmt::format("the tracking server sent a malformed reply ({})", what));
-}
-
-// Field readers over a reply object: absent fields read as empty/zero, as protobuf JSON omits
-// defaults.
-std::string Str(element object, const char* key) {
-  std::string_view value;
-  return object[key].get(value) == simdjson::SUCCESS ? std::string(value) : std::string();
-}
-
-std::optional<int64_t> Int(element object, const char* key) {
-  element value;
-  if (object[key].get(value) != simdjson::SUCCESS) return std::nullopt;
-  int64_t number = 0;
-  if (value.get_int64().get(number) == simdjson::SUCCESS) return number;
-  std::string_view text;
-  if (value.get_string().get(text) == simdjson::SUCCESS) {
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (ec == std::errc()) return number;
-  }
-  return std::nullopt;
-}
-
-double Dbl(element object, const char* key) {
-  element value;
-  if (object[key].get(value) != simdjson::SUCCESS) return 0;
-  double number = 0;
-  if (value.get_double().get(number) == simdjson::SUCCESS) return number;
-  std::string_view text;
-  if (value.get_string().get(text) == simdjson::SUCCESS) {
-    if (text == "NaN") return std::nan("");
-    if (text == "Infinity") return HUGE_VAL;
-    if (text == "-Infinity") return -HUGE_VAL;
-  }
-  return 0;
-}
-
-template <typename Fn>
-void ForEach(element object, const char* key, Fn fn) {
-  simdjson::dom::array array;
-  if (object[key].get(array) != simdjson::SUCCESS) return;
-  for (element item : array) fn(item);
-}
-
-std::vector<Tag> Tags(element object, const char* key) {
-  std::vector<Tag> tags;
-  ForEach(object, key, [&](element item) {
-    tags.push_back({Str(item, "key"), Str(item, "value")});
-  });
-  return tags;
-}
 
 Metric ParseMetric(element item) {
   return {Str(item, "key"), Dbl(item, "value"), Int(item, "timestamp").value_or(0),
@@ -133,23 +82,7 @@ Run ParseRun(element object) {
   return run;
 }
 
-// Parses a reply body into `root` with `parser` (which owns the document).
-Status ParseReply(simdjson::dom::parser& parser, const std::string& body, element& root) {
-  if (parser.parse(body).get(root) != simdjson::SUCCESS || !root.is_object()) {
-    return Malformed("not a JSON object");
-  }
-  return Status::Ok();
-}
-
 std::string ViewTypeText(ViewType view) { return std::string(ViewTypeName(view)); }
-
-// The object under `key` of a reply body, parsed with `parser` (which owns it).
-StatusOr<element> Unwrap(simdjson::dom::parser& parser, const std::string& body, const char* key) {
-  element root, inner;
-  ORCHARD_RETURN_IF_ERROR(ParseReply(parser, body, root));
-  if (root[key].get(inner)) return Malformed(std::string("no ") + key);
-  return inner;
-}
 
 }  // namespace
 

@@ -25,8 +25,14 @@ struct ResolvedModel {
 StatusOr<ResolvedModel> ResolveModelUri(const std::string& uri, Client& client,
                                         RegistryStore* registry, const std::string& download_dir);
 
+// The registered version a models:/ URI names now (no files are fetched): what `models serve
+// --watch` polls.
+StatusOr<ModelVersion> ResolveRegisteredVersion(const std::string& uri, RegistryStore& registry);
+
 // Registers the model at `source` as a new version of `name` (created when missing): its files
-// are copied under `<storage_root>/models/<name>/`, and the version records `source`.
+// are copied under `<storage_root>/models/<name>/`, and the version records `source`. With a
+// server's registry (RegistryStore::CopiesFiles), the server copies them into its own storage
+// from the source's artifact URI, which the version records, as MLflow's client does.
 StatusOr<ModelVersion> RegisterModel(const std::string& source, const std::string& name,
                                      Client& client, RegistryStore& registry,
                                      const std::string& storage_root);

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -298,12 +299,66 @@ StatusOr<int64_t> MaxResultsOf(const RequestFields& fields, int64_t fallback, in
   return limit;
 }
 
-// registered-models/search: the shared search language over name and tags, ordered by name,
-// with offset page tokens.
+// One order_by clause: "key", "key ASC" or "key DESC" (`timestamp` is last_updated_timestamp,
+// as MLflow reads it), checked against the keys the endpoint allows.
+struct OrderKey {
+  std::string key;
+  bool ascending = true;
+};
+
+StatusOr<std::vector<OrderKey>> OrderByOf(const RequestFields& fields,
+                                          const std::vector<std::string>& allowed) {
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<std::string> clauses, fields.StringList("order_by"));
+  std::vector<OrderKey> keys;
+  for (const std::string& clause : clauses) {
+    std::istringstream words(clause);
+    std::string key, direction, extra;
+    words >> key >> direction >> extra;
+    if (key.size() > 2 && key.front() == '`' && key.back() == '`') {
+      key = key.substr(1, key.size() - 2);
+    }
+    if (key == "timestamp") key = "last_updated_timestamp";
+    for (char& c : direction) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const bool known = std::find(allowed.begin(), allowed.end(), key) != allowed.end();
+    if (!known || !extra.empty() ||
+        (direction != "" && direction != "ASC" && direction != "DESC")) {
+      return Status::InvalidParameter(fmt::format(
+          "Invalid order_by clause '{}'. Valid keys are {}, each optionally followed by ASC or "
+          "DESC",
+          clause, fmt::join(allowed, ", ")));
+    }
+    keys.push_back({key, direction != "DESC"});
+  }
+  return keys;
+}
+
+// Sorts by the keys in order; `compare(a, b, key)` is <0, 0 or >0. Ties keep the order given.
+template <typename T, typename Compare>
+void SortBy(std::vector<T>& items, const std::vector<OrderKey>& keys, Compare compare) {
+  if (keys.empty()) return;
+  std::stable_sort(items.begin(), items.end(), [&](const T& a, const T& b) {
+    for (const OrderKey& key : keys) {
+      int order = compare(a, b, key.key);
+      if (order != 0) return key.ascending ? order < 0 : order > 0;
+    }
+    return false;
+  });
+}
+
+template <typename T>
+int Compare3(const T& a, const T& b) {
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+// registered-models/search: the shared search language over name and tags, ordered by name
+// (or order_by: name, creation_timestamp, last_updated_timestamp), with offset page tokens.
 StatusOr<std::string> SearchModels(RegistryStore& registry, const RequestFields& fields) {
   ORCHARD_ASSIGN_OR_RETURN(Filter filter, FilterOf(fields));
   ORCHARD_ASSIGN_OR_RETURN(int64_t limit, MaxResultsOf(fields, 100, 1000));
   ORCHARD_ASSIGN_OR_RETURN(int64_t offset, OffsetOf(fields));
+  ORCHARD_ASSIGN_OR_RETURN(
+      std::vector<OrderKey> order,
+      OrderByOf(fields, {"name", "creation_timestamp", "last_updated_timestamp"}));
   ORCHARD_ASSIGN_OR_RETURN(std::vector<RegisteredModel> models, registry.ListRegisteredModels());
   std::vector<RegisteredModel> matching;
   for (RegisteredModel& model : models) {
@@ -312,6 +367,14 @@ StatusOr<std::string> SearchModels(RegistryStore& registry, const RequestFields&
                              }));
     if (keep) matching.push_back(std::move(model));
   }
+  SortBy(matching, order,
+         [](const RegisteredModel& a, const RegisteredModel& b, const std::string& key) {
+           if (key == "name") return Compare3(a.name, b.name);
+           if (key == "creation_timestamp") {
+             return Compare3(a.creation_timestamp, b.creation_timestamp);
+           }
+           return Compare3(a.last_updated_timestamp, b.last_updated_timestamp);
+         });
   JsonWriter json;
   json.BeginObject();
   const int64_t end = std::min<int64_t>(offset + limit, static_cast<int64_t>(matching.size()));
@@ -327,10 +390,14 @@ StatusOr<std::string> SearchModels(RegistryStore& registry, const RequestFields&
 }
 
 // model-versions/search: the shared search language over name, version_number, run_id,
-// source_path and tags; newest version first per model.
+// source_path and tags; newest version first per model (or order_by: name, version_number,
+// creation_timestamp, last_updated_timestamp).
 StatusOr<std::string> SearchVersions(RegistryStore& registry, const RequestFields& fields) {
   ORCHARD_ASSIGN_OR_RETURN(Filter filter, FilterOf(fields));
   ORCHARD_ASSIGN_OR_RETURN(int64_t limit, MaxResultsOf(fields, 200000, 200000));
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<OrderKey> order,
+                           OrderByOf(fields, {"name", "version_number", "creation_timestamp",
+                                              "last_updated_timestamp"}));
   ORCHARD_ASSIGN_OR_RETURN(std::vector<RegisteredModel> models, registry.ListRegisteredModels());
   std::vector<ModelVersion> versions;
   for (const RegisteredModel& model : models) {
@@ -340,9 +407,16 @@ StatusOr<std::string> SearchVersions(RegistryStore& registry, const RequestField
       ORCHARD_ASSIGN_OR_RETURN(bool keep, Matches(filter, [&](const FilterClause& clause) {
                                  return VersionField(v, clause);
                                }));
-      if (keep && static_cast<int64_t>(versions.size()) < limit) versions.push_back(std::move(v));
+      if (keep) versions.push_back(std::move(v));
     }
   }
+  SortBy(versions, order, [](const ModelVersion& a, const ModelVersion& b, const std::string& key) {
+    if (key == "name") return Compare3(a.name, b.name);
+    if (key == "version_number") return Compare3(std::stoll(a.version), std::stoll(b.version));
+    if (key == "creation_timestamp") return Compare3(a.creation_timestamp, b.creation_timestamp);
+    return Compare3(a.last_updated_timestamp, b.last_updated_timestamp);
+  });
+  if (static_cast<int64_t>(versions.size()) > limit) versions.resize(static_cast<size_t>(limit));
   return VersionsReply(versions);
 }
 
@@ -370,7 +444,11 @@ void AddRegistryRoutes(Router& router, const RegistryServiceConfig& config) {
   Route(router, "DELETE", "registered-models/delete",
         [registry](const RequestFields& fields) -> StatusOr<std::string> {
           ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
+          ORCHARD_ASSIGN_OR_RETURN(std::vector<ModelVersion> versions,
+                                   registry->ListModelVersions(name));
           ORCHARD_RETURN_IF_ERROR(registry->DeleteRegisteredModel(name));
+          std::error_code ec;
+          for (const ModelVersion& v : versions) fs::remove_all(v.storage_location, ec);
           return std::string("{}");
         });
   auto latest = [registry](const RequestFields& fields) -> StatusOr<std::string> {

@@ -1,6 +1,7 @@
 // RegistryStore: MLflow's model registry (registered models, versions numbered 1, 2, ... per
-// model and never reused, stages, aliases, tags). One implementation so far, on the same SQLite
-// file as the tracking store; the interface is shaped for PostgreSQL and REST ones. Errors are
+// model and never reused, stages, aliases, tags). Implementations: SQLite (the same file as the
+// tracking store) and REST (client/rest_registry_store.h, any MLflow-compatible server); both
+// pass one contract suite (registry_store_contract.h). Shaped for PostgreSQL next. Errors are
 // MLflow's: RESOURCE_ALREADY_EXISTS for a taken name, RESOURCE_DOES_NOT_EXIST for a missing
 // model, version or alias, INVALID_PARAMETER_VALUE for a bad name, stage or alias.
 // Thread-safe.
@@ -69,6 +70,15 @@ class RegistryStore {
                                     const Tag& tag) = 0;
   virtual Status DeleteModelVersionTag(const std::string& name, const std::string& version,
                                        const std::string& key) = 0;
+
+  // Where a version's files can be read: a local folder (a local store's storage), or an
+  // artifact URI to download them from (a server's proxy, mlflow-artifacts:/models/...).
+  virtual StatusOr<std::string> GetDownloadUri(const std::string& name,
+                                               const std::string& version) = 0;
+  // Whether CreateModelVersion copies the source's files into storage itself (a server does,
+  // from the artifact URI given as the source), or the caller copies them first and passes
+  // their storage_location (a local store).
+  virtual bool CopiesFiles() const { return false; }
 };
 
 // Checks a registered model name (non-empty, at most 256 characters, no '/' or ':' which model

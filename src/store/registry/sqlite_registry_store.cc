@@ -347,11 +347,16 @@ StatusOr<ModelVersion> SqliteRegistryStore::TransitionStage(const std::string& n
         SqliteStatement update,
         db_->Prepare("UPDATE model_versions SET current_stage = ?, last_updated_timestamp = ? "
                      "WHERE name = ? AND version = ?"));
-    return update.Bind(1, *canonical)
-        .Bind(2, now)
-        .Bind(3, name)
-        .Bind(4, int64_t{std::stoll(version)})
-        .Run();
+    ORCHARD_RETURN_IF_ERROR(update.Bind(1, *canonical)
+                                .Bind(2, now)
+                                .Bind(3, name)
+                                .Bind(4, int64_t{std::stoll(version)})
+                                .Run());
+    // A transition changes the model too (its latest versions), as MLflow records it.
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement touch,
+        db_->Prepare("UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?"));
+    return touch.Bind(1, now).Bind(2, name).Run();
   });
   ORCHARD_RETURN_IF_ERROR(written);
   ORCHARD_ASSIGN_OR_RETURN(std::vector<ModelVersion> versions,
@@ -544,6 +549,12 @@ Status SqliteRegistryStore::DeleteModelVersionTag(const std::string& name,
       "DELETE FROM model_version_tags WHERE name = ? AND version = CAST(? AS INTEGER) AND key = ?",
       {name, current.version, key},
       Status::NotFound(fmt::format("Model version {}/{} has no tag {}", name, version, key)));
+}
+
+StatusOr<std::string> SqliteRegistryStore::GetDownloadUri(const std::string& name,
+                                                          const std::string& version) {
+  ORCHARD_ASSIGN_OR_RETURN(ModelVersion found, GetModelVersion(name, version));
+  return found.storage_location;
 }
 
 }  // namespace orchard

@@ -50,6 +50,9 @@ class SqliteRegistryStore : public RegistryStore {
                             const Tag& tag) override;
   Status DeleteModelVersionTag(const std::string& name, const std::string& version,
                                const std::string& key) override;
+  // The version's storage folder.
+  StatusOr<std::string> GetDownloadUri(const std::string& name,
+                                       const std::string& version) override;
 
  private:
   explicit SqliteRegistryStore(std::unique_ptr<SqliteConnection> db) : db_(std::move(db)) {}
