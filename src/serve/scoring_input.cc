@@ -279,7 +279,8 @@ Status ParseJsonInput(std::string_view body, const InputSchema& schema, InputTab
 Status TableFromFrame(const Frame& frame, const InputSchema& schema, InputTable& table) {
   table.Reset(schema.names().size());
   std::vector<char> present(table.columns, 0);
-  for (size_t r = 0; r < frame.rows; ++r) table.AddRow();
+  table.cells.assign(frame.rows * table.columns, InputCell{});  // every cell missing at first
+  table.rows = frame.rows;
   for (const Column& column : frame.columns) {
     int index = schema.Find(column.name);
     if (index < 0) continue;

@@ -132,6 +132,31 @@ TEST(TrainerOptions, SameSeedSameModelOtherSeedOtherSplit) {
   EXPECT_NE(first->test_rows, third->test_rows);
 }
 
+// Histogram bin edges from a sample of the training rows: a sample as large as the data is the
+// data (the same model), a smaller one still trains a sound model, deterministically.
+TEST(TrainerOptions, BinEdgesFromASampleOfRows) {
+  for (const std::string model : {"hgbt", "rf"}) {
+    SCOPED_TRACE(model);
+    TrainOptions options{.model = model, .target = "Loan Status", .threads = 1};
+    options.binning_sample_rows = 0;  // every row
+    auto all_rows = Train(Loans(), options);
+    options.binning_sample_rows = 1000000;
+    auto large_sample = Train(Loans(), options);
+    options.binning_sample_rows = 2000;
+    auto sampled = Train(Loans(), options);
+    auto sampled_again = Train(Loans(), options);
+    ASSERT_TRUE(all_rows.ok() && large_sample.ok() && sampled.ok() && sampled_again.ok())
+        << sampled.status().ToString();
+    EXPECT_EQ(all_rows->test_scores, large_sample->test_scores);
+    EXPECT_EQ(sampled->test_scores, sampled_again->test_scores);
+    EXPECT_NE(sampled->test_scores, all_rows->test_scores);  // other edges, another model
+    double base_rate = 0;
+    for (int label : sampled->test_labels) base_rate += label;
+    base_rate /= static_cast<double>(sampled->test_labels.size());
+    EXPECT_GT(AveragePrecision(sampled->test_labels, sampled->test_scores), 1.1 * base_rate);
+  }
+}
+
 // A small frame: a categorical column whose level "rare" appears only in rows that end up in
 // the test part cannot be known to the encoder.
 Frame SmallFrame(const std::string& csv) {

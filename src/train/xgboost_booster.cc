@@ -15,6 +15,14 @@ Status Check(int rc, std::string_view what) {
   return Status::Internal(fmt::format("XGBoost {} failed: {}", what, XGBGetLastError()));
 }
 
+// Sets a string feature field ("feature_name", "feature_type") of a matrix; nothing when empty.
+Status SetStrings(DMatrixHandle handle, const char* field, const std::vector<std::string>& texts) {
+  if (texts.empty()) return Status::Ok();
+  std::vector<const char*> pointers;
+  for (const std::string& text : texts) pointers.push_back(text.c_str());
+  return Check(XGDMatrixSetStrFeatureInfo(handle, field, pointers.data(), pointers.size()), field);
+}
+
 }  // namespace
 
 StatusOr<XgbMatrix> XgbMatrix::FromDense(std::span<const float> values, size_t rows, size_t cols,
@@ -28,15 +36,70 @@ StatusOr<XgbMatrix> XgbMatrix::FromDense(std::span<const float> values, size_t r
   ORCHARD_RETURN_IF_ERROR(
       Check(XGDMatrixCreateFromMat(values.data(), rows, cols, std::nanf(""), &handle), "DMatrix"));
   XgbMatrix matrix(handle);
-  auto set_strings = [&](const char* field, const std::vector<std::string>& texts) -> Status {
-    if (texts.empty()) return Status::Ok();
-    std::vector<const char*> pointers;
-    for (const std::string& text : texts) pointers.push_back(text.c_str());
-    return Check(XGDMatrixSetStrFeatureInfo(handle, field, pointers.data(), pointers.size()),
-                 field);
-  };
-  ORCHARD_RETURN_IF_ERROR(set_strings("feature_name", feature_names));
-  ORCHARD_RETURN_IF_ERROR(set_strings("feature_type", feature_types));
+  ORCHARD_RETURN_IF_ERROR(SetStrings(handle, "feature_name", feature_names));
+  ORCHARD_RETURN_IF_ERROR(SetStrings(handle, "feature_type", feature_types));
+  return matrix;
+}
+
+namespace {
+
+// The one batch a quantile matrix is built from, handed to XGBoost through its data-iterator
+// callbacks: the first `next` sets the dense rows (and feature names and types) on the proxy,
+// the second says there is no more.
+struct SingleBatch {
+  DMatrixHandle proxy = nullptr;
+  std::string array_interface;  // numpy's __array_interface__ of the rows, as JSON
+  const std::vector<std::string>* names = nullptr;
+  const std::vector<std::string>* types = nullptr;
+  bool given = false;
+  Status failure;
+};
+
+extern "C" int NextBatch(DataIterHandle iter) {
+  auto* batch = static_cast<SingleBatch*>(iter);
+  if (batch->given) return 0;
+  batch->given = true;
+  batch->failure = Check(XGProxyDMatrixSetDataDense(batch->proxy, batch->array_interface.c_str()),
+                         "quantile matrix data");
+  if (batch->failure.ok()) batch->failure = SetStrings(batch->proxy, "feature_name", *batch->names);
+  if (batch->failure.ok()) batch->failure = SetStrings(batch->proxy, "feature_type", *batch->types);
+  return batch->failure.ok() ? 1 : 0;
+}
+
+extern "C" void ResetBatch(DataIterHandle iter) { static_cast<SingleBatch*>(iter)->given = false; }
+
+}  // namespace
+
+StatusOr<XgbMatrix> XgbMatrix::QuantileFromDense(std::span<const float> values, size_t rows,
+                                                 size_t cols,
+                                                 const std::vector<std::string>& feature_names,
+                                                 const std::vector<std::string>& feature_types,
+                                                 int max_bin, int threads,
+                                                 const XgbMatrix* reference) {
+  if (values.size() != rows * cols) {
+    return Status::Internal(
+        fmt::format("matrix of {} values is not {} x {}", values.size(), rows, cols));
+  }
+  SingleBatch batch;
+  ORCHARD_RETURN_IF_ERROR(Check(XGProxyDMatrixCreate(&batch.proxy), "proxy DMatrix"));
+  XgbMatrix proxy(batch.proxy);  // freed on every path
+  batch.array_interface =
+      fmt::format(R"({{"data": [{}, true], "shape": [{}, {}], "typestr": "<f4", "version": 3}})",
+                  reinterpret_cast<uintptr_t>(values.data()), rows, cols);
+  batch.names = &feature_names;
+  batch.types = &feature_types;
+  const std::string config =
+      fmt::format(R"({{"missing": NaN, "nthread": {}, "max_bin": {}}})", threads, max_bin);
+  DMatrixHandle handle = nullptr;
+  Status created = Check(XGQuantileDMatrixCreateFromCallback(
+                             &batch, batch.proxy, reference ? reference->handle() : nullptr,
+                             ResetBatch, NextBatch, config.c_str(), &handle),
+                         "quantile DMatrix");
+  ORCHARD_RETURN_IF_ERROR(batch.failure);
+  ORCHARD_RETURN_IF_ERROR(created);
+  XgbMatrix matrix(handle);
+  ORCHARD_RETURN_IF_ERROR(SetStrings(handle, "feature_name", feature_names));
+  ORCHARD_RETURN_IF_ERROR(SetStrings(handle, "feature_type", feature_types));
   return matrix;
 }
 

@@ -22,6 +22,17 @@ class XgbMatrix {
   static StatusOr<XgbMatrix> FromDense(std::span<const float> values, size_t rows, size_t cols,
                                        const std::vector<std::string>& feature_names,
                                        const std::vector<std::string>& feature_types);
+  // The same rows as XGBoost's quantile matrix: binned once at construction into `max_bin`
+  // bins per feature, with the bin edges sketched from these rows or, given `reference`
+  // (another quantile matrix), taken from it, so a sample can set the edges for all rows. Hist
+  // training on it skips the sketch XGBoost otherwise makes at the first round. `values` must
+  // outlive only this call.
+  static StatusOr<XgbMatrix> QuantileFromDense(std::span<const float> values, size_t rows,
+                                               size_t cols,
+                                               const std::vector<std::string>& feature_names,
+                                               const std::vector<std::string>& feature_types,
+                                               int max_bin, int threads,
+                                               const XgbMatrix* reference = nullptr);
   XgbMatrix(XgbMatrix&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
   XgbMatrix& operator=(XgbMatrix&& other) noexcept;
   XgbMatrix(const XgbMatrix&) = delete;
