@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "base/seeded_random.h"
 #include "train/binary_target.h"
 #include "train/metrics.h"
 #include "train/split.h"
@@ -204,42 +203,20 @@ StatusOr<Matrices> BuildMatrix(const Frame& frame, const Preprocessor& preproces
   return WithLabels(std::move(matrix), rows, all_labels, positive_weight);
 }
 
-// The training matrix as XGBoost's quantile matrix, its bin edges sketched from a sample of
-// `sample_rows` of its rows (all of them when there are no more): XGBoost otherwise sketches
-// every row at the first round, a fixed cost that dominated short trainings. scikit-learn's
-// histogram trees likewise bin from a sample (of 200,000 rows).
+// The training matrix as XGBoost's quantile matrix: its bin edges sketched and every value
+// binned while the matrix is built, on every thread, where the plain matrix is sketched by
+// XGBoost's first round on one. The model is the same either way (tested); with one thread the
+// plain matrix is the cheaper (measured in docs/benchmarks.md).
 StatusOr<Matrices> BuildQuantileMatrix(const Frame& frame, const Preprocessor& preprocessor,
                                        std::span<const size_t> rows,
                                        std::span<const int> all_labels, double positive_weight,
-                                       int max_bin, int threads, size_t sample_rows,
-                                       uint64_t seed) {
+                                       int max_bin, int threads) {
   ORCHARD_ASSIGN_OR_RETURN(std::vector<float> values, preprocessor.Transform(frame, rows));
-  const std::vector<std::string> names = preprocessor.FeatureNames();
-  const std::vector<std::string> types = preprocessor.FeatureTypes();
-  const size_t cols = names.size();
-  std::optional<XgbMatrix> reference;
-  if (sample_rows > 0 && sample_rows < rows.size()) {
-    std::vector<size_t> picked(rows.size());
-    for (size_t i = 0; i < picked.size(); ++i) picked[i] = i;
-    SeededRandom random(seed);
-    for (size_t i = 0; i < sample_rows; ++i) {
-      std::swap(picked[i], picked[i + random.Below(picked.size() - i)]);
-    }
-    picked.resize(sample_rows);
-    std::sort(picked.begin(), picked.end());
-    std::vector<float> sample;
-    sample.reserve(sample_rows * cols);
-    for (size_t i : picked) {
-      sample.insert(sample.end(), values.begin() + static_cast<ptrdiff_t>(i * cols),
-                    values.begin() + static_cast<ptrdiff_t>((i + 1) * cols));
-    }
-    ORCHARD_ASSIGN_OR_RETURN(
-        reference,
-        XgbMatrix::QuantileFromDense(sample, sample_rows, cols, names, types, max_bin, threads));
-  }
-  ORCHARD_ASSIGN_OR_RETURN(XgbMatrix matrix, XgbMatrix::QuantileFromDense(
-                                                 values, rows.size(), cols, names, types, max_bin,
-                                                 threads, reference ? &*reference : nullptr));
+  ORCHARD_ASSIGN_OR_RETURN(
+      XgbMatrix matrix,
+      XgbMatrix::QuantileFromDense(values, rows.size(), preprocessor.FeatureNames().size(),
+                                   preprocessor.FeatureNames(), preprocessor.FeatureTypes(),
+                                   max_bin, threads));
   return WithLabels(std::move(matrix), rows, all_labels, positive_weight);
 }
 
@@ -413,8 +390,10 @@ StatusOr<TrainedModel> Train(const Frame& frame, const TrainOptions& options) {
   const int max_bin = std::stoi(xgb.count("max_bin") ? xgb["max_bin"] : kXgboostDefaultMaxBin);
   ORCHARD_ASSIGN_OR_RETURN(
       Matrices train,
-      BuildQuantileMatrix(frame, result.preprocessor, fit_rows, target.labels, positive_weight,
-                          max_bin, threads, options.binning_sample_rows, options.seed + 2));
+      threads > 1
+          ? BuildQuantileMatrix(frame, result.preprocessor, fit_rows, target.labels,
+                                positive_weight, max_bin, threads)
+          : BuildMatrix(frame, result.preprocessor, fit_rows, target.labels, positive_weight));
   std::vector<const XgbMatrix*> cached = {&train.matrix};
   if (validation) cached.push_back(&validation->matrix);
   ORCHARD_ASSIGN_OR_RETURN(XgbBooster booster, XgbBooster::Create(cached));

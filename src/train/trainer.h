@@ -41,9 +41,6 @@ struct TrainOptions {
   std::optional<CategoricalEncoding> encoding;  // default: woe for rf, ordinal for hgbt
   size_t onehot_max_levels = 20;                // onehot: levels kept per column, rest pooled
   int threads = 0;                              // 0: every core
-  // Histogram bin edges are sketched from at most this many training rows (0: all), as
-  // scikit-learn bins from a sample of 200,000.
-  size_t binning_sample_rows = 200000;
   // Called after each boosting round with its validation log loss (hgbt with early stopping).
   // Returning false stops training: Train then fails with RESOURCE_CONFLICT (a pruned trial).
   std::function<bool(int round, double validation_log_loss)> on_round;
