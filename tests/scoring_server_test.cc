@@ -430,6 +430,64 @@ TEST_F(ScoringServerTest, OtherPathsMethodsAndSizes) {
   EXPECT_EQ(ping->status, 200);
 }
 
+// Random damage to valid bodies (fixed seed): every answer is a scored 200 or a clean 4xx with
+// MLflow's error shape, never a crash or a 500.
+TEST_F(ScoringServerTest, DamagedBodiesGetCleanAnswers) {
+  const Frame& frame = Loans();
+  JsonWriter records;
+  records.BeginObject().Key("dataframe_records").BeginArray();
+  for (size_t row = 0; row < 3; ++row) {
+    records.BeginObject();
+    for (const Column& column : frame.columns) {
+      records.Key(column.name);
+      WriteCell(records, column, row);
+    }
+    records.EndObject();
+  }
+  records.EndArray().EndObject();
+  std::string csv;
+  for (size_t i = 0; i < frame.columns.size(); ++i) csv += (i ? "," : "") + frame.columns[i].name;
+  csv += "\n";
+  for (size_t i = 0; i < frame.columns.size(); ++i)
+    csv += (i ? "," : "") + frame.columns[i].TextAt(0);
+  csv += "\n";
+  const std::string alphabet = "{}[],:\"0123456789.-eE nulltruefalseNaN\n\\";
+  std::mt19937 random(11);
+  int scored = 0, refused = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const bool json = i % 2 == 0;
+    std::string body = json ? records.str() : csv;
+    const int edits = 1 + static_cast<int>(random() % 4);
+    for (int e = 0; e < edits && !body.empty(); ++e) {
+      size_t at = random() % body.size();
+      switch (random() % 3) {
+        case 0:
+          body[at] = alphabet[random() % alphabet.size()];
+          break;
+        case 1:
+          body.erase(at, 1 + random() % 8);
+          break;
+        default:
+          body.insert(at, 1, alphabet[random() % alphabet.size()]);
+      }
+    }
+    HttpResponse reply = server_->Handle({.method = "POST",
+                                          .path = "/invocations",
+                                          .content_type = json ? "application/json" : "text/csv",
+                                          .body = body});
+    if (reply.status == 200) {
+      ++scored;
+      EXPECT_TRUE(reply.body.starts_with(R"({"predictions":[)")) << reply.body;
+    } else {
+      ++refused;
+      ASSERT_EQ(reply.status, 400) << body << "\n" << reply.body;
+      EXPECT_NE(reply.body.find("\"error_code\""), std::string::npos) << reply.body;
+    }
+  }
+  EXPECT_GT(scored, 0);
+  EXPECT_GT(refused, 0);
+}
+
 // MLflow's recorded scoring exchanges (tests/golden/scoring.jsonl, a scikit-learn model of four
 // numeric columns served with predict) against an Orchard model of the same columns.
 TEST(ScoringGoldenTest, MlflowExchangesReplay) {
