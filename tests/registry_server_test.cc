@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <spdlog/spdlog.h>
 
@@ -70,6 +71,26 @@ TEST_F(RegistryServerTest, EditTagDeleteSearch) {
   HttpResult missing_source = Call("POST", "model-versions/create",
                                    R"({"name":"loan_model","source":"mlflow-artifacts:/nope"})");
   EXPECT_EQ(missing_source.status, 400) << missing_source.body;
+  // A folder of the server's own, outside what it serves, is refused (and nothing is copied):
+  // otherwise a client could register any readable folder and download it through the proxy.
+  std::filesystem::create_directories(dir_ / "private");
+  std::ofstream(dir_ / "private/MLmodel") << "secret\n";
+  for (const std::string& source : std::vector<std::string>{
+           dir_ / "private", "mlflow-artifacts:/../private", "file://" + (dir_ / "private")}) {
+    HttpResult outside = Call("POST", "model-versions/create",
+                              R"({"name":"loan_model","source":")" + source + R"("})");
+    EXPECT_EQ(outside.status, 400) << source << ": " << outside.body;
+    EXPECT_NE(outside.body.find("Invalid model version source"), std::string::npos) << outside.body;
+  }
+  // ...also when it names a run whose artifacts do not hold it.
+  HttpResult with_run =
+      Call("POST", "model-versions/create",
+           R"({"name":"loan_model","source":")" + (dir_ / "private") + R"(","run_id":"r"})");
+  EXPECT_EQ(with_run.status, 400) << with_run.body;
+  EXPECT_FALSE(
+      std::filesystem::exists(dir_ / "artifacts/models/loan_model") &&
+      std::distance(std::filesystem::directory_iterator(dir_ / "artifacts/models/loan_model"),
+                    std::filesystem::directory_iterator()) > 1);
 
   EXPECT_EQ(Call("POST", "model-versions/set-tag",
                  R"({"name":"loan_model","version":"1","key":"validated","value":"yes"})")

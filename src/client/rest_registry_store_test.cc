@@ -27,7 +27,9 @@ class RestRegistryUnderTest : public RestRegistryStore {
     if (!registry.ok()) return nullptr;
     TrackingServerOptions options;
     options.http.port = 0;
-    options.artifacts_destination = dir + "/artifacts";
+    // The contract's model sources sit beside `dir`: the server serves that folder, as a
+    // server holds the runs' artifacts its versions are made from.
+    options.artifacts_destination = std::filesystem::path(dir).parent_path().string();
     options.registry = registry->get();
     auto server = std::make_unique<TrackingServer>(options, **tracking);
     if (!server->Start().ok()) return nullptr;

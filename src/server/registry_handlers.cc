@@ -121,6 +121,33 @@ StatusOr<std::vector<Tag>> TagsOf(const RequestFields& fields) {
   return tags;
 }
 
+// Whether `path` lies inside `folder`, by their normalized absolute forms.
+bool Inside(const fs::path& path, const fs::path& folder) {
+  std::error_code ec;
+  fs::path relative = fs::absolute(path, ec).lexically_normal().lexically_relative(
+      fs::absolute(folder, ec).lexically_normal());
+  return !relative.empty() && *relative.begin() != "..";
+}
+
+// A server copies only what it serves already: a source under the artifacts destination (an
+// mlflow-artifacts:/ URI), or inside the artifacts of the run named with it. Any other path
+// would let a client copy the server's own files into the registry and download them.
+Status CheckSourceIsServed(const RegistryServiceConfig& config, const fs::path& from,
+                           const std::string& source, const std::string& run_id) {
+  if (Inside(from, config.artifacts_destination)) return Status::Ok();
+  if (!run_id.empty() && config.tracking != nullptr) {
+    StatusOr<Run> run = config.tracking->GetRun(run_id);
+    if (run.ok() &&
+        Inside(from, LocalArtifactRoot(run->info.artifact_uri, config.artifacts_destination))) {
+      return Status::Ok();
+    }
+  }
+  return Status::InvalidParameter(
+      fmt::format("Invalid model version source '{}': it must be an artifact this server holds (an "
+                  "mlflow-artifacts:/ URI), or lie inside the artifacts of the run given as run_id",
+                  source));
+}
+
 // model-versions/create: the source's files copied into registry storage first.
 StatusOr<std::string> CreateVersion(const RegistryServiceConfig& config,
                                     const RequestFields& fields) {
@@ -130,6 +157,7 @@ StatusOr<std::string> CreateVersion(const RegistryServiceConfig& config,
   ORCHARD_RETURN_IF_ERROR(ValidateModelName(name));
   ORCHARD_RETURN_IF_ERROR(config.registry->GetRegisteredModel(name).status());
   fs::path from = LocalArtifactRoot(source, config.artifacts_destination);
+  ORCHARD_RETURN_IF_ERROR(CheckSourceIsServed(config, from, source, run_id.value_or("")));
   std::error_code ec;
   if (!fs::is_directory(from, ec)) {
     return Status::InvalidParameter(fmt::format(

@@ -9,11 +9,14 @@
 
 #include "http/router.h"
 #include "store/registry/registry_store.h"
+#include "store/tracking/tracking_store.h"
 
 namespace orchard {
 
 struct RegistryServiceConfig {
   RegistryStore* registry = nullptr;  // not owned; thread-safe
+  // The runs, so a version's source may lie in its run's artifacts (not owned; may be null).
+  TrackingStore* tracking = nullptr;
   std::string artifacts_destination;  // the folder behind mlflow-artifacts:/
   bool serve_artifacts = true;        // answer mlflow-artifacts:/ download URIs
 };

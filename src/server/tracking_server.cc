@@ -21,6 +21,7 @@ class TrackingServer::Impl {
     AddArtifactRoutes(router_, artifacts);
     if (options_.registry != nullptr) {
       AddRegistryRoutes(router_, {.registry = options_.registry,
+                                  .tracking = &store,
                                   .artifacts_destination = options_.artifacts_destination,
                                   .serve_artifacts = options_.serve_artifacts});
     }
