@@ -1033,6 +1033,31 @@ TEST_F(CliTest, RegistryAndScoringThroughAServer) {
       {"models", "predict", "-m", "models:/loan_model/Staging", "-i", dir_ / "rows.csv"}, remote);
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("RESOURCE_DOES_NOT_EXIST"), std::string::npos) << missing.err;
+  // A scoring server following the stage through the tracking server: a new version promoted
+  // there is fetched through the proxy and goes live.
+  std::string serve_out = dir_ / "serve.out";
+  pid_t serving = Spawn({"models", "serve", "-m", "models:/loan_model/Production", "-p", "0",
+                         "--watch", "--watch-interval", "0.1"},
+                        remote, serve_out, dir_ / "serve.err");
+  ASSERT_GT(serving, 0);
+  int serve_port = WaitForPort(serve_out);
+  ASSERT_GT(serve_port, 0) << ReadAll(dir_ / "serve.err");
+  Ok({"models", "register", "runs:/" + run + "/model", "--name", "loan_model"}, remote);
+  Ok({"models", "transition", "loan_model", "2", "Production", "--archive-existing"}, remote);
+  bool swapped = false;
+  for (int attempt = 0; attempt < 3000 && !swapped; ++attempt) {
+    swapped = Http(serve_port, "GET", "/version").body.find("\"model_version\":\"2\"") !=
+              std::string::npos;
+    if (!swapped) usleep(10000);
+  }
+  EXPECT_TRUE(swapped) << ReadAll(serve_out) << ReadAll(dir_ / "serve.err");
+  HttpResult scored = Http(serve_port, "POST", "/invocations", HeadRows(csv, 5), "text/csv");
+  EXPECT_EQ(scored.body + "\n", by_name + "\n");  // the same model files, now version 2
+  kill(serving, SIGTERM);
+  int serving_status = 0;
+  waitpid(serving, &serving_status, 0);
+  EXPECT_TRUE(WIFEXITED(serving_status) && WEXITSTATUS(serving_status) == 0);
+
   Ok({"models", "delete", "loan_model"}, remote);
   EXPECT_FALSE(std::filesystem::exists(dir_ / "team-artifacts/models/loan_model") &&
                !std::filesystem::is_empty(dir_ / "team-artifacts/models/loan_model"));
