@@ -228,39 +228,47 @@ Status ScoreInParallel(const ScoringModel& model, const InputTable& table, int t
   proba.assign(table.rows, 0);
   const size_t chunks = (table.rows + kChunk - 1) / kChunk;
   std::atomic<size_t> next{0}, done{0};
-  std::mutex error_mutex;
+  std::atomic<bool> failed{false};
+  std::mutex mutex;  // guards `error` and `finished`
+  std::condition_variable finished_cv;
+  bool finished = false;
   Status error;
   auto work = [&] {
     for (size_t chunk = next++; chunk < chunks; chunk = next++) {
       const size_t first = chunk * kChunk, count = std::min(kChunk, table.rows - first);
       Status status = model.PredictRows(table, first, count, proba.data() + first);
       if (!status.ok()) {
-        std::lock_guard lock(error_mutex);
+        std::lock_guard lock(mutex);
         if (error.ok()) error = status;
-        next = chunks;  // stop the others early
+        failed = true;
+        next = chunks;  // the others stop at their next chunk
       }
       ++done;
     }
   };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(work);
+  // On a terminal, a thread of its own redraws the percentage until the work ends.
+  std::thread drawer;
   if (bar) {
-    // The calling thread draws the bar while the pool works, then joins the work.
-    std::thread drawer([&] {
-      while (done < chunks && error.ok()) {
+    drawer = std::thread([&] {
+      std::unique_lock lock(mutex);
+      while (!finished) {
         progress << fmt::format("\rscoring {:>3}%", chunks ? 100 * done / chunks : 100)
                  << std::flush;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        finished_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return finished; });
       }
+      if (!failed) progress << "\rscoring 100%\n";
     });
-    work();
-    for (std::thread& t : pool) t.join();
-    drawer.join();
-    progress << "\rscoring 100%\n";
-  } else {
-    work();
-    for (std::thread& t : pool) t.join();
   }
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  {
+    std::lock_guard lock(mutex);
+    finished = true;
+  }
+  finished_cv.notify_all();
+  if (drawer.joinable()) drawer.join();
   return error;
 }
 
