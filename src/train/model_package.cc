@@ -156,6 +156,9 @@ StatusOr<std::string> WriteModelPackage(const TrainedModel& model, const Frame& 
   orchard["negative_class"] = model.negative_class;
   for (const FeatureSpec& spec : model.preprocessor.features())
     orchard["features"].push_back(spec.name);
+  // What XGBoost was given (the run's params hold the scikit-learn names), for reproducing the
+  // training with XGBoost directly.
+  for (const auto& [name, value] : model.xgboost_params) orchard["xgboost_params"][name] = value;
   root["flavors"]["orchard"] = orchard;
   YAML::Node xgboost;
   xgboost["code"] = YAML::Node(YAML::NodeType::Null);

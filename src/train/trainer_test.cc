@@ -89,6 +89,9 @@ TEST_P(TrainerTest, TrainsScoresAndReloadsExactly) {
   ASSERT_TRUE(mlmodel.ok()) << mlmodel.status().ToString();
   EXPECT_NE(mlmodel->find("\"run_id\":\"0123456789abcdef0123456789abcdef\""), std::string::npos);
   EXPECT_NE(mlmodel->find("\"utc_time_created\""), std::string::npos);
+  // What XGBoost was given travels with the model.
+  EXPECT_NE(mlmodel->find("\"xgboost_params\":{"), std::string::npos) << *mlmodel;
+  EXPECT_NE(mlmodel->find("\"tree_method\":\"hist\""), std::string::npos);
   for (const char* file : {"MLmodel", "model.json", "preprocessing.json", "input_example.json",
                            "python_env.yaml", "requirements.txt"}) {
     EXPECT_TRUE(fs::exists(dir.path() / "model" / file)) << file;
