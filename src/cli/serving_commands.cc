@@ -15,6 +15,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "base/atomic_file.h"
 #include "base/json_writer.h"
 #include "base/scratch_dir.h"
 #include "cli/cli_app.h"
@@ -145,20 +146,9 @@ struct ServeFlags {
   bool no_conda = false;
 };
 
-bool NamesStageOrAlias(const std::string& uri) {
-  if (!uri.starts_with("models:/")) return false;
-  std::string rest = uri.substr(8);
-  if (rest.find('@') != std::string::npos) return true;
-  size_t slash = rest.find('/');
-  if (slash == std::string::npos) return false;
-  std::string which = rest.substr(slash + 1);
-  return !which.empty() &&
-         !std::all_of(which.begin(), which.end(), [](unsigned char c) { return std::isdigit(c); });
-}
-
 Status Serve(CliContext& context, const ServeFlags& flags) {
   ORCHARD_ASSIGN_OR_RETURN(PredictFn predict_fn, ParsePredictFn(flags.predict_fn));
-  if (flags.watch && !NamesStageOrAlias(flags.model_uri)) {
+  if (flags.watch && !NamesMovingVersion(flags.model_uri)) {
     return Status::InvalidParameter(
         "--watch needs a URI that can move to another version: models:/<name>/<stage>, "
         "models:/<name>@<alias> or models:/<name>/latest");
@@ -298,27 +288,8 @@ Status WritePredictions(const std::vector<double>& proba, const ScoringModel& mo
     out << text;
     return Status::Ok();
   }
-  // Written beside the target, then renamed: an interrupted run leaves no half file.
-  fs::path target(path);
-  fs::path temp = target;
-  temp += fmt::format(".tmp-{}", getpid());
-  {
-    std::ofstream file(temp, std::ios::binary);
-    file << text;
-    file.close();
-    if (!file) {
-      std::error_code ec;
-      fs::remove(temp, ec);
-      return Status(ErrorCode::kInvalidState, fmt::format("cannot write '{}'", path));
-    }
-  }
-  std::error_code ec;
-  fs::rename(temp, target, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    return Status(ErrorCode::kInvalidState, fmt::format("cannot write '{}'", path));
-  }
-  return Status::Ok();
+  // An interrupted run leaves no half-written file.
+  return WriteFileAtomically(path, text);
 }
 
 Status Predict(CliContext& context, const PredictFlags& flags) {

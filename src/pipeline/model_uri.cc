@@ -19,27 +19,56 @@ constexpr char kForms[] =
     "use runs:/<run_id>/<path>, models:/<name>/<version>, models:/<name>/<stage>, "
     "models:/<name>@<alias> or a local folder";
 
-StatusOr<ModelVersion> FindVersion(const std::string& spec, RegistryStore& registry) {
+constexpr std::string_view kRuns = "runs:/", kModels = "models:/";
+
+bool AllDigits(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+// The parts of models:/<name>/<version|stage|latest> or models:/<name>@<alias>.
+struct ModelsUri {
+  std::string name, which, alias;  // `which` unless `alias`
+};
+
+StatusOr<ModelsUri> ParseModelsUri(const std::string& uri) {
+  const std::string spec = uri.substr(kModels.size());
   if (spec.empty())
-    return Status::InvalidParameter(fmt::format("'models:/' names no model; {}", kForms));
+    return Status::InvalidParameter(fmt::format("'{}' names no model; {}", uri, kForms));
   size_t at = spec.find('@');
-  if (at != std::string::npos) {
-    return registry.GetByAlias(spec.substr(0, at), spec.substr(at + 1));
-  }
+  if (at != std::string::npos) return ModelsUri{spec.substr(0, at), "", spec.substr(at + 1)};
   size_t slash = spec.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == spec.size()) {
-    return Status::InvalidParameter(fmt::format("'models:/{}' names no version; {}", spec, kForms));
+    return Status::InvalidParameter(fmt::format("'{}' names no version; {}", uri, kForms));
   }
-  std::string name = spec.substr(0, slash), which = spec.substr(slash + 1);
-  if (std::all_of(which.begin(), which.end(), [](unsigned char c) { return std::isdigit(c); })) {
-    return registry.GetModelVersion(name, which);
+  return ModelsUri{spec.substr(0, slash), spec.substr(slash + 1), ""};
+}
+
+// The parts of runs:/<run_id>/<path>.
+struct RunsUri {
+  std::string run_id, path;
+};
+
+StatusOr<RunsUri> ParseRunsUri(const std::string& uri) {
+  std::string rest = uri.substr(kRuns.size());
+  size_t slash = rest.find('/');
+  RunsUri parts{rest.substr(0, slash), slash == std::string::npos ? "" : rest.substr(slash + 1)};
+  if (parts.run_id.empty()) {
+    return Status::InvalidParameter(fmt::format("'{}' names no run; {}", uri, kForms));
   }
-  if (which == "latest") {
-    ORCHARD_ASSIGN_OR_RETURN(std::vector<ModelVersion> versions, registry.ListModelVersions(name));
-    if (versions.empty()) return Status::NotFound(fmt::format("{} has no versions", name));
+  return parts;
+}
+
+StatusOr<ModelVersion> FindVersion(const std::string& uri, RegistryStore& registry) {
+  ORCHARD_ASSIGN_OR_RETURN(ModelsUri parts, ParseModelsUri(uri));
+  if (!parts.alias.empty()) return registry.GetByAlias(parts.name, parts.alias);
+  if (AllDigits(parts.which)) return registry.GetModelVersion(parts.name, parts.which);
+  if (parts.which == "latest") {
+    ORCHARD_ASSIGN_OR_RETURN(std::vector<ModelVersion> versions,
+                             registry.ListModelVersions(parts.name));
+    if (versions.empty()) return Status::NotFound(fmt::format("{} has no versions", parts.name));
     return versions.front();
   }
-  return registry.LatestInStage(name, which);
+  return registry.LatestInStage(parts.name, parts.which);
 }
 
 // The registered model, created when missing.
@@ -55,19 +84,14 @@ Status EnsureRegisteredModel(const std::string& name, RegistryStore& registry) {
 StatusOr<ModelVersion> RegisterThroughServer(const std::string& source, const std::string& name,
                                              Client& client, RegistryStore& registry) {
   std::string artifact_uri = source, run_id;
-  constexpr std::string_view kRuns = "runs:/", kModels = "models:/";
   if (source.starts_with(kRuns)) {
-    std::string rest = source.substr(kRuns.size());
-    size_t slash = rest.find('/');
-    run_id = rest.substr(0, slash);
+    ORCHARD_ASSIGN_OR_RETURN(RunsUri parts, ParseRunsUri(source));
+    run_id = parts.run_id;
     ORCHARD_ASSIGN_OR_RETURN(Run run, client.store().GetRun(run_id));
-    ORCHARD_ASSIGN_OR_RETURN(
-        std::string path,
-        NormalizeArtifactPath(slash == std::string::npos ? "" : rest.substr(slash + 1)));
+    ORCHARD_ASSIGN_OR_RETURN(std::string path, NormalizeArtifactPath(parts.path));
     artifact_uri = run.info.artifact_uri + (path.empty() ? "" : "/" + path);
   } else if (source.starts_with(kModels)) {
-    ORCHARD_ASSIGN_OR_RETURN(ModelVersion version,
-                             FindVersion(source.substr(kModels.size()), registry));
+    ORCHARD_ASSIGN_OR_RETURN(ModelVersion version, FindVersion(source, registry));
     run_id = version.run_id;
     ORCHARD_ASSIGN_OR_RETURN(artifact_uri, registry.GetDownloadUri(version.name, version.version));
   }
@@ -78,25 +102,25 @@ StatusOr<ModelVersion> RegisterThroughServer(const std::string& source, const st
 }  // namespace
 
 StatusOr<ModelVersion> ResolveRegisteredVersion(const std::string& uri, RegistryStore& registry) {
-  constexpr std::string_view kModels = "models:/";
   if (!uri.starts_with(kModels)) {
     return Status::InvalidParameter(fmt::format("'{}' is not a models:/ URI; {}", uri, kForms));
   }
-  return FindVersion(uri.substr(kModels.size()), registry);
+  return FindVersion(uri, registry);
+}
+
+bool NamesMovingVersion(const std::string& uri) {
+  if (!uri.starts_with(kModels)) return false;
+  StatusOr<ModelsUri> parts = ParseModelsUri(uri);
+  return parts.ok() && (!parts->alias.empty() || !AllDigits(parts->which));
 }
 
 StatusOr<ResolvedModel> ResolveModelUri(const std::string& uri, Client& client,
                                         RegistryStore* registry, const std::string& download_dir) {
   ResolvedModel resolved;
-  constexpr std::string_view kRuns = "runs:/", kModels = "models:/";
   if (uri.starts_with(kRuns)) {
-    std::string rest = uri.substr(kRuns.size());
-    size_t slash = rest.find('/');
-    resolved.run_id = rest.substr(0, slash);
-    std::string path = slash == std::string::npos ? "" : rest.substr(slash + 1);
-    if (resolved.run_id.empty()) {
-      return Status::InvalidParameter(fmt::format("'{}' names no run; {}", uri, kForms));
-    }
+    ORCHARD_ASSIGN_OR_RETURN(RunsUri parts, ParseRunsUri(uri));
+    resolved.run_id = parts.run_id;
+    const std::string& path = parts.path;
     ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<ArtifactRepo> repo,
                              client.ArtifactsFor(resolved.run_id));
     if (auto* local = dynamic_cast<LocalArtifactRepo*>(repo.get())) {
@@ -117,8 +141,7 @@ StatusOr<ResolvedModel> ResolveModelUri(const std::string& uri, Client& client,
     if (registry == nullptr) {
       return Status::NotImplemented("this tracking store has no model registry yet");
     }
-    ORCHARD_ASSIGN_OR_RETURN(ModelVersion version,
-                             FindVersion(uri.substr(kModels.size()), *registry));
+    ORCHARD_ASSIGN_OR_RETURN(ModelVersion version, FindVersion(uri, *registry));
     resolved.run_id = version.run_id;
     resolved.name = version.name;
     resolved.version = version.version;

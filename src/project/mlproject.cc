@@ -627,24 +627,10 @@ StatusOr<EntryPoint> ProjectSpec::FindEntryPoint(const std::string& name) const 
 StatusOr<ProjectSpec> ParseProject(std::string_view yaml, const std::string& folder,
                                    std::string_view source) {
   ORCHARD_ASSIGN_OR_RETURN(std::string absolute, AbsoluteFolder(folder));
-  try {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(yaml));
-    } catch (const YAML::Exception& e) {
-      std::string where = YamlErrorPlace(source, e);
-      return Status::InvalidParameter(
-          fmt::format("{}: not valid YAML: {}; fix the syntax (an MLproject is a YAML mapping "
-                      "with name, python_env and entry_points keys)",
-                      where, e.msg));
-    }
-    return Parser(source, absolute).Parse(root);
-  } catch (const YAML::Exception& e) {
-    std::string where = YamlErrorPlace(source, e);
-    return Status::InvalidParameter(fmt::format("{}: cannot read the project: {}", where, e.msg));
-  } catch (const std::exception& e) {
-    return Status::Internal(fmt::format("{}: cannot read the project: {}", source, e.what()));
-  }
+  return ReadYamlDocument(
+      yaml, source, "project",
+      "fix the syntax (an MLproject is a YAML mapping with name, python_env and entry_points keys)",
+      [&](const YAML::Node& root) { return Parser(source, absolute).Parse(root); });
 }
 
 StatusOr<ProjectSpec> LoadProject(const std::string& folder) {

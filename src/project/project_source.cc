@@ -6,16 +6,12 @@
 #include <fmt/format.h>
 
 #include "base/subprocess.h"
+#include "base/text.h"
 
 namespace fs = std::filesystem;
 
 namespace orchard {
 namespace {
-
-std::string Trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
 
 Status Git(const std::vector<std::string>& args, const std::string& cwd, std::string* out,
            const std::string& what) {
@@ -24,9 +20,10 @@ Status Git(const std::vector<std::string>& args, const std::string& cwd, std::st
   std::string output;
   ORCHARD_ASSIGN_OR_RETURN(int code, RunCaptured(argv, cwd, &output));
   if (code != 0) {
-    return Status::InvalidParameter(fmt::format("{} failed: {}", what, Trim(output)));
+    return Status::InvalidParameter(
+        fmt::format("{} failed: {}", what, std::string(TrimSpace(output))));
   }
-  if (out != nullptr) *out = Trim(output);
+  if (out != nullptr) *out = std::string(TrimSpace(output));
   return Status::Ok();
 }
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/json_writer.h"
+#include "base/text.h"
 #include "server/mlflow_reply.h"
 
 namespace orchard {
@@ -14,22 +15,6 @@ namespace {
 
 // The MLflow version whose scoring protocol this server speaks.
 constexpr char kMlflowProtocolVersion[] = "2.12.2";
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 HttpResponse PlainText(int status, std::string body) {
   return {.status = status, .content_type = "text/plain; charset=utf-8", .body = std::move(body)};
@@ -138,17 +123,17 @@ HttpResponse ScoringServer::Invocations(const HttpRequest& request) const {
   // Content-Type as MLflow reads it: a media type, then parameters of which only charset=utf-8
   // is accepted.
   std::string_view content_type = request.content_type;
-  std::string_view media = Trim(content_type.substr(0, content_type.find(';')));
+  std::string_view media = TrimSpace(content_type.substr(0, content_type.find(';')));
   std::vector<std::string> unknown_parameters;
   for (size_t at = content_type.find(';'); at != std::string_view::npos;) {
     size_t next = content_type.find(';', at + 1);
-    std::string_view parameter = Trim(content_type.substr(at + 1, next - at - 1));
+    std::string_view parameter = TrimSpace(content_type.substr(at + 1, next - at - 1));
     at = next;
     if (parameter.empty()) continue;
     size_t equals = parameter.find('=');
-    std::string key = Lower(Trim(parameter.substr(0, equals)));
+    std::string key = AsciiLower(TrimSpace(parameter.substr(0, equals)));
     std::string value =
-        equals == std::string_view::npos ? "" : Lower(Trim(parameter.substr(equals + 1)));
+        equals == std::string_view::npos ? "" : AsciiLower(TrimSpace(parameter.substr(equals + 1)));
     if (key == "charset") {
       if (value != "utf-8" && value != "\"utf-8\"") {
         return PlainText(415, "The scoring server only supports UTF-8");
@@ -162,7 +147,7 @@ HttpResponse ScoringServer::Invocations(const HttpRequest& request) const {
                                       "MLflow 2, reads the input's shape from the JSON body.",
                                       fmt::join(unknown_parameters, ", ")));
   }
-  const std::string mime = Lower(media);
+  const std::string mime = AsciiLower(media);
   const bool json = mime == "application/json";
   if (!json && mime != "text/csv") {
     return PlainText(415, fmt::format("This predictor only supports the following content types: "

@@ -6,16 +6,13 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
+
 namespace orchard {
 namespace {
 
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 bool IsConventionalPositive(const std::string& text) {
-  std::string lower = Lower(text);
+  std::string lower = AsciiLower(text);
   return lower == "1" || lower == "1.0" || lower == "true" || lower == "yes";
 }
 

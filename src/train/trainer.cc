@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
 #include "train/binary_target.h"
 #include "train/metrics.h"
 #include "train/split.h"
@@ -29,11 +30,6 @@ const std::map<std::string, std::string> kHgbtDefaults = {
     {"early_stopping", "auto"}, {"validation_fraction", "0.1"},
     {"n_iter_no_change", "10"}, {"tol", "1e-7"}};
 
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 class Params {
  public:
   Params(std::string model, std::map<std::string, std::string> values)
@@ -41,7 +37,7 @@ class Params {
 
   std::string Text(const std::string& name) const { return values_.at(name); }
   bool IsNone(const std::string& name) const {
-    std::string value = Lower(Text(name));
+    std::string value = AsciiLower(Text(name));
     return value == "none" || value == "null" || value.empty();
   }
   StatusOr<double> Number(const std::string& name, double low, double high) const {
@@ -67,7 +63,7 @@ class Params {
     return value;
   }
   StatusOr<bool> Bool(const std::string& name) const {
-    std::string value = Lower(Text(name));
+    std::string value = AsciiLower(Text(name));
     if (value == "true" || value == "1" || value == "yes") return true;
     if (value == "false" || value == "0" || value == "no") return false;
     return Status::InvalidParameter(
@@ -76,7 +72,7 @@ class Params {
   // class_weight: "balanced" or none.
   StatusOr<bool> Balanced(const std::string& name) const {
     if (IsNone(name)) return false;
-    if (Lower(Text(name)) == "balanced") return true;
+    if (AsciiLower(Text(name)) == "balanced") return true;
     return Status::InvalidParameter(
         fmt::format("{} parameter {}={} must be 'balanced' or 'none'", model_, name, Text(name)));
   }
@@ -110,7 +106,7 @@ bool LooksLikeId(const Column& column, size_t rows) {
     if (column.levels.size() != rows) return false;
     return std::none_of(column.codes.begin(), column.codes.end(), [](int32_t c) { return c < 0; });
   }
-  std::string name = Lower(column.name);
+  std::string name = AsciiLower(column.name);
   bool id_name = name == "id" || name.ends_with("_id") || name.ends_with(" id") ||
                  name.ends_with("-id") || name == "index";
   if (!id_name) return false;
@@ -262,7 +258,7 @@ StatusOr<TrainedModel> Train(const Frame& frame, const TrainOptions& options) {
   const bool hgbt = options.model == "hgbt";
   bool early_stopping = false;
   if (hgbt) {
-    std::string mode = Lower(params.Text("early_stopping"));
+    std::string mode = AsciiLower(params.Text("early_stopping"));
     if (mode == "auto") {
       early_stopping = split.train.size() > 10000;  // scikit-learn's 'auto'
     } else {
@@ -364,7 +360,7 @@ StatusOr<TrainedModel> Train(const Frame& frame, const TrainOptions& options) {
       }
     }
     xgb["subsample"] = fmt::format("{}", subsample);
-    std::string max_features = Lower(params.Text("max_features"));
+    std::string max_features = AsciiLower(params.Text("max_features"));
     double per_node = 1.0;
     if (max_features == "sqrt" || max_features == "auto") {
       per_node = std::sqrt(feature_count) / feature_count;

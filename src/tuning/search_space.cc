@@ -270,25 +270,11 @@ std::string_view DistributionName(Distribution dist) {
 }
 
 StatusOr<SearchSpace> ParseSearchSpace(std::string_view yaml, std::string_view source) {
-  try {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(yaml));
-    } catch (const YAML::Exception& e) {
-      std::string where = YamlErrorPlace(source, e);
-      return Status::InvalidParameter(
-          fmt::format("{}: not valid YAML: {}; a search space is a YAML mapping such as "
-                      "max_depth: {{dist: quniform, low: 1, high: 30, q: 1}}",
-                      where, e.msg));
-    }
-    return Parser(source).Parse(root);
-  } catch (const YAML::Exception& e) {
-    std::string where = YamlErrorPlace(source, e);
-    return Status::InvalidParameter(
-        fmt::format("{}: cannot read the search space: {}", where, e.msg));
-  } catch (const std::exception& e) {
-    return Status::Internal(fmt::format("{}: cannot read the search space: {}", source, e.what()));
-  }
+  return ReadYamlDocument(
+      yaml, source, "search space",
+      "a search space is a YAML mapping such as max_depth: {dist: quniform, low: 1, high: 30, "
+      "q: 1}",
+      [&](const YAML::Node& root) { return Parser(source).Parse(root); });
 }
 
 StatusOr<SearchSpace> LoadSearchSpace(const std::string& path) {

@@ -7,14 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
+
 namespace orchard {
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 class Scanner {
  public:
@@ -99,7 +95,7 @@ class Scanner {
            std::string_view("<>=!").find(text_[pos_]) != std::string_view::npos) {
       ++pos_;
     }
-    if (pos_ == start) return Lower(Word());
+    if (pos_ == start) return AsciiLower(Word());
     return std::string(text_.substr(start, pos_ - start));
   }
 
@@ -111,7 +107,7 @@ class Scanner {
 };
 
 std::optional<FilterEntity> ParseEntity(const std::string& word) {
-  std::string entity = Lower(word);
+  std::string entity = AsciiLower(word);
   if (entity == "metrics" || entity == "metric") return FilterEntity::kMetric;
   if (entity == "params" || entity == "param" || entity == "parameters" || entity == "parameter") {
     return FilterEntity::kParam;
@@ -176,7 +172,7 @@ StatusOr<std::optional<Comparator>> ParseComparator(Scanner& in) {
   if (op == "ilike") return std::optional(Comparator::kILike);
   if (op == "in") return std::optional(Comparator::kIn);
   if (op == "not") {
-    if (Lower(in.Word()) == "in") return std::optional(Comparator::kNotIn);
+    if (AsciiLower(in.Word()) == "in") return std::optional(Comparator::kNotIn);
     return in.Error("expected IN after NOT");
   }
   return in.Error(
@@ -257,7 +253,7 @@ Status ParsePrimary(Scanner& in, int depth, Filter& conjunction) {
 std::string PeekKeyword(Scanner& in) {
   if (in.AtEnd() || in.Peek() == ')') return "";
   size_t at = in.pos();
-  std::string word = Lower(in.Word());
+  std::string word = AsciiLower(in.Word());
   in.Restore(at);
   return word;
 }
@@ -309,7 +305,7 @@ StatusOr<OrderBy> ParseOrderBy(std::string_view text) {
   Scanner in(text);
   ORCHARD_RETURN_IF_ERROR(ParseIdentifier(in, order.entity, order.key));
   if (!in.AtEnd()) {
-    std::string direction = Lower(in.Word());
+    std::string direction = AsciiLower(in.Word());
     if (direction == "desc") {
       order.ascending = false;
     } else if (direction != "asc") {
