@@ -552,6 +552,70 @@ TEST_F(CliTest, RunProjectFolderLifecycle) {
             std::string::npos);
 }
 
+// The shape of the tutorial's own project file, which MLflow runs: `MLProject` spelled so, a
+// python_env.yaml, types MLflow does not define (str, int), a default that does not fit its type
+// (`{type: int, default: 1.}`) and commands over several lines.
+const char kTutorialProject[] = R"(name: loan_default
+
+python_env: python_env.yaml
+
+entry_points:
+  train_rf:
+    parameters:
+      training_data: {type: str, default: "hemanthsai7/loandefault"}
+      n_estimators: {type: int, default: 100}
+      max_features: {type: str, default: sqrt}
+    command: "echo rf {training_data}
+      {n_estimators} {max_features} > rf.txt"
+  train_hgbt:
+    parameters:
+      training_data: {type: str, default: "hemanthsai7/loandefault"}
+      learning_rate: {type: float, default: 0.1}
+      l2_regularization: {type: int, default: 1.}
+      early_stopping: {type: bool, default: true}
+    command: >
+      echo hgbt {training_data} {learning_rate}
+      {l2_regularization} {early_stopping} > hgbt.txt
+  search_params:
+    parameters:
+      model_type: {type: str, default: "rf"}
+      max_runs: {type: int, default: 10}
+    command: |
+      echo search {model_type} {max_runs} > search.txt
+      echo done >> search.txt
+)";
+
+TEST_F(CliTest, RunsTheTutorialsProjectFileAsMlflowDoes) {
+  std::string project = dir_ / "tutorial";
+  WriteText(project + "/MLProject", kTutorialProject);
+  WriteText(project + "/python_env.yaml", "python: \"3.11\"\ndependencies:\n  - mlflow==2.12.2\n");
+  Result hgbt = Run({"run", project, "-e", "train_hgbt", "--experiment-name", "loan"});
+  ASSERT_EQ(hgbt.exit_code, 0) << hgbt.err;
+  EXPECT_EQ(ReadAll(project + "/hgbt.txt"), "hgbt hemanthsai7/loandefault 0.1 1.0 True\n");
+  EXPECT_NE(hgbt.err.find("warning: " + project +
+                          "/MLProject:17: the default of parameter 'l2_regularization' of entry "
+                          "point 'train_hgbt' must be an int, but is '1.0'"),
+            std::string::npos)
+      << hgbt.err;
+  EXPECT_NE(hgbt.err.find("type 'bool', which MLflow does not define"), std::string::npos)
+      << hgbt.err;
+  std::string params = Ok({"runs", "get", "-r", hgbt.out.substr(0, 32), "--json"});
+  EXPECT_NE(params.find(R"({"key":"l2_regularization","value":"1.0"})"), std::string::npos)
+      << params;
+
+  Ok({"run", project, "-e", "train_rf", "-P", "n_estimators=50"});
+  EXPECT_EQ(ReadAll(project + "/rf.txt"), "rf hemanthsai7/loandefault 50 sqrt\n");
+  Ok({"run", project, "-e", "search_params", "-P", "model_type=hgbt"});
+  EXPECT_EQ(ReadAll(project + "/search.txt"), "search hgbt 10\ndone\n");
+
+  // Values given for the types Orchard knows are still checked before anything runs.
+  Result typed = Run({"run", project, "-e", "train_rf", "-P", "n_estimators=many"});
+  EXPECT_EQ(typed.exit_code, 1);
+  EXPECT_NE(typed.err.find("parameter 'n_estimators' of entry point 'train_rf' must be an int"),
+            std::string::npos)
+      << typed.err;
+}
+
 // SIGTERM to `orchard run`: forwarded to the command's process group, the run KILLED, nothing
 // left running.
 TEST_F(CliTest, RunProjectInterruptedIsKilled) {
@@ -872,6 +936,28 @@ TEST_F(CliTest, RegistryCommands) {
   EXPECT_NE(bad_uri.err.find("runs:/<run_id>/<path>"), std::string::npos) << bad_uri.err;
   Ok({"models", "delete", "copy"});
   EXPECT_EQ(Ok({"models", "list"}).find("copy"), std::string::npos);
+}
+
+// Every command that writes a named file takes a bare file name (no folder part), relative to
+// the current folder.
+TEST_F(CliTest, OutputsNamedWithoutAFolder) {
+  Ok({"datasets", "make-loan", "--rows", "600", "-o", "loan.csv"});
+  ASSERT_TRUE(std::filesystem::is_regular_file(dir_ / "loan.csv"));
+  Ok({"datasets", "fetch", dir_ / "loan.csv", "-o", "got.csv"});
+  EXPECT_EQ(ReadAll(dir_ / "got.csv"), ReadAll(dir_ / "loan.csv"));
+  std::string trained = Ok({"train", "--model", "rf", "--data", "got.csv", "--target",
+                            "Loan Status", "--param", "n_estimators=5"});
+  std::string run = ValueAfter(trained, "run_id");
+  for (const char* output : {"predictions.csv", "predictions.json"}) {
+    Ok({"models", "predict", "-m", "runs:/" + run + "/model", "-i", "loan.csv", "-o", output});
+    EXPECT_GT(ReadAll(dir_ / output).size(), 600u) << output;
+  }
+  Ok({"artifacts", "download", "-r", run, "--path", "model", "-d", "fetched"});
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir_ / "fetched/model/MLmodel"));
+  // No temporary files are left beside them.
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+  }
 }
 
 // Waits for a server's readiness line in `out_path` (bounded: 30 s); returns its port or 0.

@@ -20,6 +20,21 @@ namespace {
 using testing::Http;
 using testing::HttpResult;
 
+// The next_page_token of a search reply, percent-encoded for a query string, or "".
+std::string TokenOf(const std::string& body) {
+  const std::string key = R"("next_page_token":")";
+  size_t at = body.find(key);
+  if (at == std::string::npos) return "";
+  at += key.size();
+  std::string encoded;
+  for (char c : body.substr(at, body.find('"', at) - at)) {
+    encoded += std::isalnum(static_cast<unsigned char>(c))
+                   ? std::string(1, c)
+                   : fmt::format("%{:02X}", static_cast<unsigned char>(c));
+  }
+  return encoded;
+}
+
 class RegistryServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -49,6 +64,20 @@ class RegistryServerTest : public ::testing::Test {
                   .status,
               200);
   }
+  // A run of the Default experiment with a model folder (`model/`) in its artifacts, uploaded
+  // through the proxy as MLflow's client logs one; returns the run's id.
+  std::string RunWithModel() {
+    StatusOr<orchard::Run> run = store_->CreateRun({});
+    EXPECT_TRUE(run.ok());
+    Upload(ProxyPath(*run) + "/model/MLmodel", "artifact_path: model\n");
+    Upload(ProxyPath(*run) + "/model/data/model.json", "{}");
+    return run->info.run_id;
+  }
+  // The run's artifact folder under the proxy ("0/<run_id>/artifacts").
+  static std::string ProxyPath(const orchard::Run& run) {
+    return run.info.artifact_uri.substr(std::string_view("mlflow-artifacts:/").size());
+  }
+  std::string ProxyPath(const std::string& run_id) { return ProxyPath(*store_->GetRun(run_id)); }
 
   testing::TempDir dir_;
   std::unique_ptr<SqliteTrackingStore> store_;
@@ -57,15 +86,16 @@ class RegistryServerTest : public ::testing::Test {
 };
 
 TEST_F(RegistryServerTest, EditTagDeleteSearch) {
-  Upload("1/r/artifacts/model/MLmodel", "artifact_path: model\n");
+  const std::string run = RunWithModel();
+  const std::string source = "mlflow-artifacts:/" + ProxyPath(run) + "/model";
   for (const char* name : {"loan_model", "loan_model_b", "churn"}) {
     ASSERT_EQ(
         Call("POST", "registered-models/create", fmt::format(R"({{"name":"{}"}})", name)).status,
         200);
   }
-  HttpResult created = Call(
-      "POST", "model-versions/create",
-      R"({"name":"loan_model","source":"mlflow-artifacts:/1/r/artifacts/model","run_id":"r"})");
+  HttpResult created =
+      Call("POST", "model-versions/create",
+           fmt::format(R"({{"name":"loan_model","source":"{}","run_id":"{}"}})", source, run));
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_NE(created.body.find(R"("version":"1")"), std::string::npos);
   HttpResult missing_source = Call("POST", "model-versions/create",
@@ -83,9 +113,9 @@ TEST_F(RegistryServerTest, EditTagDeleteSearch) {
     EXPECT_NE(outside.body.find("Invalid model version source"), std::string::npos) << outside.body;
   }
   // ...also when it names a run whose artifacts do not hold it.
-  HttpResult with_run =
-      Call("POST", "model-versions/create",
-           R"({"name":"loan_model","source":")" + (dir_ / "private") + R"(","run_id":"r"})");
+  HttpResult with_run = Call("POST", "model-versions/create",
+                             R"({"name":"loan_model","source":")" + (dir_ / "private") +
+                                 R"(","run_id":")" + run + R"("})");
   EXPECT_EQ(with_run.status, 400) << with_run.body;
   EXPECT_FALSE(
       std::filesystem::exists(dir_ / "artifacts/models/loan_model") &&
@@ -124,8 +154,9 @@ TEST_F(RegistryServerTest, EditTagDeleteSearch) {
       Call("GET", "registered-models/search?filter=name%20ILIKE%20%27CHURN%27").body.find("churn"),
       std::string::npos);
   HttpResult first = Call("GET", "registered-models/search?max_results=2");
-  EXPECT_NE(first.body.find(R"("next_page_token":"2")"), std::string::npos) << first.body;
-  HttpResult second = Call("GET", "registered-models/search?max_results=2&page_token=2");
+  const std::string token = TokenOf(first.body);
+  ASSERT_FALSE(token.empty()) << first.body;
+  HttpResult second = Call("GET", "registered-models/search?max_results=2&page_token=" + token);
   EXPECT_NE(second.body.find("loan_model_b"), std::string::npos) << second.body;
   EXPECT_EQ(second.body.find("next_page_token"), std::string::npos);
   // Tags and OR through the shared search language; a key models do not have is an error.
@@ -155,8 +186,7 @@ TEST_F(RegistryServerTest, EditTagDeleteSearch) {
             200);
   EXPECT_EQ(Call("GET", "model-versions/get?name=pd_model&version=1").status, 404);
   HttpResult again =
-      Call("POST", "model-versions/create",
-           R"({"name":"pd_model","source":"mlflow-artifacts:/1/r/artifacts/model"})");
+      Call("POST", "model-versions/create", R"({"name":"pd_model","source":")" + source + R"("})");
   EXPECT_NE(again.body.find(R"("version":"2")"), std::string::npos) << again.body;
   EXPECT_EQ(
       Call("DELETE", "registered-models/delete-tag", R"({"name":"pd_model","key":"nope"})").status,
@@ -169,7 +199,7 @@ TEST_F(RegistryServerTest, EditTagDeleteSearch) {
 // order_by on both searches: MLflow's keys with ASC/DESC, several keys in turn; other keys are
 // INVALID_PARAMETER_VALUE.
 TEST_F(RegistryServerTest, SearchesHonourOrderBy) {
-  Upload("1/r/artifacts/model/MLmodel", "artifact_path: model\n");
+  const std::string source = "runs:/" + RunWithModel() + "/model";
   for (const char* name : {"b_model", "a_model", "c_model"}) {
     ASSERT_EQ(
         Call("POST", "registered-models/create", fmt::format(R"({{"name":"{}"}})", name)).status,
@@ -177,8 +207,7 @@ TEST_F(RegistryServerTest, SearchesHonourOrderBy) {
   }
   for (const char* name : {"a_model", "b_model", "a_model"}) {
     ASSERT_EQ(Call("POST", "model-versions/create",
-                   fmt::format(
-                       R"({{"name":"{}","source":"mlflow-artifacts:/1/r/artifacts/model"}})", name))
+                   fmt::format(R"({{"name":"{}","source":"{}"}})", name, source))
                   .status,
               200);
   }
@@ -210,6 +239,202 @@ TEST_F(RegistryServerTest, SearchesHonourOrderBy) {
   HttpResult bad = Call("POST", "registered-models/search", R"({"order_by":["size DESC"]})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("INVALID_PARAMETER_VALUE"), std::string::npos);
+}
+
+// The files under the registry's storage, to check that a refused request copied nothing.
+size_t FilesUnder(const std::filesystem::path& folder) {
+  size_t count = 0;
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(folder, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    count += it->is_regular_file() ? 1 : 0;
+  }
+  return count;
+}
+
+// model-versions/create takes every source form MLflow's clients send, stores description and
+// tags, and keeps the source's last part in the stored copy and its download URI; everything that
+// would copy more than one run's folder, or anything the server does not serve, is refused.
+TEST_F(RegistryServerTest, VersionSourcesAsMlflowAccepts) {
+  const std::string run = RunWithModel();
+  const std::string in_run = ProxyPath(run);  // 0/<run>/artifacts
+  ASSERT_EQ(
+      Call("POST", "registered-models/create",
+           R"({"name":"m","description":"loan default","tags":[{"key":"team","value":"risk"}]})")
+          .status,
+      200);
+  auto create = [&](const std::string& source, const std::string& extra = "") {
+    return Call("POST", "model-versions/create",
+                fmt::format(R"({{"name":"m","source":"{}"{}}})", source, extra));
+  };
+  HttpResult first =
+      create("runs:/" + run + "/model", fmt::format(R"(,"run_id":"{}","description":"first",)"
+                                                    R"("tags":[{{"key":"k","value":"v"}}])",
+                                                    run));
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_NE(first.body.find(R"("source":"runs:/)" + run + R"(/model")"), std::string::npos);
+  HttpResult got = Call("GET", "model-versions/get?name=m&version=1");
+  EXPECT_NE(got.body.find(R"("description":"first")"), std::string::npos) << got.body;
+  EXPECT_NE(got.body.find(R"("tags":[{"key":"k","value":"v"}])"), std::string::npos) << got.body;
+  EXPECT_NE(
+      Call("GET", "registered-models/get?name=m").body.find(R"("description":"loan default")"),
+      std::string::npos);
+
+  // The other forms: the proxy's URI (with the run or without), a local path or file:// URI in
+  // the run's artifacts, another registered version, and a folder holding any files at all.
+  const std::string local = (std::filesystem::path(dir_ / "artifacts") / in_run / "model").string();
+  Upload(in_run + "/notes/readme.txt", "not a model, still a folder");
+  for (const auto& [source, extra] : std::vector<std::pair<std::string, std::string>>{
+           {"mlflow-artifacts:/" + in_run + "/model", R"(,"run_id":")" + run + R"(")"},
+           {"mlflow-artifacts:/" + in_run + "/model/", ""},
+           {local, R"(,"run_id":")" + run + R"(")"},
+           {"file://" + local, R"(,"run_id":")" + run + R"(")"},
+           {"models:/m/1", ""},
+           {"runs:/" + run + "/notes", ""}}) {
+    HttpResult accepted = create(source, extra);
+    EXPECT_EQ(accepted.status, 200) << source << ": " << accepted.body;
+  }
+  // Every copy ends with the source's last part, and downloads through the proxy.
+  for (const char* version : {"1", "2", "6"}) {
+    HttpResult uri =
+        Call("GET", std::string("model-versions/get-download-uri?name=m&version=") + version);
+    ASSERT_TRUE(uri.body.starts_with(R"({"artifact_uri":"mlflow-artifacts:/models/m/)"))
+        << uri.body;
+    // {"artifact_uri":"mlflow-artifacts:/<path>"}
+    const std::string path = uri.body.substr(35, uri.body.size() - 37);
+    EXPECT_TRUE(path.ends_with("/model")) << path;
+    HttpResult file =
+        Http(server_->port(), "GET", "/api/2.0/mlflow-artifacts/artifacts/" + path + "/MLmodel");
+    EXPECT_EQ(file.status, 200) << path;
+    EXPECT_EQ(file.body, "artifact_path: model\n");
+  }
+  EXPECT_TRUE(Call("GET", "model-versions/get-download-uri?name=m&version=7")
+                  .body.ends_with(R"(/notes"})"));
+
+  // Refused, with MLflow's code, and nothing copied.
+  const size_t stored = FilesUnder(dir_ / "artifacts/models");
+  const std::string copy = Call("GET", "model-versions/get-download-uri?name=m&version=1").body;
+  const std::string copy_uri = copy.substr(17, copy.size() - 19);  // mlflow-artifacts:/models/...
+  for (const auto& [source, extra] : std::vector<std::pair<std::string, std::string>>{
+           {"mlflow-artifacts:/", ""},
+           {"mlflow-artifacts:/models", ""},
+           {"mlflow-artifacts:/models/m", R"(,"run_id":")" + run + R"(")"},
+           {copy_uri, ""},
+           {"mlflow-artifacts:/0", ""},
+           {"runs:/" + run + "/model/../../..", ""},
+           {"runs:/" + run + "/%2e%2e/%2E%2E/..%2f", ""},
+           {"mlflow-artifacts:/" + in_run + "/../../..", R"(,"run_id":")" + run + R"(")"},
+           {dir_ / "artifacts", R"(,"run_id":")" + run + R"(")"},
+           {local, ""},
+           {"s3://bucket/model", ""},
+           {"http://127.0.0.1:1/api/2.0/mlflow-artifacts/artifacts/" + in_run + "/model", ""},
+           {"runs:/" + run + "/nothing-there", ""},
+           {"runs:/" + run + "/model/MLmodel", ""}}) {
+    HttpResult refused = create(source, extra);
+    EXPECT_EQ(refused.status, 400) << source << ": " << refused.body;
+    EXPECT_NE(refused.body.find(R"({"error_code":"INVALID_PARAMETER_VALUE","message":"Invalid )"
+                                R"(model version source)"),
+              std::string::npos)
+        << source << ": " << refused.body;
+  }
+  HttpResult no_run = create("runs:/0123456789abcdef0123456789abcdef/model");
+  EXPECT_EQ(no_run.status, 404) << no_run.body;
+  EXPECT_EQ(FilesUnder(dir_ / "artifacts/models"), stored);
+  EXPECT_EQ(Call("GET", "model-versions/get?name=m&version=8").status, 404);  // none made
+  // MLflow's exact words for a bare root and for a local path outside the run's artifacts.
+  EXPECT_NE(create("mlflow-artifacts:/")
+                .body.find("an absolute path must be provided without relative path references"),
+            std::string::npos);
+  EXPECT_NE(create(local).body.find("the run_id request parameter has to be specified"),
+            std::string::npos);
+}
+
+// MLflow's Content-Type rule for its JSON endpoints: a POST or PUT must be application/json, so
+// a web page cannot drive the server with a "simple" text/plain request.
+TEST_F(RegistryServerTest, JsonEndpointsRequireTheJsonContentType) {
+  const std::string body = R"({"name":"from-a-web-page"})";
+  HttpResult plain =
+      Http(server_->port(), "POST", "/api/2.0/mlflow/experiments/create", body, "text/plain");
+  EXPECT_EQ(plain.status, 400);
+  EXPECT_EQ(plain.body,
+            R"({"error_code":"INVALID_PARAMETER_VALUE","message":"Bad Request. Content-Type must )"
+            R"(be one of ['application/json']."})");
+  HttpResult form = Http(server_->port(), "POST", "/ajax-api/2.0/mlflow/registered-models/create",
+                         body, "application/x-www-form-urlencoded");
+  EXPECT_EQ(form.status, 400);
+  std::string raw =
+      "POST /api/2.0/mlflow/experiments/create HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  HttpResult missing = testing::ParseReply(testing::SendRaw(server_->port(), raw));
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.body.find("Bad Request. Content-Type header is missing."), std::string::npos)
+      << missing.body;
+  EXPECT_EQ(Call("GET", "experiments/get-by-name?experiment_name=from-a-web-page").status, 404);
+  EXPECT_EQ(Call("GET", "registered-models/get?name=from-a-web-page").status, 404);
+  // Parameters and case are allowed; GET needs no type.
+  EXPECT_EQ(Http(server_->port(), "POST", "/api/2.0/mlflow/experiments/create", body,
+                 "Application/JSON; charset=utf-8")
+                .status,
+            200);
+  EXPECT_EQ(Call("GET", "experiments/get-by-name?experiment_name=from-a-web-page").status, 200);
+  // The artifact proxy's uploads are files, not JSON: any type, or none.
+  std::string upload =
+      "PUT /api/2.0/mlflow-artifacts/artifacts/0/x/artifacts/a.bin HTTP/1.1\r\n"
+      "Host: 127.0.0.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc";
+  EXPECT_EQ(testing::ParseReply(testing::SendRaw(server_->port(), upload)).status, 200);
+}
+
+// A missing alias answers as MLflow's; model versions page with max_results and page_token in
+// every order.
+TEST_F(RegistryServerTest, AliasesAndVersionPagesAsMlflow) {
+  const std::string source = "runs:/" + RunWithModel() + "/model";
+  ASSERT_EQ(Call("POST", "registered-models/create", R"({"name":"m"})").status, 200);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(Call("POST", "model-versions/create",
+                   fmt::format(R"({{"name":"m","source":"{}"}})", source))
+                  .status,
+              200);
+  }
+  ASSERT_EQ(
+      Call("POST", "registered-models/alias", R"({"name":"m","alias":"champion","version":"2"})")
+          .status,
+      200);
+  ASSERT_EQ(Call("DELETE", "registered-models/alias", R"({"name":"m","alias":"champion"})").status,
+            200);
+  HttpResult gone = Call("GET", "registered-models/alias?name=m&alias=champion");
+  EXPECT_EQ(gone.status, 400);
+  EXPECT_EQ(gone.body, R"({"error_code":"INVALID_PARAMETER_VALUE","message":"Registered model )"
+                       R"(alias champion not found."})");
+  EXPECT_EQ(Call("DELETE", "registered-models/alias", R"({"name":"m","alias":"champion"})").status,
+            200);
+
+  for (const auto& [order, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"&order_by=version_number%20DESC", "5 4 3 2 1 "},
+           {"&order_by=version_number%20ASC", "1 2 3 4 5 "},
+           {"&order_by=creation_timestamp%20ASC&order_by=version_number%20ASC", "1 2 3 4 5 "},
+           {"", "5 4 3 2 1 "}}) {
+    std::string seen, token;
+    int pages = 0;
+    do {
+      HttpResult page = Call("GET", "model-versions/search?filter=name%3D%27m%27&max_results=2" +
+                                        order + (token.empty() ? "" : "&page_token=" + token));
+      ASSERT_EQ(page.status, 200) << page.body;
+      for (size_t at = page.body.find(R"("version":")"); at != std::string::npos;
+           at = page.body.find(R"("version":")", at + 1)) {
+        seen += page.body.substr(at + 11, page.body.find('"', at + 11) - at - 11) + " ";
+      }
+      token = TokenOf(page.body);
+      ++pages;
+    } while (!token.empty() && pages < 10);
+    EXPECT_EQ(seen, expected) << order;
+    EXPECT_EQ(pages, 3) << order;
+  }
+  EXPECT_EQ(Call("GET", "model-versions/search?max_results=200001").status, 400);
+  HttpResult bad_key = Call("GET", "model-versions/search?order_by=nope%20DESC");
+  EXPECT_NE(bad_key.body.find("Invalid attribute key 'nope' specified."), std::string::npos)
+      << bad_key.body;
+  EXPECT_EQ(Call("GET", "model-versions/search?page_token=bad").status, 400);
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 // orchard models register | transition | alias | list | get | versions | delete, and
 // orchard runs best: the model registry from the command line.
-#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -8,9 +7,8 @@
 #include "cli/cli_app.h"
 #include "cli/output.h"
 #include "pipeline/model_uri.h"
+#include "store/registry/stored_copy.h"
 #include "store/tracking/search_filter_parser.h"
-
-namespace fs = std::filesystem;
 
 namespace orchard {
 namespace {
@@ -145,8 +143,7 @@ void AddModelsCommands(CLI::App& app, CliContext& context) {
       ORCHARD_ASSIGN_OR_RETURN(std::vector<ModelVersion> versions,
                                registry->ListModelVersions(*model));
       ORCHARD_RETURN_IF_ERROR(registry->DeleteRegisteredModel(*model));
-      std::error_code ec;
-      for (const ModelVersion& v : versions) fs::remove_all(v.storage_location, ec);
+      for (const ModelVersion& v : versions) RemoveStoredCopy(v.storage_location);
       return Status::Ok();
     });
   }

@@ -65,6 +65,7 @@ Status RunProject(CliContext& context, const RunFlags& flags) {
       ProjectCheckout checkout,
       CheckoutProject(flags.uri, flags.version, context.CacheDir() + "/projects"));
   ORCHARD_ASSIGN_OR_RETURN(ProjectSpec spec, LoadProject(checkout.folder));
+  for (const std::string& warning : spec.warnings) log << "orchard: warning: " << warning << "\n";
   if (spec.environment == ProjectEnvironment::kCondaEnv ||
       spec.environment == ProjectEnvironment::kDockerEnv) {
     return Status::InvalidParameter(

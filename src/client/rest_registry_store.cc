@@ -68,6 +68,14 @@ class Body {
     json_.Key(key).Bool(value);
     return *this;
   }
+  Body& Tags(const std::vector<Tag>& tags) {
+    json_.Key("tags").BeginArray();
+    for (const Tag& tag : tags) {
+      json_.BeginObject().Field("key", tag.key).Field("value", tag.value).EndObject();
+    }
+    json_.EndArray();
+    return *this;
+  }
   JsonWriter& json() { return json_; }
   std::string Take() { return json_.EndObject().Take(); }
 
@@ -115,13 +123,7 @@ StatusOr<RegisteredModel> RestRegistryStore::CreateRegisteredModel(const std::st
                                                                    const std::vector<Tag>& tags) {
   Body body(name);
   if (!description.empty()) body.Field("description", description);
-  if (!tags.empty()) {
-    body.json().Key("tags").BeginArray();
-    for (const Tag& tag : tags) {
-      body.json().BeginObject().Field("key", tag.key).Field("value", tag.value).EndObject();
-    }
-    body.json().EndArray();
-  }
+  if (!tags.empty()) body.Tags(tags);
   return ModelCall("POST", "registered-models/create", body.Take());
 }
 
@@ -150,13 +152,13 @@ Status RestRegistryStore::DeleteRegisteredModel(const std::string& name) {
 }
 
 StatusOr<ModelVersion> RestRegistryStore::CreateModelVersion(const std::string& name,
-                                                             const std::string& source,
-                                                             const std::string& run_id,
-                                                             const std::string& /*storage*/,
-                                                             const std::string& /*user_id*/) {
+                                                             const NewModelVersion& version) {
+  // The server copies the files from the source and records the user itself.
   Body body(name);
-  body.Field("source", source);
-  if (!run_id.empty()) body.Field("run_id", run_id);
+  body.Field("source", version.source);
+  if (!version.run_id.empty()) body.Field("run_id", version.run_id);
+  if (!version.description.empty()) body.Field("description", version.description);
+  if (!version.tags.empty()) body.Tags(version.tags);
   return VersionCall("POST", "model-versions/create", body.Take());
 }
 

@@ -28,10 +28,8 @@ class RestRegistryStore : public RegistryStore {
   Status DeleteRegisteredModel(const std::string& name) override;
   // `storage_location` and `user_id` are the server's to decide; the source must be an artifact
   // URI the server can read (mlflow-artifacts:/..., or a path on the server).
-  StatusOr<ModelVersion> CreateModelVersion(const std::string& name, const std::string& source,
-                                            const std::string& run_id,
-                                            const std::string& storage_location,
-                                            const std::string& user_id) override;
+  StatusOr<ModelVersion> CreateModelVersion(const std::string& name,
+                                            const NewModelVersion& version) override;
   StatusOr<ModelVersion> GetModelVersion(const std::string& name,
                                          const std::string& version) override;
   StatusOr<std::vector<ModelVersion>> ListModelVersions(const std::string& name) override;

@@ -7,7 +7,9 @@
 
 #include <filesystem>
 
+#include "server/artifact_handlers.h"
 #include "server/tracking_server.h"
+#include "store/artifact/local_artifact_repo.h"
 #include "store/registry/registry_store_contract.h"
 #include "store/registry/sqlite_registry_store.h"
 #include "store/tracking/sqlite_tracking_store.h"
@@ -40,9 +42,21 @@ class RestRegistryUnderTest : public RestRegistryStore {
     store->tracking_ = std::move(tracking).value();
     store->registry_ = std::move(registry).value();
     store->server_ = std::move(server);
+    store->destination_ = options.artifacts_destination;
     return store;
   }
   ~RestRegistryUnderTest() override { server_->Stop(); }
+
+  // A server registers what its runs hold: a new run with a copy of the model's files, named as
+  // MLflow's client names it (runs:/<run_id>/model).
+  static StatusOr<NewModelVersion> SourceOf(RegistryStore& store, const std::string& model) {
+    auto& rest = dynamic_cast<RestRegistryUnderTest&>(store);
+    ORCHARD_ASSIGN_OR_RETURN(Run run, rest.tracking_->CreateRun({}));
+    const std::string root = LocalArtifactRoot(run.info.artifact_uri, rest.destination_);
+    ORCHARD_RETURN_IF_ERROR(LocalArtifactRepo(root).LogDir(model, "model"));
+    return NewModelVersion{.source = "runs:/" + run.info.run_id + "/model",
+                           .run_id = run.info.run_id};
+  }
 
  private:
   explicit RestRegistryUnderTest(std::unique_ptr<HttpClient> client)
@@ -50,11 +64,12 @@ class RestRegistryUnderTest : public RestRegistryStore {
   std::unique_ptr<TrackingStore> tracking_;
   std::unique_ptr<RegistryStore> registry_;
   std::unique_ptr<TrackingServer> server_;
+  std::string destination_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Rest, RegistryStoreContract,
-                         ::testing::Values(RegistryStoreFactory{"rest",
-                                                                RestRegistryUnderTest::Make}));
+                         ::testing::Values(RegistryStoreFactory{"rest", RestRegistryUnderTest::Make,
+                                                                RestRegistryUnderTest::SourceOf}));
 
 }  // namespace
 }  // namespace orchard::testing

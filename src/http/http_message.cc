@@ -26,7 +26,8 @@ int HexValue(char c) {
   return -1;
 }
 
-// Decodes %XX escapes (and '+' as a space in query strings). False on a bad escape.
+}  // namespace
+
 bool PercentDecode(std::string_view in, bool plus_is_space, std::string& out) {
   out.clear();
   out.reserve(in.size());
@@ -47,6 +48,8 @@ bool PercentDecode(std::string_view in, bool plus_is_space, std::string& out) {
   }
   return true;
 }
+
+namespace {
 
 bool KeyMatches(const std::string& candidate, std::string_view key) {
   return candidate == key || (candidate.size() == key.size() + 2 && candidate.starts_with(key) &&

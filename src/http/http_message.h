@@ -41,6 +41,10 @@ struct HttpResponse {
   std::string file_path;
 };
 
+// Decodes %XX escapes (and '+' as a space when `plus_is_space`, as in query strings) into
+// `out`. False on a bad escape.
+bool PercentDecode(std::string_view in, bool plus_is_space, std::string& out);
+
 // Splits a request target into its decoded path and query parameters. Returns false when the
 // target is malformed (bad percent escapes, not starting with '/').
 bool ParseRequestTarget(std::string_view target, std::string& path,

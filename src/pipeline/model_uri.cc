@@ -9,6 +9,8 @@
 #include "base/ids.h"
 #include "client/http_artifact_repo.h"
 #include "store/artifact/local_artifact_repo.h"
+#include "store/registry/models_uri.h"
+#include "store/registry/stored_copy.h"
 
 namespace fs = std::filesystem;
 
@@ -19,29 +21,7 @@ constexpr char kForms[] =
     "use runs:/<run_id>/<path>, models:/<name>/<version>, models:/<name>/<stage>, "
     "models:/<name>@<alias> or a local folder";
 
-constexpr std::string_view kRuns = "runs:/", kModels = "models:/";
-
-bool AllDigits(const std::string& text) {
-  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
-}
-
-// The parts of models:/<name>/<version|stage|latest> or models:/<name>@<alias>.
-struct ModelsUri {
-  std::string name, which, alias;  // `which` unless `alias`
-};
-
-StatusOr<ModelsUri> ParseModelsUri(const std::string& uri) {
-  const std::string spec = uri.substr(kModels.size());
-  if (spec.empty())
-    return Status::InvalidParameter(fmt::format("'{}' names no model; {}", uri, kForms));
-  size_t at = spec.find('@');
-  if (at != std::string::npos) return ModelsUri{spec.substr(0, at), "", spec.substr(at + 1)};
-  size_t slash = spec.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == spec.size()) {
-    return Status::InvalidParameter(fmt::format("'{}' names no version; {}", uri, kForms));
-  }
-  return ModelsUri{spec.substr(0, slash), spec.substr(slash + 1), ""};
-}
+constexpr std::string_view kRuns = "runs:/", kModels = kModelsScheme;
 
 // The parts of runs:/<run_id>/<path>.
 struct RunsUri {
@@ -58,19 +38,6 @@ StatusOr<RunsUri> ParseRunsUri(const std::string& uri) {
   return parts;
 }
 
-StatusOr<ModelVersion> FindVersion(const std::string& uri, RegistryStore& registry) {
-  ORCHARD_ASSIGN_OR_RETURN(ModelsUri parts, ParseModelsUri(uri));
-  if (!parts.alias.empty()) return registry.GetByAlias(parts.name, parts.alias);
-  if (AllDigits(parts.which)) return registry.GetModelVersion(parts.name, parts.which);
-  if (parts.which == "latest") {
-    ORCHARD_ASSIGN_OR_RETURN(std::vector<ModelVersion> versions,
-                             registry.ListModelVersions(parts.name));
-    if (versions.empty()) return Status::NotFound(fmt::format("{} has no versions", parts.name));
-    return versions.front();
-  }
-  return registry.LatestInStage(parts.name, parts.which);
-}
-
 // The registered model, created when missing.
 Status EnsureRegisteredModel(const std::string& name, RegistryStore& registry) {
   StatusOr<RegisteredModel> existing = registry.GetRegisteredModel(name);
@@ -79,8 +46,8 @@ Status EnsureRegisteredModel(const std::string& name, RegistryStore& registry) {
   return registry.CreateRegisteredModel(name, "", {}).status();
 }
 
-// A server's registry copies the files itself, from an artifact URI it can read: a run's model
-// is named by the run's artifact URI (as MLflow's client does), a registered one by its copy.
+// A server's registry copies the files itself, from a source it can read: a run's model is named
+// by the run's artifact URI and a registered one by its models:/ URI, as MLflow's client does.
 StatusOr<ModelVersion> RegisterThroughServer(const std::string& source, const std::string& name,
                                              Client& client, RegistryStore& registry) {
   std::string artifact_uri = source, run_id;
@@ -91,27 +58,17 @@ StatusOr<ModelVersion> RegisterThroughServer(const std::string& source, const st
     ORCHARD_ASSIGN_OR_RETURN(std::string path, NormalizeArtifactPath(parts.path));
     artifact_uri = run.info.artifact_uri + (path.empty() ? "" : "/" + path);
   } else if (source.starts_with(kModels)) {
-    ORCHARD_ASSIGN_OR_RETURN(ModelVersion version, FindVersion(source, registry));
+    ORCHARD_ASSIGN_OR_RETURN(ModelVersion version, FindRegisteredVersion(source, registry));
     run_id = version.run_id;
-    ORCHARD_ASSIGN_OR_RETURN(artifact_uri, registry.GetDownloadUri(version.name, version.version));
   }
   ORCHARD_RETURN_IF_ERROR(EnsureRegisteredModel(name, registry));
-  return registry.CreateModelVersion(name, artifact_uri, run_id, "", "");
+  return registry.CreateModelVersion(name, {.source = artifact_uri, .run_id = run_id});
 }
 
 }  // namespace
 
 StatusOr<ModelVersion> ResolveRegisteredVersion(const std::string& uri, RegistryStore& registry) {
-  if (!uri.starts_with(kModels)) {
-    return Status::InvalidParameter(fmt::format("'{}' is not a models:/ URI; {}", uri, kForms));
-  }
-  return FindVersion(uri, registry);
-}
-
-bool NamesMovingVersion(const std::string& uri) {
-  if (!uri.starts_with(kModels)) return false;
-  StatusOr<ModelsUri> parts = ParseModelsUri(uri);
-  return parts.ok() && (!parts->alias.empty() || !AllDigits(parts->which));
+  return FindRegisteredVersion(uri, registry);
 }
 
 StatusOr<ResolvedModel> ResolveModelUri(const std::string& uri, Client& client,
@@ -141,7 +98,7 @@ StatusOr<ResolvedModel> ResolveModelUri(const std::string& uri, Client& client,
     if (registry == nullptr) {
       return Status::NotImplemented("this tracking store has no model registry yet");
     }
-    ORCHARD_ASSIGN_OR_RETURN(ModelVersion version, FindVersion(uri, *registry));
+    ORCHARD_ASSIGN_OR_RETURN(ModelVersion version, FindRegisteredVersion(uri, *registry));
     resolved.run_id = version.run_id;
     resolved.name = version.name;
     resolved.version = version.version;
@@ -181,13 +138,14 @@ StatusOr<ModelVersion> RegisterModel(const std::string& source, const std::strin
   }
   ORCHARD_RETURN_IF_ERROR(EnsureRegisteredModel(name, registry));
   // A folder of its own, copied whole before the version exists: a reader never sees a version
-  // whose files are half there.
-  fs::path storage = folder / NewRunId();
+  // whose files are half there. The copy keeps the source's last part ("model"), as MLflow's
+  // download URIs do.
+  fs::path storage = NewStoredCopyPath(folder.parent_path().string(), name, model.folder);
   LocalArtifactRepo target(storage);
   ORCHARD_RETURN_IF_ERROR(target.LogDir(model.folder, ""));
-  StatusOr<ModelVersion> version =
-      registry.CreateModelVersion(name, source, model.run_id, storage.string(), "");
-  if (!version.ok()) fs::remove_all(storage, ec);
+  StatusOr<ModelVersion> version = registry.CreateModelVersion(
+      name, {.source = source, .run_id = model.run_id, .storage_location = storage.string()});
+  if (!version.ok()) RemoveStoredCopy(storage.string());
   fs::remove_all(folder / ".downloads", ec);
   return version;
 }

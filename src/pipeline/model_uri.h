@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "client/client.h"
+#include "store/registry/models_uri.h"  // NamesMovingVersion
 #include "store/registry/registry_store.h"
 
 namespace orchard {
@@ -28,8 +29,6 @@ StatusOr<ResolvedModel> ResolveModelUri(const std::string& uri, Client& client,
 // The registered version a models:/ URI names now (no files are fetched): what `models serve
 // --watch` polls.
 StatusOr<ModelVersion> ResolveRegisteredVersion(const std::string& uri, RegistryStore& registry);
-// Whether a models:/ URI can point at another version later: a stage, an alias or "latest".
-bool NamesMovingVersion(const std::string& uri);
 
 // Registers the model at `source` as a new version of `name` (created when missing): its files
 // are copied under `<storage_root>/models/<name>/`, and the version records `source`. With a

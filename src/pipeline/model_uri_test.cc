@@ -96,7 +96,8 @@ TEST_F(ModelUriTest, NamingNothingIsAClearError) {
            {"models:/nobody/1", ErrorCode::kResourceDoesNotExist},
            {"models:/loan_model/9", ErrorCode::kResourceDoesNotExist},
            {"models:/loan_model/Staging", ErrorCode::kResourceDoesNotExist},
-           {"models:/loan_model@nobody", ErrorCode::kResourceDoesNotExist},
+           // MLflow answers a missing alias with INVALID_PARAMETER_VALUE.
+           {"models:/loan_model@nobody", ErrorCode::kInvalidParameterValue},
            {"models:/loan_model/Prod", ErrorCode::kInvalidParameterValue},
            {"models:/loan_model", ErrorCode::kInvalidParameterValue},
            {"models:/", ErrorCode::kInvalidParameterValue},

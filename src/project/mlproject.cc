@@ -16,13 +16,12 @@
 #include <fmt/format.h>
 
 #include "base/yaml_describe.h"
+#include "project/python_yaml_scalar.h"
 
 namespace orchard {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr std::string_view kValidTypes = "string (or str), float, int, path, uri";
 
 std::string Join(const std::vector<std::string>& items, std::string_view separator) {
   std::string out;
@@ -272,6 +271,7 @@ class Parser {
       }
       // MLflow ignores other top-level keys, so projects may carry their own.
     }
+    spec.warnings = std::move(warnings_);
     return spec;
   }
 
@@ -492,8 +492,10 @@ class Parser {
       if (field.value.IsNull()) continue;
       if (field.key == "type") {
         if (!field.value.IsScalar()) {
-          return Fail(field.key_node, fmt::format("the type of {} must be one of {}; got {}", what,
-                                                  kValidTypes, KindOf(field.value)));
+          return Fail(field.key_node,
+                      fmt::format("the type of {} must be a type name such as string, float, "
+                                  "path or uri; got {}",
+                                  what, KindOf(field.value)));
         }
         ORCHARD_RETURN_IF_ERROR(SetType(field.value, what, spec));
       } else if (field.key == "default") {
@@ -503,16 +505,18 @@ class Parser {
                                   "or bool); got {}",
                                   what, KindOf(field.value)));
         }
-        spec.default_value = field.value.Scalar();
+        // MLflow reads the file with PyYAML and passes str() of the value: `1.` is "1.0".
+        spec.default_value = PythonTextOfYamlScalar(field.value.Scalar(), field.value.Tag() != "?");
       }
     }
     if (spec.default_value) {
-      // Checked here too, so a bad default is reported with its line before any run.
+      // MLflow never checks a default; a mismatch is worth a warning, not a refusal.
       TypeProblem problem = CheckType(spec.type, *spec.default_value);
       if (!problem.ok()) {
-        return Fail(item.key_node,
-                    fmt::format("the default of {} {}; got '{}'; give {} or change the type", what,
-                                problem.requirement, *spec.default_value, problem.wanted));
+        Warn(item.key_node,
+             fmt::format("the default of {} {}, but is '{}'; it is passed as written, as MLflow "
+                         "does",
+                         what, problem.requirement, *spec.default_value));
       }
     }
     return spec;
@@ -521,22 +525,32 @@ class Parser {
   Status SetType(const YAML::Node& node, const std::string& what, ParameterSpec& spec) const {
     std::optional<ParameterType> type = ParameterTypeFromName(node.Scalar());
     if (!type) {
-      // MLflow treats an unknown type as a string; a typo here would silently lose the check.
-      return Fail(node, fmt::format("{} has unknown type '{}'; use one of {}", what, node.Scalar(),
-                                    kValidTypes));
+      // MLflow passes a value of a type it does not define as text; so does Orchard.
+      Warn(node, fmt::format("{} has type '{}', which MLflow does not define (string, float, "
+                             "path, uri); its values are passed as text",
+                             what, node.Scalar()));
+      type = ParameterType::kString;
     }
     spec.type = *type;
     return Status::Ok();
   }
 
+  void Warn(const YAML::Node& at, std::string_view message) const {
+    YAML::Mark mark = at.Mark();
+    warnings_.push_back(mark.line < 0 ? fmt::format("{}: {}", source_, message)
+                                      : fmt::format("{}:{}: {}", source_, mark.line + 1, message));
+  }
+
   std::string source_;
   std::string folder_;
+  mutable std::vector<std::string> warnings_;  // collected while parsing, moved into the spec
 };
 
-// The final value of a declared parameter: checked by type, `path` and `uri` made absolute.
-StatusOr<std::string> FinalValue(const ParameterSpec& spec, const std::string& value,
+// The final value of a declared parameter: a value the user gave checked by type (a default is
+// not: MLflow passes it as written), `path` and `uri` made absolute.
+StatusOr<std::string> FinalValue(const ParameterSpec& spec, const std::string& value, bool given,
                                  const std::string& entry, const fs::path& base) {
-  TypeProblem problem = CheckType(spec.type, value);
+  TypeProblem problem = given ? CheckType(spec.type, value) : TypeProblem{};
   if (!problem.ok()) {
     return Status::InvalidParameter(fmt::format(
         "parameter '{}' of entry point '{}' {}; got '{}'; pass {}, e.g. -P {}={}", spec.name, entry,
@@ -737,9 +751,9 @@ StatusOr<ResolvedRun> ResolveEntryPoint(
   for (const ParameterSpec& spec : entry.parameters) {
     if (find_declared(spec.name) != &spec) continue;  // a hand-built duplicate: the first wins
     const std::string* value = find_given(spec.name);
-    ORCHARD_ASSIGN_OR_RETURN(
-        std::string final_value,
-        FinalValue(spec, value != nullptr ? *value : *spec.default_value, entry.name, base));
+    ORCHARD_ASSIGN_OR_RETURN(std::string final_value,
+                             FinalValue(spec, value != nullptr ? *value : *spec.default_value,
+                                        value != nullptr, entry.name, base));
     run.params.emplace_back(spec.name, std::move(final_value));
   }
   auto final_value_of = [&](std::string_view name) -> const std::string* {

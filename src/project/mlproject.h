@@ -19,7 +19,9 @@
 
 namespace orchard {
 
-// MLflow documents string, float, path and uri; `int` is an Orchard addition (checked like float).
+// MLflow documents string, float, path and uri; `int` is an Orchard addition. Values given with
+// -P are checked for int and float. A type the file names that is none of these (MLflow passes
+// its values as text) is read as kString, with a warning.
 enum class ParameterType { kString, kFloat, kInt, kPath, kUri };
 // "string", "float", "int", "path", "uri".
 std::string_view ParameterTypeName(ParameterType type);
@@ -29,8 +31,9 @@ std::optional<ParameterType> ParameterTypeFromName(std::string_view name);
 struct ParameterSpec {
   std::string name;
   ParameterType type = ParameterType::kString;
-  // The YAML text as written (0.1 stays "0.1", true stays "true"); none: the parameter is
-  // required.
+  // The default as MLflow passes it: Python's str() of the value PyYAML reads (`1.` is "1.0",
+  // `true` is "True", a quoted value stays as written); none: the parameter is required. Never
+  // checked against the type: a mismatch is a warning (ProjectSpec::warnings).
   std::optional<std::string> default_value;
 };
 
@@ -56,6 +59,9 @@ struct ProjectSpec {
   std::vector<std::string> docker_volumes;
   std::vector<std::pair<std::string, std::optional<std::string>>> docker_environment;
   std::vector<EntryPoint> entry_points;  // in file order
+  // What MLflow accepts but is likely a mistake (an unknown type, a default that does not fit
+  // its type), each naming the file and line; for the caller to print.
+  std::vector<std::string> warnings;
 
   // A declared entry point, or (MLflow's get_entry_point) an implicit one for a `.py` / `.sh`
   // file that exists in the project folder: no declared parameters, command `python3 <file>` or
@@ -85,8 +91,8 @@ struct ResolvedRun {
 // EntryPoint.compute_command does:
 //  * a declared parameter takes the given value, else its default; missing required ones are
 //    an error naming them all;
-//  * (Orchard) `int` values must be whole integers within 64 bits, `float` values finite
-//    numbers; MLflow passes them through unchecked;
+//  * (Orchard) `int` values given must be whole integers within 64 bits, `float` values finite
+//    numbers; MLflow passes them through unchecked. Defaults are passed as they are;
 //  * `path` and `uri` values without a `scheme://` are made absolute against `base_folder`
 //    (the folder `orchard run` started in; empty: the current folder) and lexically normalized;
 //    "scheme:/" counts as a scheme too, for MLflow's runs:/ and models:/ URIs.

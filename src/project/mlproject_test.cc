@@ -103,7 +103,7 @@ const ValidCase kValidCases[] = {
      "    command: run {a} {b} {c} {d} {e} {f}\n",
      "name=proj env=local | main(a:float, b:string, c:string=x, d:path, e:uri, f:int) "
      "run {a} {b} {c} {d} {e} {f}"},
-    {"defaults keep their text as written",
+    {"defaults as MLflow passes them: str() of PyYAML's value",
      "entry_points:\n"
      "  main:\n"
      "    parameters:\n"
@@ -114,9 +114,20 @@ const ValidCase kValidCases[] = {
      "      e: {type: int, default: -4}\n"
      "      f: {type: string, default: \"\"}\n"
      "      g: {type: float, default: 10}\n"
+     "      h: {type: float, default: 1.}\n"
+     "      i: {type: string, default: 0x1F}\n"
+     "      j: {type: string, default: off}\n"
+     "      k: {type: float, default: 1.5e+3}\n"
+     "      l: {type: float, default: 1.0e-5}\n"
+     "      m: {type: string, default: 007}\n"
+     "      n: {type: string, default: '1.'}\n"
+     "      o: {type: float, default: 1_000.25}\n"
+     "      p: {type: float, default: 12345678901234567.0}\n"
      "    command: x\n",
-     "name=proj env=local | main(a:float=0.1, b:string=true, c:float=1e-3, d:string=007, "
-     "e:int=-4, f:string=, g:float=10) x"},
+     "name=proj env=local | main(a:float=0.1, b:string=True, c:float=1e-3, d:string=007, "
+     "e:int=-4, f:string=, g:float=10, h:float=1.0, i:string=31, j:string=False, k:float=1500.0, "
+     "l:float=1e-05, m:string=7, n:string=1., o:float=1000.25, p:float=1.2345678901234568e+16) "
+     "x"},
     {"a null default means required, a null type means string",
      "entry_points:\n"
      "  main:\n"
@@ -219,16 +230,9 @@ const InvalidCase kInvalidCases[] = {
      "MLproject:3: the 'command' of entry point 'main' must be a non-empty string"},
     {"command is an empty string", "entry_points:\n  main:\n    command: \"\"\n",
      "must be a non-empty string"},
-    {"unknown type",
-     "entry_points:\n  train:\n    parameters:\n      depth: integer\n    command: x\n",
-     "MLproject:4: parameter 'depth' of entry point 'train' has unknown type 'integer'; use one "
-     "of string (or str), float, int, path, uri"},
-    {"unknown type in a mapping",
-     "entry_points:\n  main:\n    parameters:\n      a: {type: Float}\n    command: x\n",
-     "unknown type 'Float'"},
     {"type is a mapping",
      "entry_points:\n  main:\n    parameters:\n      a: {type: {name: int}}\n    command: x\n",
-     "the type of parameter 'a' of entry point 'main' must be one of"},
+     "the type of parameter 'a' of entry point 'main' must be a type name"},
     {"python_env and conda_env", "python_env: python_env.yaml\nconda_env: conda.yaml\n",
      "MLproject:2: the project declares both 'python_env' and 'conda_env'; a project has at "
      "most one environment"},
@@ -248,14 +252,6 @@ const InvalidCase kInvalidCases[] = {
      "entry_points:\n  main:\n    parameters:\n      a: {type: string, default: [1]}\n"
      "    command: x\n",
      "the default of parameter 'a' of entry point 'main' must be a single value"},
-    {"default is not an int",
-     "entry_points:\n  main:\n    parameters:\n      n: {type: int, default: ten}\n"
-     "    command: x\n",
-     "MLproject:4: the default of parameter 'n' of entry point 'main' must be an int; got 'ten'"},
-    {"default is not a float",
-     "entry_points:\n  main:\n    parameters:\n      r: {type: float, default: fast}\n"
-     "    command: x\n",
-     "the default of parameter 'r' of entry point 'main' must be a float; got 'fast'"},
     {"entry point twice", "entry_points:\n  main: {command: a}\n  main: {command: b}\n",
      "MLproject:3: 'main' appears twice in 'entry_points'; keep one"},
     {"parameter twice",
@@ -290,6 +286,35 @@ TEST(ParseProjectTest, InvalidFiles) {
     SCOPED_TRACE(c.label);
     ExpectInvalid(ParseProject(c.yaml, "/proj"), c.expected);
   }
+}
+
+// MLflow runs a file whose defaults do not fit their types, or whose types it does not define:
+// Orchard warns, passes the defaults as MLflow does, and still checks the values given with -P.
+TEST(ParseProjectTest, TypeMismatchesAreWarnings) {
+  ASSERT_OK_AND_ASSIGN(ProjectSpec spec, ParseProject("entry_points:\n"
+                                                      "  main:\n"
+                                                      "    parameters:\n"
+                                                      "      a: {type: int, default: 1.}\n"
+                                                      "      b: {type: integer, default: 3}\n"
+                                                      "      c: {type: float, default: fast}\n"
+                                                      "      d: {type: str, default: x}\n"
+                                                      "    command: run {a} {b} {c} {d}\n",
+                                                      "/proj"));
+  ASSERT_EQ(spec.warnings.size(), 3u);
+  EXPECT_EQ(spec.warnings[0],
+            "MLproject:4: the default of parameter 'a' of entry point 'main' must be an int, but "
+            "is '1.0'; it is passed as written, as MLflow does");
+  EXPECT_EQ(spec.warnings[1],
+            "MLproject:5: parameter 'b' of entry point 'main' has type 'integer', which MLflow "
+            "does not define (string, float, path, uri); its values are passed as text");
+  EXPECT_NE(spec.warnings[2].find("MLproject:6: the default of parameter 'c'"), std::string::npos);
+  const EntryPoint& entry = spec.entry_points[0];
+  ASSERT_OK_AND_ASSIGN(ResolvedRun run, ResolveEntryPoint(entry, {}, "/work"));
+  EXPECT_EQ(run.command, "run 1.0 3 fast x");
+  ASSERT_OK_AND_ASSIGN(ResolvedRun text, ResolveEntryPoint(entry, {{"b", "many"}}, "/work"));
+  EXPECT_EQ(text.command, "run 1.0 many fast x");
+  ExpectInvalid(ResolveEntryPoint(entry, {{"a", "abc"}}, "/work"),
+                "parameter 'a' of entry point 'main' must be an int; got 'abc'");
 }
 
 TEST(ParseProjectTest, ErrorsNameTheSource) {

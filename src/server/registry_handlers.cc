@@ -14,7 +14,10 @@
 #include "server/mlflow_reply.h"
 #include "server/mlflow_route.h"
 #include "server/request_fields.h"
+#include "server/version_source.h"
 #include "store/artifact/local_artifact_repo.h"
+#include "store/registry/stored_copy.h"
+#include "store/tracking/page_token.h"
 #include "store/tracking/search_filter_parser.h"
 
 namespace fs = std::filesystem;
@@ -121,55 +124,36 @@ StatusOr<std::vector<Tag>> TagsOf(const RequestFields& fields) {
   return tags;
 }
 
-// Whether `path` lies inside `folder`, by their normalized absolute forms.
-bool Inside(const fs::path& path, const fs::path& folder) {
-  std::error_code ec;
-  fs::path relative = fs::absolute(path, ec).lexically_normal().lexically_relative(
-      fs::absolute(folder, ec).lexically_normal());
-  return !relative.empty() && *relative.begin() != "..";
-}
-
-// A server copies only what it serves already: a source under the artifacts destination (an
-// mlflow-artifacts:/ URI), or inside the artifacts of the run named with it. Any other path
-// would let a client copy the server's own files into the registry and download them.
-Status CheckSourceIsServed(const RegistryServiceConfig& config, const fs::path& from,
-                           const std::string& source, const std::string& run_id) {
-  if (Inside(from, config.artifacts_destination)) return Status::Ok();
-  if (!run_id.empty() && config.tracking != nullptr) {
-    StatusOr<Run> run = config.tracking->GetRun(run_id);
-    if (run.ok() &&
-        Inside(from, LocalArtifactRoot(run->info.artifact_uri, config.artifacts_destination))) {
-      return Status::Ok();
-    }
-  }
-  return Status::InvalidParameter(
-      fmt::format("Invalid model version source '{}': it must be an artifact this server holds (an "
-                  "mlflow-artifacts:/ URI), or lie inside the artifacts of the run given as run_id",
-                  source));
-}
-
-// model-versions/create: the source's files copied into registry storage first.
+// model-versions/create: the source's files copied into registry storage first, then the
+// version recorded with its description and tags in one write.
 StatusOr<std::string> CreateVersion(const RegistryServiceConfig& config,
                                     const RequestFields& fields) {
   ORCHARD_ASSIGN_OR_RETURN(std::string name, fields.RequiredString("name"));
   ORCHARD_ASSIGN_OR_RETURN(std::string source, fields.RequiredString("source"));
   ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> run_id, fields.String("run_id"));
+  ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> description, fields.String("description"));
+  ORCHARD_ASSIGN_OR_RETURN(std::vector<Tag> tags, TagsOf(fields));
   ORCHARD_RETURN_IF_ERROR(ValidateModelName(name));
   ORCHARD_RETURN_IF_ERROR(config.registry->GetRegisteredModel(name).status());
-  fs::path from = LocalArtifactRoot(source, config.artifacts_destination);
-  ORCHARD_RETURN_IF_ERROR(CheckSourceIsServed(config, from, source, run_id.value_or("")));
-  std::error_code ec;
-  if (!fs::is_directory(from, ec)) {
-    return Status::InvalidParameter(fmt::format(
-        "Model source '{}' is not a folder this server can read; upload the model first", source));
-  }
-  fs::path storage = fs::path(config.artifacts_destination) / "models" / name / NewRunId();
+  ORCHARD_ASSIGN_OR_RETURN(
+      SourceFolder from,
+      ResolveVersionSource({.tracking = config.tracking,
+                            .registry = config.registry,
+                            .artifacts_destination = config.artifacts_destination},
+                           source, run_id.value_or("")));
+  const std::string storage = NewStoredCopyPath(
+      (fs::path(config.artifacts_destination) / "models").string(), name, from.folder);
   LocalArtifactRepo target(storage);
-  ORCHARD_RETURN_IF_ERROR(target.LogDir(from.string(), ""));
+  ORCHARD_RETURN_IF_ERROR(target.LogDir(from.folder, ""));
+  // MLflow records the run_id the client sent (none for a models:/ source).
   StatusOr<ModelVersion> version =
-      config.registry->CreateModelVersion(name, source, run_id.value_or(""), storage.string(), "");
+      config.registry->CreateModelVersion(name, {.source = source,
+                                                 .run_id = run_id.value_or(""),
+                                                 .storage_location = storage,
+                                                 .description = description.value_or(""),
+                                                 .tags = std::move(tags)});
   if (!version.ok()) {
-    fs::remove_all(storage, ec);
+    RemoveStoredCopy(storage);
     return version.status();
   }
   return VersionReply(*version);
@@ -305,16 +289,30 @@ StatusOr<Filter> FilterOf(const RequestFields& fields) {
   return ParseSearchFilter(*text);
 }
 
-// An offset page token ("" is the start).
+// The offset a page token carries (MLflow's base64 of {"offset": N}; "" is the start).
 StatusOr<int64_t> OffsetOf(const RequestFields& fields) {
   ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> token, fields.String("page_token"));
-  if (!token || token->empty()) return int64_t{0};
-  char* end = nullptr;
-  int64_t offset = std::strtoll(token->c_str(), &end, 10);
-  if (end == token->c_str() || *end != '\0' || offset < 0) {
-    return Status::InvalidParameter("Invalid page_token");
+  ORCHARD_ASSIGN_OR_RETURN(PageToken page, DecodePageToken(token.value_or("")));
+  if (page.offset < 0) return Status::InvalidParameter("Invalid page token");
+  return page.offset;
+}
+
+// One page of `items` from `offset`, written under `key` with a next_page_token when more
+// follow, as MLflow's registry searches answer.
+template <typename T, typename Write>
+std::string PageReply(const std::vector<T>& items, int64_t offset, int64_t limit, const char* key,
+                      Write write) {
+  JsonWriter json;
+  json.BeginObject();
+  const int64_t total = static_cast<int64_t>(items.size());
+  const int64_t end = std::min(offset + limit, total);
+  if (offset < end) {
+    json.Key(key).BeginArray();
+    for (int64_t i = offset; i < end; ++i) write(json, items[static_cast<size_t>(i)]);
+    json.EndArray();
   }
-  return offset;
+  if (end < total) json.Field("next_page_token", EncodePageToken({.offset = end}));
+  return json.EndObject().Take();
 }
 
 StatusOr<int64_t> MaxResultsOf(const RequestFields& fields, int64_t fallback, int64_t most) {
@@ -348,6 +346,14 @@ StatusOr<std::vector<OrderKey>> OrderByOf(const RequestFields& fields,
     if (key == "timestamp") key = "last_updated_timestamp";
     for (char& c : direction) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     const bool known = std::find(allowed.begin(), allowed.end(), key) != allowed.end();
+    if (!known && !key.empty()) {
+      // MLflow's SearchUtils._get_identifier, which prints the keys as a Python set.
+      std::vector<std::string> quoted;
+      for (const std::string& name : allowed) quoted.push_back("'" + name + "'");
+      return Status::InvalidParameter(
+          fmt::format("Invalid attribute key '{}' specified. Valid keys are '{{{}}}'", key,
+                      fmt::join(quoted, ", ")));
+    }
     if (!known || !extra.empty() ||
         (direction != "" && direction != "ASC" && direction != "DESC")) {
       return Status::InvalidParameter(fmt::format(
@@ -403,29 +409,25 @@ StatusOr<std::string> SearchModels(RegistryStore& registry, const RequestFields&
            }
            return Compare3(a.last_updated_timestamp, b.last_updated_timestamp);
          });
-  JsonWriter json;
-  json.BeginObject();
-  const int64_t end = std::min<int64_t>(offset + limit, static_cast<int64_t>(matching.size()));
-  if (offset < end) {
-    json.Key("registered_models").BeginArray();
-    for (int64_t i = offset; i < end; ++i) WriteModel(json, matching[static_cast<size_t>(i)]);
-    json.EndArray();
-  }
-  if (end < static_cast<int64_t>(matching.size())) {
-    json.Field("next_page_token", std::to_string(end));
-  }
-  return json.EndObject().Take();
+  return PageReply(matching, offset, limit, "registered_models", WriteModel);
 }
 
 // model-versions/search: the shared search language over name, version_number, run_id,
-// source_path and tags; newest version first per model (or order_by: name, version_number,
-// creation_timestamp, last_updated_timestamp).
+// source_path and tags, in MLflow's order (order_by, default last_updated_timestamp DESC, then
+// name ASC and version_number DESC unless given), paged by max_results and page_token.
 StatusOr<std::string> SearchVersions(RegistryStore& registry, const RequestFields& fields) {
   ORCHARD_ASSIGN_OR_RETURN(Filter filter, FilterOf(fields));
   ORCHARD_ASSIGN_OR_RETURN(int64_t limit, MaxResultsOf(fields, 200000, 200000));
+  ORCHARD_ASSIGN_OR_RETURN(int64_t offset, OffsetOf(fields));
   ORCHARD_ASSIGN_OR_RETURN(std::vector<OrderKey> order,
                            OrderByOf(fields, {"name", "version_number", "creation_timestamp",
                                               "last_updated_timestamp"}));
+  if (order.empty()) order.push_back({"last_updated_timestamp", false});
+  auto has = [&order](const char* key) {
+    return std::any_of(order.begin(), order.end(), [&](const OrderKey& k) { return k.key == key; });
+  };
+  if (!has("name")) order.push_back({"name", true});
+  if (!has("version_number")) order.push_back({"version_number", false});
   ORCHARD_ASSIGN_OR_RETURN(std::vector<RegisteredModel> models, registry.ListRegisteredModels());
   std::vector<ModelVersion> versions;
   for (const RegisteredModel& model : models) {
@@ -444,8 +446,10 @@ StatusOr<std::string> SearchVersions(RegistryStore& registry, const RequestField
     if (key == "creation_timestamp") return Compare3(a.creation_timestamp, b.creation_timestamp);
     return Compare3(a.last_updated_timestamp, b.last_updated_timestamp);
   });
-  if (static_cast<int64_t>(versions.size()) > limit) versions.resize(static_cast<size_t>(limit));
-  return VersionsReply(versions);
+  return PageReply(versions, offset, limit, "model_versions",
+                   [](JsonWriter& json, const ModelVersion& v) {
+                     WriteVersion(json, v, /*with_aliases=*/false);
+                   });
 }
 
 }  // namespace
@@ -475,8 +479,7 @@ void AddRegistryRoutes(Router& router, const RegistryServiceConfig& config) {
           ORCHARD_ASSIGN_OR_RETURN(std::vector<ModelVersion> versions,
                                    registry->ListModelVersions(name));
           ORCHARD_RETURN_IF_ERROR(registry->DeleteRegisteredModel(name));
-          std::error_code ec;
-          for (const ModelVersion& v : versions) fs::remove_all(v.storage_location, ec);
+          for (const ModelVersion& v : versions) RemoveStoredCopy(v.storage_location);
           return std::string("{}");
         });
   auto latest = [registry](const RequestFields& fields) -> StatusOr<std::string> {
@@ -602,8 +605,7 @@ void AddRegistryRoutes(Router& router, const RegistryServiceConfig& config) {
           ORCHARD_ASSIGN_OR_RETURN(std::string version, fields.RequiredString("version"));
           ORCHARD_ASSIGN_OR_RETURN(ModelVersion found, registry->GetModelVersion(name, version));
           ORCHARD_RETURN_IF_ERROR(registry->DeleteModelVersion(name, version));
-          std::error_code ec;
-          fs::remove_all(found.storage_location, ec);  // the registry's own copy
+          RemoveStoredCopy(found.storage_location);  // the registry's own copy
           return std::string("{}");
         });
   Route(router, "POST", "model-versions/set-tag",

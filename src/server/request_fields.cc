@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
+
 namespace orchard {
 namespace {
 
@@ -46,12 +48,27 @@ Status MissingField(const char* key) {
       key));
 }
 
+Status CheckJsonContentType(const HttpRequest& request) {
+  if (request.method != "POST" && request.method != "PUT") return Status::Ok();
+  if (request.content_type.empty()) {
+    return Status::InvalidParameter("Bad Request. Content-Type header is missing.");
+  }
+  // Parameters such as "; charset=utf-8" are allowed; media types ignore case (RFC 9110).
+  std::string_view media = request.content_type;
+  if (AsciiLower(TrimSpace(media.substr(0, media.find(';')))) != "application/json") {
+    return Status::InvalidParameter(
+        "Bad Request. Content-Type must be one of ['application/json'].");
+  }
+  return Status::Ok();
+}
+
 StatusOr<RequestFields> RequestFields::Parse(const HttpRequest& request) {
   RequestFields fields;
   if (request.method == "GET" || request.method == "HEAD") {
     fields.query_ = &request;
     return fields;
   }
+  ORCHARD_RETURN_IF_ERROR(CheckJsonContentType(request));
   std::string_view body = request.body;
   size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) body = "{}";

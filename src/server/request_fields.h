@@ -24,7 +24,9 @@ namespace orchard {
 class RequestFields {
  public:
   // Parses the request: its JSON body (an empty body is {}), or its query string for GET.
-  // BAD_REQUEST when the body is not a JSON object.
+  // BAD_REQUEST when the body is not a JSON object. A POST or PUT must say Content-Type
+  // application/json (parameters allowed), as MLflow's _validate_content_type requires: a web
+  // page can send a text/plain POST to a local server without a CORS preflight.
   static StatusOr<RequestFields> Parse(const HttpRequest& request);
 
   StatusOr<std::optional<std::string>> String(const char* key) const;
@@ -50,6 +52,9 @@ class RequestFields {
   simdjson::dom::object object_;                       // otherwise, the JSON object
   std::shared_ptr<simdjson::dom::parser> own_parser_;  // owns a large body's document (Parse)
 };
+
+// MLflow's INVALID_PARAMETER_VALUE for a POST or PUT whose Content-Type is missing or not JSON.
+Status CheckJsonContentType(const HttpRequest& request);
 
 // The error for a field of the wrong type.
 Status InvalidField(const char* key, const std::string& expected);

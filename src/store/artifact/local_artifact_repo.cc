@@ -42,7 +42,8 @@ StatusOr<std::string> NormalizeArtifactPath(const std::string& path) {
 
 Status CopyFileAtomic(const fs::path& from, const fs::path& to) {
   std::error_code ec;
-  fs::create_directories(to.parent_path(), ec);
+  // A bare file name ("got.csv") has no folder part to create.
+  if (!to.parent_path().empty()) fs::create_directories(to.parent_path(), ec);
   if (ec) {
     return Status(ErrorCode::kInvalidState, fmt::format("cannot create folder '{}': {}",
                                                         to.parent_path().string(), ec.message()));

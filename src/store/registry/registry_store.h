@@ -3,7 +3,8 @@
 // tracking store) and REST (client/rest_registry_store.h, any MLflow-compatible server); both
 // pass one contract suite (registry_store_contract.h). Shaped for PostgreSQL next. Errors are
 // MLflow's: RESOURCE_ALREADY_EXISTS for a taken name, RESOURCE_DOES_NOT_EXIST for a missing
-// model, version or alias, INVALID_PARAMETER_VALUE for a bad name, stage or alias.
+// model or version, INVALID_PARAMETER_VALUE for a bad name, stage or alias and (as MLflow's
+// get_model_version_by_alias) for a missing alias.
 // Thread-safe.
 #pragma once
 
@@ -15,6 +16,16 @@
 #include "entities/registered_model.h"
 
 namespace orchard {
+
+// What a new model version records besides its name and number.
+struct NewModelVersion {
+  std::string source;            // as the client gave it (runs:/..., an artifact URI, a folder)
+  std::string run_id;            // the run that logged it, when known
+  std::string storage_location;  // the registry's copy of the files (a local store's folder)
+  std::string user_id;
+  std::string description;
+  std::vector<Tag> tags;
+};
 
 class RegistryStore {
  public:
@@ -29,12 +40,10 @@ class RegistryStore {
   // Deletes the model and its versions (the files under storage are the caller's to remove).
   virtual Status DeleteRegisteredModel(const std::string& name) = 0;
 
-  // A new version (the next number) of an existing model, READY at once.
+  // A new version (the next number) of an existing model, READY at once, with its description
+  // and tags written in the same transaction.
   virtual StatusOr<ModelVersion> CreateModelVersion(const std::string& name,
-                                                    const std::string& source,
-                                                    const std::string& run_id,
-                                                    const std::string& storage_location,
-                                                    const std::string& user_id) = 0;
+                                                    const NewModelVersion& version) = 0;
   virtual StatusOr<ModelVersion> GetModelVersion(const std::string& name,
                                                  const std::string& version) = 0;
   // The model's versions, newest first.
@@ -51,7 +60,9 @@ class RegistryStore {
   // Points `alias` at a version (moving it from another version).
   virtual Status SetAlias(const std::string& name, const std::string& alias,
                           const std::string& version) = 0;
+  // Deleting an alias the model lacks succeeds, as in MLflow.
   virtual Status DeleteAlias(const std::string& name, const std::string& alias) = 0;
+  // INVALID_PARAMETER_VALUE "Registered model alias <alias> not found." when missing.
   virtual StatusOr<ModelVersion> GetByAlias(const std::string& name, const std::string& alias) = 0;
 
   // Editing. A renamed model keeps its versions and aliases.

@@ -12,18 +12,27 @@ namespace orchard::testing {
 namespace fs = std::filesystem;
 
 void RegistryStoreContract::SetUp() {
-  store_ = GetParam().make(dir_ / "registry");
-  ASSERT_NE(store_, nullptr);
   fs::create_directories(dir_ / "source/model");
   std::ofstream(dir_ / "source/model/MLmodel") << "artifact_path: model\n";
+  store_ = GetParam().make(dir_ / "registry");
+  ASSERT_NE(store_, nullptr);
 }
 
 StatusOr<ModelVersion> RegistryStoreContract::NewVersion(const std::string& name,
-                                                         RegistryStore* store) {
+                                                         RegistryStore* store,
+                                                         NewModelVersion version) {
   static std::atomic<int> copies{0};
-  return (store ? store : store_.get())
-      ->CreateModelVersion(name, dir_ / "source/model", "",
-                           dir_ / ("storage/" + std::to_string(copies++)), "");
+  RegistryStore& target = store ? *store : *store_;
+  const std::string model = dir_ / "source/model";
+  if (GetParam().source_of) {
+    ORCHARD_ASSIGN_OR_RETURN(NewModelVersion named, GetParam().source_of(target, model));
+    version.source = named.source;
+    version.run_id = named.run_id;
+  } else {
+    version.source = model;
+  }
+  version.storage_location = dir_ / ("storage/" + std::to_string(copies++));
+  return target.CreateModelVersion(name, version);
 }
 
 TEST_P(RegistryStoreContract, ModelsAndVersions) {
@@ -111,13 +120,36 @@ TEST_P(RegistryStoreContract, StagesAndAliases) {
   EXPECT_EQ(store_->SetAlias("m", "v2", "1").code(), ErrorCode::kInvalidParameterValue);
   EXPECT_EQ(store_->SetAlias("m", "x", "9").code(), ErrorCode::kResourceDoesNotExist);
   ASSERT_TRUE(store_->DeleteAlias("m", "champion").ok());
-  EXPECT_EQ(store_->GetByAlias("m", "champion").status().code(), ErrorCode::kResourceDoesNotExist);
-  EXPECT_EQ(store_->DeleteAlias("m", "champion").code(), ErrorCode::kResourceDoesNotExist);
+  // MLflow's answers: a missing alias is INVALID_PARAMETER_VALUE, and deleting it again is fine.
+  StatusOr<ModelVersion> gone = store_->GetByAlias("m", "champion");
+  EXPECT_EQ(gone.status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(gone.status().message(), "Registered model alias champion not found.");
+  EXPECT_TRUE(store_->DeleteAlias("m", "champion").ok());
+  EXPECT_EQ(store_->DeleteAlias("nobody", "champion").code(), ErrorCode::kResourceDoesNotExist);
 
   ASSERT_TRUE(store_->DeleteRegisteredModel("m").ok());
   EXPECT_EQ(store_->GetRegisteredModel("m").status().code(), ErrorCode::kResourceDoesNotExist);
   EXPECT_TRUE(store_->ListRegisteredModels()->empty());
   EXPECT_EQ(store_->DeleteRegisteredModel("m").code(), ErrorCode::kResourceDoesNotExist);
+}
+
+// Description and tags given at creation are stored with the version (MLflow's
+// create_model_version takes both).
+TEST_P(RegistryStoreContract, VersionCreatedWithDescriptionAndTags) {
+  ASSERT_TRUE(store_->CreateRegisteredModel("m", "", {}).ok());
+  StatusOr<ModelVersion> created =
+      NewVersion("m", nullptr, {.description = "first", .tags = {{"k", "v"}, {"team", "risk"}}});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->description, "first");
+  StatusOr<ModelVersion> read = store_->GetModelVersion("m", "1");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->description, "first");
+  ASSERT_EQ(read->tags.size(), 2u);
+  EXPECT_EQ(read->tags[0].key, "k");
+  EXPECT_EQ(read->tags[0].value, "v");
+  EXPECT_EQ(NewVersion("m", nullptr, {.tags = {{"", "v"}}}).status().code(),
+            ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(store_->ListModelVersions("m")->size(), 1u);  // the refused one left nothing
 }
 
 TEST_P(RegistryStoreContract, EditingTagsAndDeletion) {
@@ -152,7 +184,7 @@ TEST_P(RegistryStoreContract, EditingTagsAndDeletion) {
   // Deleting a version drops the aliases on it; its number is never given again.
   ASSERT_TRUE(store_->DeleteModelVersion("loan_model", "2").ok());
   EXPECT_EQ(store_->GetByAlias("loan_model", "champion").status().code(),
-            ErrorCode::kResourceDoesNotExist);
+            ErrorCode::kInvalidParameterValue);
   EXPECT_EQ(NewVersion("loan_model")->version, "3");
   EXPECT_EQ(store_->DeleteModelVersion("loan_model", "2").code(), ErrorCode::kResourceDoesNotExist);
 }

@@ -22,6 +22,10 @@ struct RegistryStoreFactory {
   // Opens a store on the registry kept under `dir` (made empty on first use). Opening twice on
   // one folder gives two stores over the same registry, as two processes or servers would.
   std::function<std::unique_ptr<RegistryStore>(const std::string& dir)> make;
+  // The source and run id under which `store` registers the model files in `model_folder`: for a
+  // server, a run's artifacts holding a copy of them. None: the folder itself.
+  std::function<StatusOr<NewModelVersion>(RegistryStore& store, const std::string& model_folder)>
+      source_of = nullptr;
 };
 
 inline std::ostream& operator<<(std::ostream& out, const RegistryStoreFactory& factory) {
@@ -31,8 +35,10 @@ inline std::ostream& operator<<(std::ostream& out, const RegistryStoreFactory& f
 class RegistryStoreContract : public ::testing::TestWithParam<RegistryStoreFactory> {
  protected:
   void SetUp() override;
-  // A new version of `name` from a model folder (a source every store can read).
-  StatusOr<ModelVersion> NewVersion(const std::string& name, RegistryStore* store = nullptr);
+  // A new version of `name` from a model folder (a source every store can read), with the
+  // description and tags of `version`.
+  StatusOr<ModelVersion> NewVersion(const std::string& name, RegistryStore* store = nullptr,
+                                    NewModelVersion version = {});
 
   TempDir dir_;
   std::unique_ptr<RegistryStore> store_;

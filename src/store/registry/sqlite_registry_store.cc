@@ -258,10 +258,10 @@ Status SqliteRegistryStore::DeleteRegisteredModel(const std::string& name) {
 }
 
 StatusOr<ModelVersion> SqliteRegistryStore::CreateModelVersion(const std::string& name,
-                                                               const std::string& source,
-                                                               const std::string& run_id,
-                                                               const std::string& storage_location,
-                                                               const std::string& user_id) {
+                                                               const NewModelVersion& version) {
+  for (const Tag& tag : version.tags) {
+    if (tag.key.empty()) return Status::InvalidParameter("A tag needs a key");
+  }
   std::lock_guard lock(mutex_);
   ORCHARD_RETURN_IF_ERROR(RequireModel(name));
   int64_t number = 0;
@@ -280,17 +280,27 @@ StatusOr<ModelVersion> SqliteRegistryStore::CreateModelVersion(const std::string
         SqliteStatement insert,
         db_->Prepare("INSERT INTO model_versions (name, version, creation_timestamp, "
                      "last_updated_timestamp, user_id, current_stage, description, source, "
-                     "run_id, status, storage_location) VALUES (?, ?, ?, ?, ?, 'None', '', ?, ?, "
+                     "run_id, status, storage_location) VALUES (?, ?, ?, ?, ?, 'None', ?, ?, ?, "
                      "'READY', ?)"));
-    return insert.Bind(1, name)
-        .Bind(2, number)
-        .Bind(3, now)
-        .Bind(4, now)
-        .Bind(5, user_id)
-        .Bind(6, source)
-        .Bind(7, run_id)
-        .Bind(8, storage_location)
-        .Run();
+    ORCHARD_RETURN_IF_ERROR(insert.Bind(1, name)
+                                .Bind(2, number)
+                                .Bind(3, now)
+                                .Bind(4, now)
+                                .Bind(5, version.user_id)
+                                .Bind(6, version.description)
+                                .Bind(7, version.source)
+                                .Bind(8, version.run_id)
+                                .Bind(9, version.storage_location)
+                                .Run());
+    for (const Tag& tag : version.tags) {
+      ORCHARD_ASSIGN_OR_RETURN(
+          SqliteStatement tag_insert,
+          db_->Prepare("INSERT OR REPLACE INTO model_version_tags (name, version, key, value) "
+                       "VALUES (?, ?, ?, ?)"));
+      ORCHARD_RETURN_IF_ERROR(
+          tag_insert.Bind(1, name).Bind(2, number).Bind(3, tag.key).Bind(4, tag.value).Run());
+    }
+    return Status::Ok();
   });
   ORCHARD_RETURN_IF_ERROR(written);
   ORCHARD_ASSIGN_OR_RETURN(std::vector<ModelVersion> versions,
@@ -403,11 +413,8 @@ Status SqliteRegistryStore::DeleteAlias(const std::string& name, const std::stri
     ORCHARD_ASSIGN_OR_RETURN(
         SqliteStatement remove,
         db_->Prepare("DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?"));
-    ORCHARD_RETURN_IF_ERROR(remove.Bind(1, name).Bind(2, alias).Run());
-    if (db_->Changes() == 0) {
-      return Status::NotFound(fmt::format("Registered model {} has no alias {}", name, alias));
-    }
-    return Status::Ok();
+    // MLflow's delete_registered_model_alias: deleting a missing alias succeeds.
+    return remove.Bind(1, name).Bind(2, alias).Run();
   });
 }
 
@@ -416,14 +423,14 @@ StatusOr<ModelVersion> SqliteRegistryStore::GetByAlias(const std::string& name,
   int64_t version = 0;
   {
     std::lock_guard lock(mutex_);
-    ORCHARD_RETURN_IF_ERROR(RequireModel(name));
     ORCHARD_ASSIGN_OR_RETURN(
         SqliteStatement select,
         db_->Prepare("SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?"));
     select.Bind(1, name).Bind(2, alias);
     ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
     if (!found) {
-      return Status::NotFound(fmt::format("Registered model {} has no alias {}", name, alias));
+      // MLflow's get_model_version_by_alias, for a missing model too.
+      return Status::InvalidParameter(fmt::format("Registered model alias {} not found.", alias));
     }
     version = select.ColumnInt(0);
   }

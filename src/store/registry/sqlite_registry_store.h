@@ -23,10 +23,8 @@ class SqliteRegistryStore : public RegistryStore {
   StatusOr<RegisteredModel> GetRegisteredModel(const std::string& name) override;
   StatusOr<std::vector<RegisteredModel>> ListRegisteredModels() override;
   Status DeleteRegisteredModel(const std::string& name) override;
-  StatusOr<ModelVersion> CreateModelVersion(const std::string& name, const std::string& source,
-                                            const std::string& run_id,
-                                            const std::string& storage_location,
-                                            const std::string& user_id) override;
+  StatusOr<ModelVersion> CreateModelVersion(const std::string& name,
+                                            const NewModelVersion& version) override;
   StatusOr<ModelVersion> GetModelVersion(const std::string& name,
                                          const std::string& version) override;
   StatusOr<std::vector<ModelVersion>> ListModelVersions(const std::string& name) override;
