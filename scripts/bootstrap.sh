@@ -11,6 +11,7 @@ packages=(
   libcairo2-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-xgboost  # tests check that a saved booster loads in XGBoost's Python package
+  python3-pandas python3-yaml  # tests load packages through their python_function loader
   python3-venv     # orchard run --env-manager virtualenv
   python3          # examples/loan/score_request.py: the tutorial's scoring client
 )

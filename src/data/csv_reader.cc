@@ -257,9 +257,21 @@ struct StringHash {
   size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
 };
 
+// Whether a number's text is a whole number as pandas reads one into an int64 column: an optional
+// sign and digits, spaces around allowed, within 64 bits.
+bool IsWholeNumberText(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return !text.empty() && error == std::errc() && end == text.data() + text.size();
+}
+
 struct ColumnBuilder {
   Column column;
   bool forced_numeric = false;
+  bool whole_so_far = true;  // kNumeric: every value so far a whole number, none missing
   // Levels to codes; std::string keys because levels is a vector whose strings move as it grows.
   std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> level_codes;
 
@@ -424,10 +436,12 @@ StatusOr<Frame> ParseCsv(std::string_view text, const CsvOptions& options,
     double value;
     if (ParseNumber(field.text, &value)) {
       builder.column.numbers.push_back(value);
+      if (builder.whole_so_far) builder.whole_so_far = IsWholeNumberText(field.text);
       return true;
     }
     if (IsMissingField(field)) {
       builder.column.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
+      builder.whole_so_far = false;
       return true;
     }
     if (builder.forced_numeric) {
@@ -459,7 +473,11 @@ StatusOr<Frame> ParseCsv(std::string_view text, const CsvOptions& options,
   Frame frame;
   frame.rows = record_offsets.size();
   frame.columns.reserve(width);
-  for (ColumnBuilder& builder : builders) frame.columns.push_back(std::move(builder.column));
+  for (ColumnBuilder& builder : builders) {
+    builder.column.whole_numbers =
+        builder.column.type == ColumnType::kNumeric && builder.whole_so_far;
+    frame.columns.push_back(std::move(builder.column));
+  }
   return frame;
 }
 

@@ -178,6 +178,17 @@ TEST(ParseCsv, NumbersParseExactly) {
   EXPECT_TRUE(std::signbit(numbers[4]));
 }
 
+// Whole-number columns are marked as pandas reads them (int64): every value written as an
+// integer, none missing. The model signature declares such a column long.
+TEST(ParseCsv, MarksWholeNumberColumnsAsPandasReadsThem) {
+  ASSERT_OK_AND_ASSIGN(Frame frame, ParseCsv("ints,signed,point,exp,holes,huge,text\n"
+                                             "1,+2,1.0,1e3,4,9223372036854775808,a\n"
+                                             "20, -3 ,2,2,NA,1,b\n"));
+  std::vector<bool> whole;
+  for (const Column& column : frame.columns) whole.push_back(column.whole_numbers);
+  EXPECT_EQ(whole, (std::vector<bool>{true, true, false, false, false, false, false}));
+}
+
 TEST(ParseCsv, ColumnTurningCategoricalLateKeepsEarlierTexts) {
   // The switch to categorical happens at the last row: earlier texts are kept as written.
   ASSERT_OK_AND_ASSIGN(Frame frame,

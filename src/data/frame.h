@@ -18,6 +18,9 @@ struct Column {
   std::vector<double> numbers;      // kNumeric: one per row; NaN is missing
   std::vector<int32_t> codes;       // kCategorical: one per row, an index into levels; -1 missing
   std::vector<std::string> levels;  // kCategorical: distinct values, in order of first appearance
+  // kNumeric read from text: every row held a whole number written without a point or exponent
+  // ("42", "-7"), none missing; pandas' read_csv makes such a column int64, others float64.
+  bool whole_numbers = false;
 
   size_t size() const { return type == ColumnType::kNumeric ? numbers.size() : codes.size(); }
   bool IsMissing(size_t row) const;

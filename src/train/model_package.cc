@@ -2,9 +2,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <fmt/chrono.h>
@@ -12,6 +15,8 @@
 
 #include "base/ids.h"
 #include "base/json_writer.h"
+#include "base/text.h"
+#include "train/pyfunc_source.h"
 
 namespace fs = std::filesystem;
 
@@ -52,13 +57,56 @@ std::string UtcNow() {
                      fmt::gmtime(std::chrono::system_clock::to_time_t(now)), micros);
 }
 
+// Whether `text` is a whole number within 64 bits as pandas reads one ("36", "-7", " +5 ").
+bool IsWholeNumberText(std::string_view text) {
+  text = TrimSpace(text);
+  if (text.starts_with('+')) text.remove_prefix(1);
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return !text.empty() && error == std::errc() && end == text.data() + text.size();
+}
+
+bool IsNumberText(std::string_view text) {
+  text = TrimSpace(text);
+  if (text.starts_with('+')) text.remove_prefix(1);
+  double value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return !text.empty() && error != std::errc::invalid_argument && end == text.data() + text.size();
+}
+
+// The MLflow column type of `column` as infer_signature gives it for the frame pandas' read_csv
+// makes of the same file: int64 -> long, float64 -> double, bool -> boolean, object -> string.
+// MLflow's schema enforcement refuses an int64 column declared double, so the training file
+// itself must pass: whole numbers with no missing value are long. A long column still refuses
+// a missing value at scoring (pandas then reads it as float64), as MLflow 2.12 does for any
+// model (docs/model-format.md).
+std::string_view MlflowColumnType(const Column& column) {
+  if (column.type == ColumnType::kNumeric) return column.whole_numbers ? "long" : "double";
+  // A categorical column (text, or numbers forced categorical): what pandas makes of its texts.
+  const bool missing =
+      std::find(column.codes.begin(), column.codes.end(), -1) != column.codes.end();
+  auto all = [&](auto predicate) {
+    return !column.levels.empty() &&
+           std::all_of(column.levels.begin(), column.levels.end(), predicate);
+  };
+  if (all(IsWholeNumberText)) return missing ? "double" : "long";
+  if (all(IsNumberText)) return "double";
+  static const std::set<std::string_view> kBooleans = {"True",  "TRUE",  "true",
+                                                       "False", "FALSE", "false"};
+  if (!missing && all([](const std::string& level) { return kBooleans.contains(level); })) {
+    return "boolean";
+  }
+  return "string";
+}
+
 // MLflow's column schema (mlflow.types.Schema as JSON): the raw input columns and types.
-std::string SignatureInputs(const TrainedModel& model) {
+std::string SignatureInputs(const TrainedModel& model, const Frame& frame) {
   JsonWriter json;
   json.BeginArray();
   for (const FeatureSpec& spec : model.preprocessor.features()) {
+    const Column& column = frame.columns[static_cast<size_t>(frame.ColumnIndex(spec.name))];
     json.BeginObject()
-        .Field("type", spec.type == ColumnType::kNumeric ? "double" : "string")
+        .Field("type", MlflowColumnType(column))
         .Field("name", spec.name)
         .Key("required")
         .Bool(true)
@@ -133,10 +181,14 @@ StatusOr<std::string> WriteModelPackage(const TrainedModel& model, const Frame& 
       WriteText(fs::path(dir) / "preprocessing.json", model.preprocessor.ToJson()));
   ORCHARD_RETURN_IF_ERROR(
       WriteText(fs::path(dir) / "input_example.json", InputExample(model, frame)));
-  const std::string xgb_version = XgbVersion();
+  fs::create_directories(fs::path(dir) / "code", ec);
   ORCHARD_RETURN_IF_ERROR(
-      WriteText(fs::path(dir) / "requirements.txt",
-                fmt::format("mlflow=={}\nxgboost=={}\n", kMlflowVersion, xgb_version)));
+      WriteText(fs::path(dir) / "code" / "orchard_pyfunc.py", std::string(PyfuncModuleSource())));
+  const std::string xgb_version = XgbVersion();
+  // What code/orchard_pyfunc.py imports, beside MLflow itself.
+  ORCHARD_RETURN_IF_ERROR(WriteText(
+      fs::path(dir) / "requirements.txt",
+      fmt::format("mlflow=={}\nxgboost=={}\nnumpy\npandas\n", kMlflowVersion, xgb_version)));
   ORCHARD_RETURN_IF_ERROR(WriteText(
       fs::path(dir) / "python_env.yaml",
       fmt::format("python: {}\nbuild_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n",
@@ -167,10 +219,13 @@ StatusOr<std::string> WriteModelPackage(const TrainedModel& model, const Frame& 
   xgboost["model_format"] = "json";
   xgboost["xgb_version"] = xgb_version;
   root["flavors"]["xgboost"] = xgboost;
+  // MLflow's loader puts `code` on sys.path, imports loader_module and calls its
+  // _load_pyfunc("<model>/<data>"): raw rows in, the preprocessing applied, [p0, p1] out.
   YAML::Node pyfunc;
+  pyfunc["code"] = "code";
   pyfunc["data"] = "model.json";
   pyfunc["env"]["virtualenv"] = "python_env.yaml";
-  pyfunc["loader_module"] = "mlflow.xgboost";
+  pyfunc["loader_module"] = "orchard_pyfunc";
   pyfunc["python_version"] = kPythonVersion;
   root["flavors"]["python_function"] = pyfunc;
   root["mlflow_version"] = kMlflowVersion;
@@ -184,8 +239,19 @@ StatusOr<std::string> WriteModelPackage(const TrainedModel& model, const Frame& 
   root["saved_input_example_info"]["artifact_path"] = "input_example.json";
   root["saved_input_example_info"]["pandas_orient"] = "split";
   root["saved_input_example_info"]["type"] = "dataframe";
-  root["signature"]["inputs"] = SignatureInputs(model);
-  root["signature"]["outputs"] = R"([{"type": "double", "required": true}])";
+  root["signature"]["inputs"] = SignatureInputs(model, frame);
+  // The two columns the python_function loader returns, named as `models predict` names them.
+  JsonWriter outputs;
+  outputs.BeginArray();
+  for (const std::string& label : {model.negative_class, model.positive_class}) {
+    outputs.BeginObject()
+        .Field("type", "double")
+        .Field("name", "probability_" + label)
+        .Key("required")
+        .Bool(true)
+        .EndObject();
+  }
+  root["signature"]["outputs"] = outputs.EndArray().Take();
   root["signature"]["params"] = YAML::Node(YAML::NodeType::Null);
   root["utc_time_created"] = info.utc_time_created;
   YAML::Emitter out;

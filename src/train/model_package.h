@@ -4,9 +4,11 @@
 //   model.json          the XGBoost booster (JSON; read by the orchard and xgboost flavors)
 //   preprocessing.json  the fitted Preprocessor (columns, encodings, category codes)
 //   input_example.json  the first test rows, pandas "split" orient
+//   code/orchard_pyfunc.py  the python_function loader (pyfunc_source.h)
 //   python_env.yaml, requirements.txt  for MLflow's python_function loader
 // Flavors: `orchard` (raw rows in: preprocessing + booster), `xgboost` (MLflow's layout;
-// takes the *encoded* features), `python_function` through mlflow.xgboost.
+// takes the *encoded* features), `python_function` through code/orchard_pyfunc.py (raw rows in,
+// as `orchard models serve` takes them).
 //
 // ReferencePredictor loads a package and scores raw rows with the saved preprocessing and
 // XGBoost's own prediction: the reference any faster evaluator is checked against.
