@@ -1,5 +1,11 @@
 """scikit-learn's side of bench/train_bench.sh: the tutorial's two pipelines on the same CSV,
-timing fit() alone (as the issue's goals do) and reporting test PR AUC on a stratified 25% split.
+timing fit() alone and reporting test PR AUC on a stratified 25% split.
+
+    train_bench.py FILE [REPEATS]        fit() alone, REPEATS times per model
+    train_bench.py FILE --process MODEL  the tutorial's steps once (read the CSV with pandas,
+                                         split, fit, evaluate): the shell times this whole
+                                         process against the whole `orchard train` process
+
 Run with Debian's python3 (python3-sklearn 1.2.1)."""
 import sys
 import time
@@ -14,7 +20,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
 data = pd.read_csv(sys.argv[1])
-repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+process_model = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--process" else None
+repeats = int(sys.argv[2]) if len(sys.argv) > 2 and process_model is None else 3
 y = data.pop("Loan Status")
 data = data.drop(columns=["ID"])
 categorical = [c for c in data.columns if data[c].dtype == object]
@@ -37,6 +44,13 @@ models = {
                                                    max_leaf_nodes=31, l2_regularization=1.0,
                                                    random_state=42),
 }
+if process_model is not None:
+    model = pipeline(models[process_model]())
+    model.fit(X_train, y_train)
+    score = average_precision_score(y_test, model.predict_proba(X_test)[:, 1])
+    print(f"test_PR_AUC {score:.4f}")
+    sys.exit(0)
+
 for name, make in models.items():
     times = []
     for _ in range(repeats):

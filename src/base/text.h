@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cctype>
+#include <charconv>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,6 +25,17 @@ inline std::string_view TrimSpace(std::string_view text) {
     text.remove_suffix(1);
   }
   return text;
+}
+
+// Whether `text` is a whole number within 64 bits as pandas' read_csv reads one into an int64
+// column: an optional sign ('+' too) and digits, spaces around allowed ("36", " -7 ", "+5").
+inline bool IsWholeNumberText(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return !text.empty() && error == std::errc() && end == text.data() + text.size();
 }
 
 }  // namespace orchard

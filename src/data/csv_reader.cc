@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "base/atomic_file.h"
+#include "base/text.h"
 
 namespace orchard {
 namespace {
@@ -256,17 +257,6 @@ struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
 };
-
-// Whether a number's text is a whole number as pandas reads one into an int64 column: an optional
-// sign and digits, spaces around allowed, within 64 bits.
-bool IsWholeNumberText(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return !text.empty() && error == std::errc() && end == text.data() + text.size();
-}
 
 struct ColumnBuilder {
   Column column;

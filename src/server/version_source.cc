@@ -130,44 +130,50 @@ StatusOr<SourceFolder> FromProxyUri(const VersionSourceContext& context, const s
       source));
 }
 
-}  // namespace
-
-StatusOr<SourceFolder> ResolveVersionSource(const VersionSourceContext& context,
-                                            const std::string& source, const std::string& run_id) {
-  StatusOr<SourceFolder> found = Status::InvalidParameter("");
+// The folder a source names, by its form (the checks common to every form come after).
+StatusOr<SourceFolder> LocateSource(const VersionSourceContext& context, const std::string& source,
+                                    const std::string& run_id) {
   if (source.starts_with(kModelsScheme)) {
     // MLflow's SqlAlchemyStore.create_model_version: the files of the version it names.
     ORCHARD_ASSIGN_OR_RETURN(ModelVersion version,
                              FindRegisteredVersion(source, *context.registry));
-    found = SourceFolder{.folder = version.storage_location, .run_id = version.run_id};
-  } else if (source.starts_with(kRunsScheme)) {
+    return SourceFolder{.folder = version.storage_location, .run_id = version.run_id};
+  }
+  if (source.starts_with(kRunsScheme)) {
     ORCHARD_RETURN_IF_ERROR(CheckNoRelativeParts(source));
-    found = FromRunsUri(context, source);
-  } else if (source.starts_with(kProxyScheme)) {
+    return FromRunsUri(context, source);
+  }
+  if (source.starts_with(kProxyScheme)) {
     ORCHARD_RETURN_IF_ERROR(CheckNoRelativeParts(source));
-    found = FromProxyUri(context, source, run_id);
-  } else if (source.starts_with(kFileScheme) || source.starts_with('/') ||
-             source.find(':') == std::string::npos) {
+    return FromProxyUri(context, source, run_id);
+  }
+  if (source.starts_with(kFileScheme) || source.starts_with('/') ||
+      source.find(':') == std::string::npos) {
     // MLflow's _validate_source: a local source must lie in the artifacts of the run given.
     ORCHARD_RETURN_IF_ERROR(CheckNoRelativeParts(source));
     if (run_id.empty() || context.tracking == nullptr) return NotInRunArtifacts(source);
     fs::path path = source.starts_with(kFileScheme) ? fs::path(UriPath(source)) : fs::path(source);
     ORCHARD_ASSIGN_OR_RETURN(fs::path root, RunArtifactRoot(context, run_id));
     if (!path.is_absolute() || !InsideOrSame(path, root)) return NotInRunArtifacts(source);
-    found = SourceFolder{.folder = path.lexically_normal().string(), .run_id = run_id};
-  } else {
-    return Status::InvalidParameter(fmt::format(
-        "Invalid model version source: '{}'. This server registers models from the artifacts it "
-        "holds: give runs:/<run_id>/<path>, models:/<name>/<version>, an mlflow-artifacts:/ URI, "
-        "or a local path inside the artifacts of the run given as run_id",
-        source));
+    return SourceFolder{.folder = path.lexically_normal().string(), .run_id = run_id};
   }
-  if (!found.ok()) return found.status();
+  return Status::InvalidParameter(fmt::format(
+      "Invalid model version source: '{}'. This server registers models from the artifacts it "
+      "holds: give runs:/<run_id>/<path>, models:/<name>/<version>, an mlflow-artifacts:/ URI, "
+      "or a local path inside the artifacts of the run given as run_id",
+      source));
+}
+
+}  // namespace
+
+StatusOr<SourceFolder> ResolveVersionSource(const VersionSourceContext& context,
+                                            const std::string& source, const std::string& run_id) {
+  ORCHARD_ASSIGN_OR_RETURN(SourceFolder found, LocateSource(context, source, run_id));
   // Never the destination's root or the registry's copies, whatever form named them.
   const fs::path destination(context.artifacts_destination);
   const bool registry_copy =
-      InsideOrSame(found->folder, destination / "models") && !source.starts_with(kModelsScheme);
-  const bool root = InsideOrSame(destination, found->folder);  // the root, or above it
+      InsideOrSame(found.folder, destination / "models") && !source.starts_with(kModelsScheme);
+  const bool root = InsideOrSame(destination, found.folder);  // the root, or above it
   if (registry_copy || root) {
     return Status::InvalidParameter(fmt::format(
         "Invalid model version source: '{}' names the artifact store's root or the registry's own "
@@ -175,7 +181,7 @@ StatusOr<SourceFolder> ResolveVersionSource(const VersionSourceContext& context,
         source));
   }
   std::error_code ec;
-  if (!fs::is_directory(found->folder, ec)) {
+  if (!fs::is_directory(found.folder, ec)) {
     return Status::InvalidParameter(fmt::format(
         "Invalid model version source: '{}' is not a folder of model files on this server; log "
         "the model's files to the run first",

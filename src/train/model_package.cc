@@ -57,15 +57,7 @@ std::string UtcNow() {
                      fmt::gmtime(std::chrono::system_clock::to_time_t(now)), micros);
 }
 
-// Whether `text` is a whole number within 64 bits as pandas reads one ("36", "-7", " +5 ").
-bool IsWholeNumberText(std::string_view text) {
-  text = TrimSpace(text);
-  if (text.starts_with('+')) text.remove_prefix(1);
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return !text.empty() && error == std::errc() && end == text.data() + text.size();
-}
-
+// Whether `text` is a number pandas reads into a float64 column ("1.5", "1e3", " inf").
 bool IsNumberText(std::string_view text) {
   text = TrimSpace(text);
   if (text.starts_with('+')) text.remove_prefix(1);
