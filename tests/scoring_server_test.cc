@@ -218,6 +218,50 @@ class ScoringServerTest : public ::testing::Test {
 
 constexpr size_t kRows = 6;
 
+// JSON true/false in a categorical column is the level "True"/"False": the text a CSV column of
+// booleans was trained on (pandas' to_json writes booleans as true/false).
+TEST(ScoringModelTest, JsonBooleansAreTheLevelsTrueAndFalse) {
+  Frame frame = Loans();
+  Column verified{
+      .name = "Verified", .type = ColumnType::kCategorical, .levels = {"True", "False"}};
+  const Column& status = frame.columns[static_cast<size_t>(frame.ColumnIndex("Loan Status"))];
+  for (size_t row = 0; row < frame.rows; ++row) {
+    // Tied to the label, so the model uses the column.
+    verified.codes.push_back(status.numbers[row] == 1 && row % 4 != 0 ? 0 : 1);
+  }
+  frame.columns.push_back(verified);
+  TrainOptions options{.model = "hgbt", .target = "Loan Status", .threads = 1};
+  StatusOr<TrainedModel> trained = Train(frame, options);
+  ASSERT_TRUE(trained.ok()) << trained.status().ToString();
+  testing::TempDir dir;
+  PackageInfo info;
+  ASSERT_TRUE(WriteModelPackage(*trained, frame, dir / "model", info).ok());
+  StatusOr<std::shared_ptr<const ScoringModel>> model = ScoringModel::Load(dir / "model");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  // The first row, every column as its JSON value, but Verified as `value`.
+  auto score = [&](const std::string& value) {
+    JsonWriter json;
+    json.BeginObject().Key("dataframe_records").BeginArray().BeginObject();
+    for (const Column& column : frame.columns) {
+      if (column.name == "Verified") continue;
+      json.Key(column.name);
+      WriteCell(json, column, 0);
+    }
+    std::string body = json.EndObject().EndArray().EndObject().Take();
+    body.insert(body.find('{', 1) + 1, R"("Verified":)" + value + ",");
+    InputTable table;
+    Status parsed = ParseJsonInput(body, (*model)->schema(), table);
+    EXPECT_TRUE(parsed.ok()) << parsed.ToString();
+    std::vector<double> proba;
+    EXPECT_TRUE((*model)->PredictProba(table, proba).ok());
+    return proba.at(0);
+  };
+  EXPECT_EQ(score("true"), score(R"("True")"));
+  EXPECT_EQ(score("false"), score(R"("False")"));
+  EXPECT_NE(score("true"), score("false"));
+  EXPECT_EQ(score("1"), score(R"("unseen")"));  // the number 1 is the level "1", unseen
+}
+
 TEST_F(ScoringServerTest, EveryInputFormatScoresTheSame) {
   const Frame& frame = Loans();
   // dataframe_split with every column of the data, the target and ID included (ignored).

@@ -58,7 +58,7 @@ Status SetCell(InputTable& table, InputCell& cell, element value, const InputSch
       cell.number = double(value);
       return Status::Ok();
     case element_type::BOOL:
-      cell.kind = InputCell::Kind::kNumber;
+      cell.kind = InputCell::Kind::kBool;
       cell.number = bool(value) ? 1 : 0;
       return Status::Ok();
     case element_type::STRING:

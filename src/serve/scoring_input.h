@@ -27,7 +27,9 @@ namespace orchard {
 // One value as the request gave it. Text lives in the table's arena (offset, size), so the table
 // owns everything it points to.
 struct InputCell {
-  enum class Kind : uint8_t { kMissing, kNumber, kText };
+  // kBool: a JSON true/false; `number` holds 1 or 0 for numeric features, and a categorical
+  // feature reads it as the level "True" / "False", the text a CSV of booleans trained on.
+  enum class Kind : uint8_t { kMissing, kNumber, kText, kBool };
   Kind kind = Kind::kMissing;
   uint32_t text_size = 0;
   uint32_t text_offset = 0;

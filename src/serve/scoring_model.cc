@@ -63,6 +63,10 @@ int32_t ScoringModel::LevelCode(const Feature& feature, const InputTable& table,
     auto found = feature.code_of.find(table.Text(cell));
     return found == feature.code_of.end() ? -1 : found->second;
   }
+  if (cell.kind == InputCell::Kind::kBool) {
+    auto found = feature.code_of.find(std::string_view(cell.number != 0 ? "True" : "False"));
+    return found == feature.code_of.end() ? -1 : found->second;
+  }
   // A number's level is its shortest text (36 -> "36"), as the training frame's was.
   char buffer[40];
   auto end = fmt::format_to_n(buffer, sizeof buffer, "{}", cell.number).out;
@@ -97,8 +101,8 @@ Status ScoringModel::Encode(const InputTable& table, size_t first, size_t count,
       const FeatureSpec& spec = feature.spec;
       float* out = encoded + feature.offset;
       if (spec.type == ColumnType::kNumeric) {
-        if (cell.kind == InputCell::Kind::kNumber) {
-          *out = static_cast<float>(cell.number);
+        if (cell.kind == InputCell::Kind::kNumber || cell.kind == InputCell::Kind::kBool) {
+          *out = ToModelInput(cell.number);
           continue;
         }
         std::string_view text = table.Text(cell);
@@ -111,7 +115,7 @@ Status ScoringModel::Encode(const InputTable& table, size_t first, size_t count,
               "has '{}'",
               spec.name, row, text));
         }
-        *out = static_cast<float>(value);
+        *out = ToModelInput(value);
         continue;
       }
       // Empty text is missing, as an empty CSV field was at training; any other text is a level.

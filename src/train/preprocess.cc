@@ -136,7 +136,7 @@ StatusOr<std::vector<float>> Preprocessor::Transform(const Frame& frame,
     if (spec.type == ColumnType::kNumeric) {
       for (size_t r = 0; r < rows.size(); ++r) {
         ORCHARD_ASSIGN_OR_RETURN(double value, NumberAt(column, rows[r]));
-        out[r * width + first] = static_cast<float>(value);
+        out[r * width + first] = ToModelInput(value);
       }
       continue;
     }

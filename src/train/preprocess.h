@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,6 +43,14 @@ struct FeatureSpec {
   // The number of model inputs this feature becomes (levels + 1 for onehot, else 1).
   size_t Width() const;
 };
+
+// A numeric value as the model takes it: a float, with infinities (and values beyond float's
+// range) held at the largest float, since XGBoost refuses infinities. Every split threshold is a
+// finite float, so the largest one takes the branch infinity would. NaN stays NaN (missing).
+inline float ToModelInput(double value) {
+  constexpr double kMax = std::numeric_limits<float>::max();
+  return static_cast<float>(value > kMax ? kMax : value < -kMax ? -kMax : value);
+}
 
 // The name suffix of the one-hot column that pools the other levels.
 inline constexpr char kOtherLevel[] = "__other__";

@@ -123,6 +123,29 @@ TEST(TrainerOptions, TheCallerCanStopTraining) {
   EXPECT_EQ(calls, 3);
 }
 
+// Infinities in the data (a CSV may hold "inf") train and score: XGBoost refuses them, so they
+// reach it as the largest float, which takes the same branch of every split.
+TEST(TrainerOptions, InfinitiesTrainAndScore) {
+  Frame frame = SubsetRows(Loans(), [] {
+    std::vector<size_t> rows(3000);
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
+    return rows;
+  }());
+  Column& amount = frame.columns[static_cast<size_t>(frame.ColumnIndex("Loan Amount"))];
+  for (size_t row = 0; row < frame.rows; row += 50) amount.numbers[row] = HUGE_VAL;
+  amount.numbers[7] = -HUGE_VAL;
+  StatusOr<TrainedModel> model =
+      Train(frame, {.model = "hgbt", .target = "Loan Status", .threads = 1});
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  StatusOr<std::vector<float>> encoded = model->preprocessor.Transform(frame);
+  ASSERT_TRUE(encoded.ok());
+  const size_t width = model->preprocessor.FeatureNames().size();
+  size_t column = 0;
+  while (model->preprocessor.FeatureNames()[column] != "Loan Amount") ++column;
+  EXPECT_EQ((*encoded)[0 * width + column], std::numeric_limits<float>::max());
+  EXPECT_EQ((*encoded)[7 * width + column], -std::numeric_limits<float>::max());
+}
+
 TEST(TrainerOptions, SameSeedSameModelOtherSeedOtherSplit) {
   TrainOptions options{.model = "hgbt", .target = "Loan Status", .seed = 7, .threads = 1};
   auto first = Train(Loans(), options);
