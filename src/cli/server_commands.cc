@@ -23,6 +23,8 @@ struct ServerFlags {
   std::string host = "127.0.0.1";
   int port = 5000;
   int workers = 4;
+  std::string static_prefix;
+  std::string ui_dir;
 };
 
 Status RunServer(CliContext& context, const ServerFlags& flags) {
@@ -45,6 +47,19 @@ Status RunServer(CliContext& context, const ServerFlags& flags) {
   if (flags.workers < 1 || flags.workers > 256) {
     return Status::InvalidParameter("--workers must be between 1 and 256");
   }
+  // As mlflow server's check: a path of its own, such as /mlflow.
+  if (!flags.static_prefix.empty() &&
+      (!flags.static_prefix.starts_with('/') || flags.static_prefix.ends_with('/'))) {
+    return Status::InvalidParameter(
+        fmt::format("--static-prefix '{}' must start with '/' and not end with one, e.g. /mlflow",
+                    flags.static_prefix));
+  }
+  if (!flags.ui_dir.empty() &&
+      !std::filesystem::is_regular_file(std::filesystem::path(flags.ui_dir) / "index.html", ec)) {
+    return Status::InvalidParameter(fmt::format(
+        "--ui-dir '{}' holds no index.html; build the UI first (cd web && npm run build)",
+        flags.ui_dir));
+  }
 
   // The serving threads inherit this mask, so SIGINT/SIGTERM reach only the sigwait below.
   sigset_t signals;
@@ -57,6 +72,8 @@ Status RunServer(CliContext& context, const ServerFlags& flags) {
   options.http.host = flags.host;
   options.http.port = flags.port;
   options.http.threads = flags.workers;
+  options.http.path_prefix = flags.static_prefix;
+  options.ui_folder = flags.ui_dir;
   options.artifacts_destination = destination;
   options.serve_artifacts = flags.serve_artifacts;
   // The registry lives in the same SQLite file.
@@ -71,8 +88,8 @@ Status RunServer(CliContext& context, const ServerFlags& flags) {
   TrackingServer server(options, *store);
   ORCHARD_RETURN_IF_ERROR(server.Start());
   // The readiness line: scripts and tests wait for it (with --port 0 it tells the port).
-  context.out() << fmt::format("Orchard tracking server listening on http://{}:{} (store {})",
-                               flags.host, server.port(), config.tracking_uri)
+  context.out() << fmt::format("Orchard tracking server listening on http://{}:{}{}/ (store {})",
+                               flags.host, server.port(), flags.static_prefix, config.tracking_uri)
                 << std::endl;
   int received = 0;
   sigwait(&signals, &received);
@@ -102,6 +119,12 @@ void AddServerCommand(CLI::App& app, CliContext& context, const std::string& nam
   cmd->add_option("-p,--port", flags->port, "Port (0: any free port, printed at start)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("-w,--workers", flags->workers, "Serving threads");
+  cmd->add_option("--static-prefix", flags->static_prefix,
+                  "Serve the UI and the whole API under this path (e.g. /mlflow), for a reverse "
+                  "proxy that mounts the server there");
+  cmd->add_option("--ui-dir", flags->ui_dir,
+                  "Serve the web UI from this build folder (web/dist) instead of the built-in "
+                  "copy, for UI development");
   cmd->callback([&context, flags] {
     context.action = [&context, flags]() { return RunServer(context, *flags); };
   });

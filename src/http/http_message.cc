@@ -97,4 +97,16 @@ bool ParseRequestTarget(std::string_view target, std::string& path,
   return true;
 }
 
+bool StripPathPrefix(std::string_view prefix, std::string& path) {
+  if (prefix.empty()) return true;
+  if (!std::string_view(path).starts_with(prefix)) return false;
+  if (path.size() == prefix.size()) {
+    path = "/";
+    return true;
+  }
+  if (path[prefix.size()] != '/') return false;  // "/mlflowx" is not under "/mlflow"
+  path.erase(0, prefix.size());
+  return true;
+}
+
 }  // namespace orchard

@@ -45,6 +45,11 @@ struct HttpResponse {
 // `out`. False on a bad escape.
 bool PercentDecode(std::string_view in, bool plus_is_space, std::string& out);
 
+// Removes `prefix` ("/mlflow") from the front of `path`: "/mlflow/x" becomes "/x" and "/mlflow"
+// becomes "/". False (path unchanged) when the path is not under the prefix. An empty prefix
+// keeps every path.
+bool StripPathPrefix(std::string_view prefix, std::string& path);
+
 // Splits a request target into its decoded path and query parameters. Returns false when the
 // target is malformed (bad percent escapes, not starting with '/').
 bool ParseRequestTarget(std::string_view target, std::string& path,

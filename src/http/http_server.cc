@@ -143,6 +143,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ParseRequestTarget(request_.target, request_.path, request_.query)) {
       return ReplyEarly(server_.options().error_reply(400, "Malformed request target"));
     }
+    if (!StripPathPrefix(server_.options().path_prefix, request_.path)) {
+      return ReplyEarly(server_.options().error_reply(
+          404, "This server serves everything under " + server_.options().path_prefix + "/"));
+    }
     BodyPlan plan = server_.Plan(request_);
     if (plan.reply) return ReplyEarly(std::move(*plan.reply));
     const bool spool = !plan.spool_file.empty();

@@ -34,6 +34,10 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 5000;  // 0: any free port (see HttpServer::port)
   int threads = 2;
+  // When set ("/mlflow"), everything is served under this path: a request for "/mlflow/x" is
+  // handled as "/x" (HttpRequest::path; `target` keeps what was sent), "/mlflow" as "/", and any
+  // other path is 404. For a reverse proxy that mounts the server on a sub-path.
+  std::string path_prefix;
   uint64_t max_body_bytes = 64ull << 20;         // for bodies read into memory
   uint64_t max_spooled_body_bytes = 1ull << 40;  // for bodies streamed to a file
   // Chooses each request's BodyPlan; unset: every body is read into memory.

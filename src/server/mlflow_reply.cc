@@ -21,6 +21,7 @@ HttpResponse ErrorReply(const Status& status) {
 
 HttpResponse HttpLayerErrorReply(int http_status, const std::string& message) {
   ErrorCode code = http_status == 413   ? ErrorCode::kRequestLimitExceeded
+                   : http_status == 404 ? ErrorCode::kEndpointNotFound
                    : http_status >= 500 ? ErrorCode::kInternalError
                                         : ErrorCode::kBadRequest;
   HttpResponse reply = ErrorReply(Status(code, message));

@@ -7,6 +7,7 @@
 #include "server/mlflow_reply.h"
 #include "server/registry_handlers.h"
 #include "server/tracking_handlers.h"
+#include "server/web_ui.h"
 
 namespace orchard {
 
@@ -33,6 +34,7 @@ class TrackingServer::Impl {
     };
     router_.Add("GET", "/health", text("OK"));
     router_.Add("GET", "/version", text(options_.version));
+    AddWebUiRoutes(router_, {.folder = options_.ui_folder});
     HttpServerOptions http = options_.http;
     http.error_reply = HttpLayerErrorReply;
     http.plan_body = [artifacts](const HttpRequest& head) {

@@ -19,6 +19,8 @@ struct TrackingServerOptions {
   bool serve_artifacts = true;        // the artifact proxy endpoints are on
   RegistryStore* registry = nullptr;  // the model registry endpoints, when set (not owned)
   std::string version;                // answered by GET /version
+  // The web UI at "/": the built-in copy, or the build in this folder when set (web_ui.h).
+  std::string ui_folder;
 };
 
 class TrackingServer {

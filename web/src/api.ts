@@ -1,0 +1,276 @@
+// The typed client of the tracking server's REST API (MLflow 2.12's, under ajax-api/2.0/mlflow/,
+// plus the artifact proxy's get-artifact). This is the only module that knows URLs and JSON
+// shapes. Every URL is relative to the page, so the UI works under a path prefix too. Every call
+// returns a promise that rejects with an ApiError carrying the server's error_code and message.
+
+const kBase = 'ajax-api/2.0/mlflow/';
+
+export type LifecycleStage = 'active' | 'deleted';
+export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+
+export interface Tag { key: string; value: string }
+
+export interface Experiment {
+  experiment_id: string;
+  name: string;
+  artifact_location?: string;
+  lifecycle_stage: LifecycleStage;
+  last_update_time?: number;
+  creation_time?: number;
+  tags?: Tag[];
+}
+
+export interface RunInfo {
+  run_id: string;
+  run_uuid?: string;
+  run_name?: string;
+  experiment_id: string;
+  user_id?: string;
+  status: RunStatus;
+  start_time?: number;
+  end_time?: number;
+  artifact_uri?: string;
+  lifecycle_stage: LifecycleStage;
+}
+
+export interface Metric { key: string; value: number; timestamp: number; step: number }
+export interface Param { key: string; value: string }
+
+export interface Dataset {
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema?: string;
+  profile?: string;
+}
+export interface DatasetInput { tags?: Tag[]; dataset: Dataset }
+
+export interface Run {
+  info: RunInfo;
+  data: { metrics?: Metric[]; params?: Param[]; tags?: Tag[] };
+  inputs?: { dataset_inputs?: DatasetInput[] };
+}
+
+export interface FileInfo { path: string; is_dir: boolean; file_size?: number }
+
+/** A failed call: the HTTP status, and MLflow's error_code and message when the server sent them. */
+export class ApiError extends Error {
+  constructor(public readonly status: number, public readonly errorCode: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  const text = await response.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error_code?: string; message?: string };
+    if (body && typeof body.message === 'string') {
+      return new ApiError(response.status, body.error_code ?? 'INTERNAL_ERROR', body.message);
+    }
+  } catch {
+    // Not JSON: a proxy's page or an empty body; fall through to the status line.
+  }
+  const detail = text && text.length < 300 ? `: ${text}` : '';
+  return new ApiError(response.status, 'HTTP_' + response.status,
+    `The server answered ${response.status} ${response.statusText}${detail}`);
+}
+
+async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', endpoint: string,
+  body?: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+  let url = kBase + endpoint;
+  const init: RequestInit = { method, signal, headers: { Accept: 'application/json' } };
+  if (method === 'GET') {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(body ?? {})) {
+      if (v !== undefined && v !== null) query.set(k, String(v));
+    }
+    const qs = query.toString();
+    if (qs) url += '?' + qs;
+  } else {
+    init.headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+    init.body = JSON.stringify(body ?? {});
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'NETWORK_ERROR',
+      'Could not reach the tracking server. Check that it is running, then reload the page.');
+  }
+  if (!response.ok) throw await errorOf(response);
+  const text = await response.text();
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+// ---- experiments ----
+
+export interface ExperimentSearch {
+  filter?: string;
+  viewType?: ViewType;
+  maxResults?: number;
+  pageToken?: string;
+  orderBy?: string[];
+}
+
+export async function searchExperiments(q: ExperimentSearch, signal?: AbortSignal):
+  Promise<{ experiments: Experiment[]; nextPageToken?: string }> {
+  const r = await call<{ experiments?: Experiment[]; next_page_token?: string }>('POST',
+    'experiments/search', {
+      filter: q.filter || undefined,
+      view_type: q.viewType ?? 'ACTIVE_ONLY',
+      max_results: q.maxResults ?? 1000,
+      page_token: q.pageToken || undefined,
+      order_by: q.orderBy,
+    }, signal);
+  return { experiments: r.experiments ?? [], nextPageToken: r.next_page_token || undefined };
+}
+
+export async function getExperiment(experimentId: string, signal?: AbortSignal): Promise<Experiment> {
+  const r = await call<{ experiment: Experiment }>('GET', 'experiments/get',
+    { experiment_id: experimentId }, signal);
+  return r.experiment;
+}
+
+export async function createExperiment(name: string): Promise<string> {
+  const r = await call<{ experiment_id: string }>('POST', 'experiments/create', { name });
+  return r.experiment_id;
+}
+
+export async function renameExperiment(experimentId: string, newName: string): Promise<void> {
+  await call('POST', 'experiments/update', { experiment_id: experimentId, new_name: newName });
+}
+
+export async function deleteExperiment(experimentId: string): Promise<void> {
+  await call('POST', 'experiments/delete', { experiment_id: experimentId });
+}
+
+export async function restoreExperiment(experimentId: string): Promise<void> {
+  await call('POST', 'experiments/restore', { experiment_id: experimentId });
+}
+
+// ---- runs ----
+
+export interface RunSearch {
+  experimentIds: string[];
+  filter?: string;
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string;
+  viewType?: ViewType;
+}
+
+export async function searchRuns(q: RunSearch, signal?: AbortSignal):
+  Promise<{ runs: Run[]; nextPageToken?: string }> {
+  const r = await call<{ runs?: Run[]; next_page_token?: string }>('POST', 'runs/search', {
+    experiment_ids: q.experimentIds,
+    filter: q.filter || undefined,
+    order_by: q.orderBy && q.orderBy.length ? q.orderBy : undefined,
+    max_results: q.maxResults ?? 1000,
+    page_token: q.pageToken || undefined,
+    run_view_type: q.viewType ?? 'ACTIVE_ONLY',
+  }, signal);
+  return { runs: r.runs ?? [], nextPageToken: r.next_page_token || undefined };
+}
+
+export async function getRun(runId: string, signal?: AbortSignal): Promise<Run> {
+  const r = await call<{ run: Run }>('GET', 'runs/get', { run_id: runId }, signal);
+  return r.run;
+}
+
+export async function renameRun(runId: string, runName: string): Promise<void> {
+  await call('POST', 'runs/update', { run_id: runId, run_name: runName });
+}
+
+export async function setRunTag(runId: string, key: string, value: string): Promise<void> {
+  await call('POST', 'runs/set-tag', { run_id: runId, key, value });
+}
+
+export async function deleteRunTag(runId: string, key: string): Promise<void> {
+  await call('POST', 'runs/delete-tag', { run_id: runId, key });
+}
+
+/** Every logged point of one metric, following page tokens. */
+export async function getMetricHistory(runId: string, metricKey: string, signal?: AbortSignal):
+  Promise<Metric[]> {
+  const points: Metric[] = [];
+  let pageToken: string | undefined;
+  do {
+    const r = await call<{ metrics?: Metric[]; next_page_token?: string }>('GET',
+      'metrics/get-history', { run_id: runId, metric_key: metricKey, page_token: pageToken }, signal);
+    points.push(...(r.metrics ?? []));
+    pageToken = r.next_page_token || undefined;
+  } while (pageToken);
+  return points;
+}
+
+// ---- artifacts ----
+
+export async function listArtifacts(runId: string, path: string, signal?: AbortSignal):
+  Promise<FileInfo[]> {
+  const r = await call<{ files?: FileInfo[] }>('GET', 'artifacts/list',
+    { run_id: runId, path: path || undefined }, signal);
+  return r.files ?? [];
+}
+
+/** The URL of one artifact file, for img src, links and downloads. */
+export function artifactUrl(runId: string, path: string): string {
+  return 'get-artifact?' + new URLSearchParams({ path, run_uuid: runId }).toString();
+}
+
+/** One artifact file's text. */
+export async function fetchArtifactText(runId: string, path: string, signal?: AbortSignal):
+  Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(artifactUrl(runId, path), { signal });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'NETWORK_ERROR', 'Could not reach the tracking server.');
+  }
+  if (!response.ok) throw await errorOf(response);
+  return response.text();
+}
+
+// ---- well-known tags ----
+
+export const kTagParentRunId = 'mlflow.parentRunId';
+export const kTagNote = 'mlflow.note.content';
+export const kTagSourceName = 'mlflow.source.name';
+export const kTagSourceType = 'mlflow.source.type';
+export const kTagGitCommit = 'mlflow.source.git.commit';
+export const kTagUser = 'mlflow.user';
+export const kTagLogModelHistory = 'mlflow.log-model.history';
+
+export function tagValue(run: Run, key: string): string | undefined {
+  return run.data.tags?.find((t) => t.key === key)?.value;
+}
+
+export function runIdOf(run: Run): string {
+  return run.info.run_id || run.info.run_uuid || '';
+}
+
+export interface LoggedModel { artifactPath: string; flavors: string[] }
+
+/** The models a run logged, from its mlflow.log-model.history tag (a JSON list). */
+export function loggedModels(run: Run): LoggedModel[] {
+  const raw = tagValue(run, kTagLogModelHistory);
+  if (!raw) return [];
+  try {
+    const list = JSON.parse(raw) as Array<{ artifact_path?: string; flavors?: Record<string, unknown> }>;
+    const seen = new Set<string>();
+    const out: LoggedModel[] = [];
+    for (const m of Array.isArray(list) ? list : []) {
+      const path = m.artifact_path ?? '';
+      if (!path || seen.has(path)) continue;
+      seen.add(path);
+      out.push({ artifactPath: path, flavors: Object.keys(m.flavors ?? {}) });
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}

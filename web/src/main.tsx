@@ -1,0 +1,8 @@
+// Entry point: the styles and the app, mounted on #root.
+
+import { render } from 'preact';
+import 'uplot/dist/uPlot.min.css';
+import './styles.css';
+import { App } from './app';
+
+render(<App />, document.getElementById('root')!);

@@ -1,0 +1,256 @@
+// Browser tests of the UI against a real tracking server, following the tutorial's steps.
+//   node web/tests/ui.spec.mjs --orchard build/orchard [--screenshots DIR] [--keep]
+// It seeds a store in a temporary folder (the loan search: a parent run and 10 trials, the best
+// trial's model registered as loan_model and promoted to Production), starts `orchard server`
+// on port 0 with the UI built into the binary, under --static-prefix /mlflow, drives Debian's
+// chromium with playwright-core, saves a screenshot of each page
+// and exits 0 when every step passed, 1 otherwise.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const web = join(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = join(web, '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+};
+const orchard = resolve(arg('--orchard', join(repo, 'build/orchard')));
+const tmp = mkdtempSync(join(tmpdir(), 'orchard-ui-'));
+const shots = resolve(arg('--screenshots', join(tmp, 'screenshots')));
+mkdirSync(shots, { recursive: true });
+
+const env = { ...process.env, MLFLOW_TRACKING_URI: `sqlite:///${tmp}/o.db` };
+delete env.ORCHARD_TRACKING_URI;
+delete env.MLFLOW_EXPERIMENT_ID;
+delete env.MLFLOW_EXPERIMENT_NAME;
+delete env.MLFLOW_RUN_ID;
+
+function run(args) {
+  const r = spawnSync(orchard, args, { cwd: tmp, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`orchard ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+const ctx = { parent: '', best: '', bestName: '', experimentId: '', base: '', server: null, browser: null, page: null, errors: [] };
+
+// Polls a predicate in the page until it holds (Playwright's waitForFunction evaluates strings,
+// which the page's Content-Security-Policy forbids).
+async function waitUntil(predicate, argument, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (await ctx.page.evaluate(predicate, argument)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${predicate}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+// The UI built into the binary, under --static-prefix so that every address the page uses is
+// checked to be relative (`--ui-dir DIR` tests a build folder instead).
+async function startServer() {
+  const args = ['server', '--backend-store-uri', `sqlite:///${tmp}/o.db`, '--artifacts-destination', join(tmp, 'orchard-artifacts'),
+    '--host', '127.0.0.1', '--port', '0', '--static-prefix', '/mlflow'];
+  const uiDir = arg('--ui-dir', '');
+  if (uiDir) args.push('--ui-dir', resolve(uiDir));
+  const server = spawn(orchard, args, { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  ctx.server = server;
+  const port = await new Promise((resolvePort, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no readiness line from orchard server: ${out}`)), 20_000);
+    server.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) { clearTimeout(timer); resolvePort(Number(m[1])); }
+    });
+    server.stderr.on('data', (d) => { out += d; });
+    server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`orchard server exited (${code}): ${out}`)); });
+  });
+  return `http://127.0.0.1:${port}/mlflow/`;
+}
+
+before(async () => {
+  const t0 = Date.now();
+  const out = run(['run', join(repo, 'examples/loan'), '-e', 'search_params', '--experiment-name', 'loan', '-P', 'model_type=rf']);
+  ctx.parent = out.trim().split('\n').pop().trim();
+  const best = run(['runs', 'best', '--parent', ctx.parent, '--metric', 'test_PR_AUC']).trim().split('\t');
+  [ctx.best, ctx.bestName] = best;
+  run(['models', 'register', `runs:/${ctx.best}/model`, '--name', 'loan_model']);
+  run(['models', 'transition', 'loan_model', '1', 'Production']);
+  const got = JSON.parse(run(['--json', 'runs', 'get', '-r', ctx.best]));
+  ctx.experimentId = got.run.info.experiment_id;
+  console.log(`# seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s: parent ${ctx.parent}, best ${ctx.best} (${ctx.bestName})`);
+  ctx.base = await startServer();
+  // A fresh profile for each run (playwright takes it as launchPersistentContext's folder).
+  ctx.browser = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
+    executablePath: arg('--chromium', '/usr/bin/chromium'),
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  ctx.page = ctx.browser.pages()[0] ?? await ctx.browser.newPage();
+  ctx.page.setDefaultTimeout(10_000);
+  ctx.page.on('pageerror', (e) => ctx.errors.push(`page error: ${e.message}`));
+  ctx.page.on('console', (m) => {
+    // Failed requests (the filter test's 400) are checked by what the page shows.
+    if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) ctx.errors.push(`console: ${m.text()}`);
+  });
+});
+
+after(async () => {
+  await ctx.browser?.close().catch(() => {});
+  if (ctx.server && ctx.server.exitCode === null) {
+    ctx.server.kill('SIGTERM');
+    await new Promise((r) => { ctx.server.once('exit', r); setTimeout(r, 5000); });
+  }
+  console.log(`# screenshots in ${shots}`);
+  if (!process.argv.includes('--keep')) {
+    rmSync(join(tmp, 'chromium-profile'), { recursive: true, force: true });
+    if (!shots.startsWith(tmp)) rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+const shot = (name) => ctx.page.screenshot({ path: join(shots, `${name}.png`) });
+const go = async (hash) => {
+  await ctx.page.goto(ctx.base + hash);
+  await ctx.page.waitForLoadState('domcontentloaded');
+};
+const expId = () => ctx.experimentId;
+const row = (i) => ctx.page.locator(`[role="grid"] [role="row"][aria-rowindex="${i}"]`);
+
+test('the loan experiment opens from the side list', async () => {
+  await go('');
+  await ctx.page.getByRole('link', { name: 'loan', exact: true }).click();
+  await ctx.page.waitForURL(new RegExp(`#/experiments/${expId()}$`));
+  await ctx.page.locator('[role="grid"]').waitFor();
+  assert.equal(await ctx.page.locator('h1').innerText(), 'loan');
+});
+
+test('the test_PR_AUC column is there and sorts descending on the server', async () => {
+  const header = ctx.page.locator('[role="columnheader"][data-key="metrics.`test_PR_AUC`"]');
+  assert.equal(await header.count(), 1);
+  await header.getByRole('button').click();
+  await ctx.page.waitForURL(/orderByKey=metrics\.%60test_PR_AUC%60&orderByAsc=false/);
+  await ctx.page.locator('[role="columnheader"][aria-sort="descending"][data-key="metrics.`test_PR_AUC`"]').waitFor();
+});
+
+test('the parent expands to its 10 trials, best first', async () => {
+  const parentRow = row(2);
+  assert.equal(await parentRow.getAttribute('data-run-id'), ctx.parent);
+  const expander = parentRow.getByRole('button', { name: /Expand .*\(10 child runs\)/ });
+  await expander.click();
+  await ctx.page.locator('[role="grid"]').locator('[role="row"][aria-rowindex="12"]').waitFor();
+  assert.equal(await ctx.page.locator('[role="grid"]').getAttribute('aria-rowcount'), '12');
+  // The children come from their own search, sorted as the table: the first is the best trial.
+  await waitUntil((best) => document.querySelector('[role="row"][aria-rowindex="3"]')?.getAttribute('data-run-id') === best, ctx.best);
+  const col = await ctx.page.locator('[role="columnheader"][data-key="metrics.`test_PR_AUC`"]').getAttribute('aria-colindex');
+  const values = await ctx.page.locator(`[role="row"][data-row] [role="gridcell"][aria-colindex="${col}"]`).evaluateAll((cells) =>
+    cells.slice(1).map((c) => Number(c.getAttribute('title'))));
+  assert.equal(values.length, 10);
+  for (let i = 1; i < values.length; i++) assert.ok(values[i - 1] >= values[i], `sorted descending: ${values}`);
+  await shot('experiment-runs');
+});
+
+test('a filter for the trials puts the best trial in the first row', async () => {
+  const box = ctx.page.getByRole('searchbox', { name: 'Search runs' });
+  await box.fill(`tags.mlflow.parentRunId = '${ctx.parent}'`);
+  await box.press('Enter');
+  await ctx.page.waitForURL(/searchFilter=/);
+  await waitUntil(() => document.querySelector('[role="grid"]')?.getAttribute('aria-rowcount') === '11');
+  assert.equal(await row(2).getAttribute('data-run-id'), ctx.best);
+});
+
+test('a filter with a syntax error shows the server message inline', async () => {
+  const box = ctx.page.getByRole('searchbox', { name: 'Search runs' });
+  await box.fill('metrics.x >>> 1');
+  await box.press('Enter');
+  const alert = ctx.page.locator('.filter-error[role="alert"]');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /invalid comparator '>>>'/);
+  assert.equal(await box.getAttribute('aria-invalid'), 'true');
+  await shot('filter-error');
+});
+
+test('back returns to the previous view', async () => {
+  await ctx.page.goBack();
+  await waitUntil(() => !location.hash.includes('%3E%3E%3E'));
+  await ctx.page.locator('[role="grid"]').waitFor();
+  assert.equal(await row(2).getAttribute('data-run-id'), ctx.best);
+});
+
+test('the best trial opens from the keyboard; its params and a metric chart show', async () => {
+  await row(2).focus();
+  await ctx.page.keyboard.press('Enter');
+  await ctx.page.waitForURL(new RegExp(`#/experiments/${expId()}/runs/${ctx.best}$`));
+  const params = ctx.page.locator('.params-table');
+  await params.waitFor();
+  assert.match(await params.innerText(), /max_depth/);
+  assert.match(await ctx.page.locator('.metrics-table').innerText(), /test_PR_AUC/);
+  assert.match(await ctx.page.locator('.details').innerText(), new RegExp(ctx.parent.slice(0, 8) + '|Parent run'));
+  await shot('run-overview');
+  await ctx.page.getByRole('tab', { name: 'Model metrics' }).click();
+  await ctx.page.waitForURL(/\/model-metrics$/);
+  await ctx.page.locator('figure[aria-label="Chart of test_PR_AUC"] canvas').waitFor();
+  await shot('run-metrics');
+});
+
+test('the model folder shows its MLmodel: flavors, signature, load snippet', async () => {
+  await ctx.page.getByRole('tab', { name: 'Artifacts' }).click();
+  await ctx.page.getByRole('button', { name: 'model', exact: true }).click();
+  await ctx.page.waitForURL(/\/artifactPath\/model$/);
+  const panel = ctx.page.locator('section[aria-label="MLflow model"]');
+  await panel.waitFor();
+  const text = await panel.innerText();
+  for (const flavor of ['orchard', 'python_function']) assert.match(text, new RegExp(flavor));
+  assert.ok(text.includes(`mlflow.pyfunc.load_model("runs:/${ctx.best}/model")`), text.slice(0, 300));
+  assert.match(text, /Inputs \(33\)/);
+  await shot('run-artifacts-model');
+  await ctx.page.getByRole('button', { name: 'feature_importance.csv', exact: true }).click();
+  await ctx.page.locator('.artifact-preview table').waitFor();
+  await ctx.page.getByRole('button', { name: 'feature_importance.png', exact: true }).click();
+  await waitUntil(() => { const i = document.querySelector('.preview-image'); return i && i.complete && i.naturalWidth > 0; });
+  await shot('run-artifacts-image');
+});
+
+test('deep links open their views', async () => {
+  await go(`#/experiments/${expId()}`);
+  await ctx.page.locator('[role="grid"] [role="row"][aria-rowindex="2"]').waitFor();
+  await go(`#/experiments/${expId()}/runs/${ctx.best}`);
+  await ctx.page.locator('.params-table').waitFor();
+  assert.match(await ctx.page.locator('.page-header h1').innerText(), new RegExp(ctx.bestName));
+  await go(`#/experiments/${expId()}/runs/${ctx.best}/artifactPath/model`);
+  await ctx.page.locator('section[aria-label="MLflow model"]').waitFor();
+  await go(`#/experiments/${expId()}/runs/${ctx.best}/artifactPath/model/MLmodel`);
+  await ctx.page.locator('pre.code').first().waitFor();
+  assert.match(await ctx.page.locator('.artifact-preview').innerText(), /flavors:/);
+  await go(`#/runs/${ctx.best}`);
+  await ctx.page.waitForURL(new RegExp(`#/experiments/${expId()}/runs/${ctx.best}$`));
+  await ctx.page.locator('.params-table').waitFor();
+});
+
+test('pages of later versions say so', async () => {
+  for (const hash of ['#/models', '#/models/loan_model', '#/models/loan_model/versions/1', `#/compare-runs?runs=${encodeURIComponent(JSON.stringify([ctx.best, ctx.parent]))}&experiments=${encodeURIComponent(JSON.stringify([expId()]))}`]) {
+    await go(hash);
+    await ctx.page.getByText('comes in a later version').waitFor();
+  }
+  await shot('placeholder');
+});
+
+test('the dark theme renders', async () => {
+  await ctx.page.emulateMedia({ colorScheme: 'dark' });
+  await go(`#/experiments/${expId()}?orderByKey=metrics.%60test_PR_AUC%60&orderByAsc=false`);
+  await ctx.page.locator('[role="grid"] [role="row"][aria-rowindex="2"]').waitFor();
+  const bg = await ctx.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.notEqual(bg, 'rgb(255, 255, 255)');
+  await shot('experiment-dark');
+  await ctx.page.emulateMedia({ colorScheme: 'light' });
+});
+
+test('no script errors or policy violations', () => {
+  assert.deepEqual(ctx.errors, []);
+});
