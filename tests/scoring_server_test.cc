@@ -141,6 +141,23 @@ TEST(ScoringModelTest, RefusesWhatIsNotAnOrchardPackage) {
   StatusOr<std::shared_ptr<const ScoringModel>> foreign = ScoringModel::Load(dir / "m");
   EXPECT_EQ(foreign.status().code(), ErrorCode::kInvalidParameterValue);
   EXPECT_NE(foreign.status().message().find("orchard flavor"), std::string::npos);
+  // Found by fuzzing (fuzz_yaml): a scalar where a mapping belongs threw from yaml-cpp.
+  for (const char* mlmodel :
+       {"flavors: orchard\n", "flavors:\n  orchard\xff y\n", "- a\n", "flavors: [1, 2]\n"}) {
+    std::ofstream(dir / "m/MLmodel", std::ios::trunc) << mlmodel;
+    EXPECT_EQ(ScoringModel::Load(dir / "m").status().code(), ErrorCode::kInvalidParameterValue)
+        << mlmodel;
+  }
+  // A package names its own files, never others on the machine.
+  std::ofstream(dir / "secret.json") << "{}";
+  for (const char* file : {"../secret.json", "/etc/hostname", ".."}) {
+    std::ofstream(dir / "m/MLmodel", std::ios::trunc)
+        << "flavors:\n  orchard:\n    preprocessing: " << file << "\n    booster: model.json\n";
+    StatusOr<std::shared_ptr<const ScoringModel>> outside = ScoringModel::Load(dir / "m");
+    EXPECT_EQ(outside.status().code(), ErrorCode::kInvalidParameterValue) << file;
+    EXPECT_NE(outside.status().message().find("must name a file of the package"), std::string::npos)
+        << outside.status().ToString();
+  }
 }
 
 // A JSON value for a frame cell, as a client would send it.

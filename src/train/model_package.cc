@@ -263,19 +263,34 @@ StatusOr<OrchardPackage> ReadOrchardPackage(const std::string& dir) {
     return Status::InvalidParameter(
         fmt::format("'{}/MLmodel' is not valid YAML: {}", dir, e.what()));
   }
-  YAML::Node flavor = root.IsMap() ? root["flavors"]["orchard"] : YAML::Node();
-  if (!flavor || !flavor.IsMap()) {
+  // Each level is checked to be a mapping before it is indexed: yaml-cpp throws when a scalar
+  // is (found by fuzzing).
+  YAML::Node flavors = root.IsMap() ? root["flavors"] : YAML::Node();
+  YAML::Node flavor = flavors.IsMap() ? flavors["orchard"] : YAML::Node();
+  if (!flavor.IsMap()) {
     return Status::InvalidParameter(fmt::format(
         "'{}' is a model package without the orchard flavor; Orchard cannot score it", dir));
   }
   auto text = [](const YAML::Node& node, const char* key) {
     return node[key] && node[key].IsScalar() ? node[key].as<std::string>() : std::string();
   };
+  // The files the flavor names must be files of the package itself, never a path elsewhere on
+  // the machine (a registered package comes from a client).
+  auto package_file = [&](const char* key) -> StatusOr<fs::path> {
+    const std::string name = text(flavor, key);
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+      return Status::InvalidParameter(fmt::format(
+          "'{}/MLmodel': the orchard flavor's '{}' must name a file of the package, such as {}",
+          dir, key, std::string_view(key) == "booster" ? "model.json" : "preprocessing.json"));
+    }
+    return fs::path(dir) / name;
+  };
   OrchardPackage package;
-  ORCHARD_ASSIGN_OR_RETURN(std::string preprocessing,
-                           ReadText(fs::path(dir) / text(flavor, "preprocessing")));
+  ORCHARD_ASSIGN_OR_RETURN(fs::path preprocessing_path, package_file("preprocessing"));
+  ORCHARD_ASSIGN_OR_RETURN(fs::path booster_path, package_file("booster"));
+  ORCHARD_ASSIGN_OR_RETURN(std::string preprocessing, ReadText(preprocessing_path));
   ORCHARD_ASSIGN_OR_RETURN(package.preprocessor, Preprocessor::FromJson(preprocessing));
-  ORCHARD_ASSIGN_OR_RETURN(package.booster, ReadText(fs::path(dir) / text(flavor, "booster")));
+  ORCHARD_ASSIGN_OR_RETURN(package.booster, ReadText(booster_path));
   package.model_type = text(flavor, "model_type");
   package.positive_class = text(flavor, "positive_class");
   package.negative_class = text(flavor, "negative_class");
