@@ -336,8 +336,10 @@ StatusOr<std::string> GetMetricHistory(TrackingStore& store, const RequestFields
 }
 
 // Steps to chart: all of them in [start, end] when they are few, else `max_results` evenly
-// spaced ones plus the last (MLflow's _get_sampled_steps_from_steps, including its quirk of
-// comparing the absolute index with the count).
+// spaced ones, the last step of the range among them. (MLflow's _get_sampled_steps_from_steps
+// picks max_results steps plus the last, then its query keeps the first max_results points, so
+// the last step is lost; it also compares an absolute index with the count, which thins a range
+// that does not start at the first step. Orchard keeps both ends and every sample.)
 std::set<int64_t> SampleSteps(const std::vector<int64_t>& all_steps, int64_t start, int64_t end,
                               int64_t max_results) {
   auto first = std::lower_bound(all_steps.begin(), all_steps.end(), start);
@@ -347,12 +349,13 @@ std::set<int64_t> SampleSteps(const std::vector<int64_t>& all_steps, int64_t sta
   const int64_t count = end_index - start_index;
   if (count <= max_results) return std::set<int64_t>(first, last);
   std::set<int64_t> sampled;
-  const double interval = static_cast<double>(count) / static_cast<double>(max_results);
-  for (int64_t i = 0; i < max_results; ++i) {
+  const int64_t spaced = std::max<int64_t>(max_results - 1, 1);
+  const double interval = static_cast<double>(count) / static_cast<double>(spaced);
+  for (int64_t i = 0; i < spaced; ++i) {
     int64_t index = start_index + static_cast<int64_t>(static_cast<double>(i) * interval);
-    if (index < count) sampled.insert(all_steps[index]);
+    if (index < end_index) sampled.insert(all_steps[static_cast<size_t>(index)]);
   }
-  sampled.insert(all_steps[end_index - 1]);
+  sampled.insert(all_steps[static_cast<size_t>(end_index - 1)]);
   return sampled;
 }
 
@@ -417,9 +420,7 @@ StatusOr<std::string> GetMetricHistoryBulkInterval(TrackingStore& store,
   json.BeginObject();
   bool any = false;
   for (size_t r = 0; r < run_ids.size(); ++r) {
-    int64_t written = 0;
     for (const Metric& metric : histories[r]) {
-      if (written >= limit) break;
       if (!steps.contains(metric.step)) continue;
       if (!any) json.Key("metrics").BeginArray();
       any = true;
@@ -430,7 +431,6 @@ StatusOr<std::string> GetMetricHistoryBulkInterval(TrackingStore& store,
           .Field("step", metric.step)
           .Field("run_id", run_ids[r])
           .EndObject();
-      ++written;
     }
   }
   if (any) json.EndArray();
