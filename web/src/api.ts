@@ -193,7 +193,37 @@ export async function deleteRunTag(runId: string, key: string): Promise<void> {
   await call('POST', 'runs/delete-tag', { run_id: runId, key });
 }
 
-/** Every logged point of one metric, following page tokens. */
+/** The most points per run that metrics/get-history-bulk-interval returns. */
+export const kMaxSampledPoints = 2500;
+
+export interface SampledHistoryQuery {
+  /** Points per run, at most kMaxSampledPoints (the server's cap). */
+  maxResults?: number;
+  /** An inclusive step range; both or neither. */
+  startStep?: number;
+  endStep?: number;
+}
+
+/**
+ * One metric's history sampled by the server (metrics/get-history-bulk-interval, as MLflow's
+ * charts read it): at most maxResults steps spread evenly over the range, the run's first and
+ * last step always kept. Cheap for any length of history, so charts use it; zoomed charts ask
+ * again for their step range.
+ */
+export async function getSampledMetricHistory(runId: string, metricKey: string, q: SampledHistoryQuery = {},
+  signal?: AbortSignal): Promise<Metric[]> {
+  const ranged = q.startStep !== undefined && q.endStep !== undefined;
+  const r = await call<{ metrics?: Array<Metric & { run_id?: string }> }>('GET', 'metrics/get-history-bulk-interval', {
+    run_ids: runId,
+    metric_key: metricKey,
+    max_results: Math.max(1, Math.min(kMaxSampledPoints, Math.floor(q.maxResults ?? kMaxSampledPoints))),
+    start_step: ranged ? Math.floor(q.startStep as number) : undefined,
+    end_step: ranged ? Math.floor(q.endStep as number) : undefined,
+  }, signal);
+  return (r.metrics ?? []).map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step }));
+}
+
+/** Every logged point of one metric, following page tokens (every point: prefer the sampled call for charts). */
 export async function getMetricHistory(runId: string, metricKey: string, signal?: AbortSignal):
   Promise<Metric[]> {
   const points: Metric[] = [];
@@ -205,6 +235,65 @@ export async function getMetricHistory(runId: string, metricKey: string, signal?
     pageToken = r.next_page_token || undefined;
   } while (pageToken);
   return points;
+}
+
+// ---- model registry ----
+
+export interface RegisteredModel {
+  name: string;
+  creation_timestamp?: number;
+  last_updated_timestamp?: number;
+  description?: string;
+  latest_versions?: ModelVersion[];
+  tags?: Tag[];
+}
+
+export interface ModelVersion {
+  name: string;
+  version: string;
+  creation_timestamp?: number;
+  last_updated_timestamp?: number;
+  current_stage?: string;
+  description?: string;
+  source?: string;
+  run_id?: string;
+  status?: string;
+}
+
+/** Registered models in name order, following page tokens up to `limit`. */
+export async function searchRegisteredModels(q: { filter?: string; limit?: number } = {}, signal?: AbortSignal):
+  Promise<RegisteredModel[]> {
+  const limit = q.limit ?? 1000;
+  const models: RegisteredModel[] = [];
+  let pageToken: string | undefined;
+  do {
+    const r = await call<{ registered_models?: RegisteredModel[]; next_page_token?: string }>('GET',
+      'registered-models/search', {
+        filter: q.filter || undefined,
+        max_results: Math.min(1000, limit - models.length),
+        order_by: 'name ASC',
+        page_token: pageToken,
+      }, signal);
+    models.push(...(r.registered_models ?? []));
+    pageToken = r.next_page_token || undefined;
+  } while (pageToken && models.length < limit);
+  return models;
+}
+
+export async function createRegisteredModel(name: string): Promise<RegisteredModel> {
+  const r = await call<{ registered_model: RegisteredModel }>('POST', 'registered-models/create', { name });
+  return r.registered_model;
+}
+
+/** A new version of a registered model from a run's artifact folder (source runs:/<run_id>/<path>). */
+export async function createModelVersion(name: string, runId: string, artifactPath: string): Promise<ModelVersion> {
+  const path = artifactPath.replace(/^\/+|\/+$/g, '');
+  const r = await call<{ model_version: ModelVersion }>('POST', 'model-versions/create', {
+    name,
+    source: `runs:/${runId}/${path}`,
+    run_id: runId,
+  });
+  return r.model_version;
 }
 
 // ---- artifacts ----

@@ -1,7 +1,8 @@
 // Browser tests of the UI against a real tracking server, following the tutorial's steps.
 //   node web/tests/ui.spec.mjs --orchard build/orchard [--screenshots DIR] [--keep]
 // It seeds a store in a temporary folder (the loan search: a parent run and 10 trials, the best
-// trial's model registered as loan_model and promoted to Production), starts `orchard server`
+// trial's model registered as loan_model and promoted to Production; later a run with a
+// 20,000-point metric logged over REST), starts `orchard server`
 // on port 0 with the UI built into the binary, under --static-prefix /mlflow, drives Debian's
 // chromium with playwright-core, saves a screenshot of each page
 // and exits 0 when every step passed, 1 otherwise.
@@ -217,6 +218,36 @@ test('the model folder shows its MLmodel: flavors, signature, load snippet', asy
   await shot('run-artifacts-image');
 });
 
+test('the model folder registers as a new model through the dialog', async () => {
+  await go(`#/experiments/${expId()}/runs/${ctx.best}/artifactPath/model`);
+  await ctx.page.locator('section[aria-label="MLflow model"]').waitFor();
+  await ctx.page.getByRole('button', { name: 'Register model' }).click();
+  const dialog = ctx.page.getByRole('dialog', { name: 'Register model' });
+  await dialog.waitFor();
+  assert.ok((await dialog.innerText()).includes(`runs:/${ctx.best}/model`));
+  // The existing model is offered; a new one is the default choice.
+  await waitUntil(() => [...document.querySelectorAll('dialog option')].some((o) => o.textContent === 'loan_model'));
+  const name = dialog.getByRole('textbox', { name: 'New model name' });
+  // The server's refusal shows in the dialog.
+  await name.fill('loan/model');
+  await dialog.getByRole('button', { name: 'Register', exact: true }).click();
+  await dialog.locator('.state-error[role="alert"]').waitFor();
+  assert.match(await dialog.locator('.state-error').innerText(), /Invalid model name 'loan\/model'/);
+  await name.fill('loan_model_ui');
+  await dialog.getByRole('button', { name: 'Register', exact: true }).click();
+  const result = dialog.locator('.dialog-result');
+  await result.waitFor();
+  assert.match(await result.innerText(), /Registered loan_model_ui version 1/);
+  assert.match(await result.getByRole('link').getAttribute('href'), /#\/models\/loan_model_ui\/versions\/1$/);
+  await shot('register-model');
+  const versions = run(['models', 'versions', 'loan_model_ui']);
+  assert.match(versions, new RegExp(`(^|\\s)1\\s[\\s\\S]*${ctx.best}`), versions);
+  await result.getByRole('link').click();
+  await ctx.page.waitForURL(/#\/models\/loan_model_ui\/versions\/1$/);
+  await ctx.page.getByRole('heading', { name: 'Model loan_model_ui, version 1' }).waitFor();
+  assert.equal(await ctx.page.locator('dialog[open]').count(), 0);
+});
+
 test('deep links open their views', async () => {
   await go(`#/experiments/${expId()}`);
   await ctx.page.locator('[role="grid"] [role="row"][aria-rowindex="2"]').waitFor();
@@ -249,6 +280,74 @@ test('the dark theme renders', async () => {
   assert.notEqual(bg, 'rgb(255, 255, 255)');
   await shot('experiment-dark');
   await ctx.page.emulateMedia({ colorScheme: 'light' });
+});
+
+// A run with a 20,000-point metric, logged through the REST API as a client library would.
+async function seedLongRun(points) {
+  const rest = async (endpoint, body) => {
+    const r = await fetch(`${ctx.base}ajax-api/2.0/mlflow/${endpoint}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${endpoint}: ${r.status} ${text}`);
+    return text ? JSON.parse(text) : {};
+  };
+  const { experiment_id: experimentId } = await rest('experiments/create', { name: 'long_history' });
+  const created = await rest('runs/create', { experiment_id: experimentId, run_name: 'long_run', start_time: Date.now() });
+  const runId = created.run.info.run_id;
+  const t0 = Date.now() - points * 10;
+  for (let start = 0; start < points; start += 1000) {
+    const metrics = [];
+    for (let step = start; step < Math.min(points, start + 1000); step++) {
+      metrics.push({ key: 'loss', value: 1 / (1 + step / 100) + 0.01 * Math.sin(step / 7), timestamp: t0 + step * 10, step });
+    }
+    await rest('runs/log-batch', { run_id: runId, metrics });
+  }
+  return { experimentId, runId };
+}
+
+test('a 20,000-point history charts from the server-sampled endpoint and zooms in', async () => {
+  const { experimentId, runId } = await seedLongRun(20_000);
+  const requests = [];
+  const listen = (r) => { if (r.url().includes('/metrics/get-history')) requests.push(r.url()); };
+  ctx.page.on('request', listen);
+  try {
+    await go(`#/experiments/${experimentId}/runs/${runId}/model-metrics`);
+    const chart = ctx.page.locator('figure[aria-label="Chart of loss"]');
+    await chart.locator('.uplot canvas').waitFor();
+    assert.ok(requests.length >= 1, 'a history request');
+    for (const url of requests) assert.match(url, /metrics\/get-history-bulk-interval\?/, url);
+    const first = new URL(requests[0]);
+    assert.equal(first.searchParams.get('run_ids'), runId);
+    assert.equal(first.searchParams.get('metric_key'), 'loss');
+    assert.equal(first.searchParams.get('start_step'), null);
+    assert.match(await chart.locator('figcaption').innerText(), /[\d,]+ sampled points, steps 0–19,999, last -?\d/);
+    await shot('run-metrics-long');
+    // Drag across the middle of the plot: the range is asked for again, at full detail.
+    const over = await chart.locator('.u-over').boundingBox();
+    const y = over.y + over.height / 2;
+    await ctx.page.mouse.move(over.x + over.width * 0.4, y);
+    await ctx.page.mouse.down();
+    await ctx.page.mouse.move(over.x + over.width * 0.45, y, { steps: 5 });
+    await ctx.page.mouse.up();
+    await waitUntil(() => /zoomed: steps/.test(document.querySelector('figure[aria-label="Chart of loss"] figcaption')?.textContent ?? ''));
+    const zoomed = requests.map((u) => new URL(u)).find((u) => u.searchParams.has('start_step'));
+    assert.ok(zoomed, `a ranged request among ${requests}`);
+    const [start, end] = [Number(zoomed.searchParams.get('start_step')), Number(zoomed.searchParams.get('end_step'))];
+    assert.ok(start > 7000 && end < 10_000 && end - start > 500, `${start}..${end}`);
+    const caption = await chart.locator('figcaption').innerText();
+    const span = /zoomed: steps ([\d,]+)–([\d,]+)/.exec(caption);
+    assert.ok(span, caption);
+    await shot('run-metrics-zoomed');
+    // Double-click returns to the whole history.
+    await ctx.page.mouse.dblclick(over.x + over.width / 2, y);
+    await waitUntil(() => !/zoomed/.test(document.querySelector('figure[aria-label="Chart of loss"] figcaption')?.textContent ?? ''));
+    // The time axes chart the same sampled points.
+    await ctx.page.getByRole('combobox', { name: 'X axis' }).selectOption('relative');
+    await chart.locator('.uplot canvas').waitFor();
+  } finally {
+    ctx.page.off('request', listen);
+  }
 });
 
 test('no script errors or policy violations', () => {

@@ -1,6 +1,6 @@
 // A run's artifacts: a lazily loaded folder tree beside a preview of the chosen file (text,
 // CSV/TSV as a table, JSON, YAML/MLmodel, images) with a download link. A folder holding an
-// MLmodel file shows the model: its flavors, signature and how to load it.
+// MLmodel file shows the model: its flavors, signature and how to load it, and registers it.
 
 import { useEffect, useState } from 'preact/hooks';
 import * as api from '../api';
@@ -9,6 +9,7 @@ import { parseCsv } from '../csv';
 import { fileSize } from '../format';
 import { parseMlModel } from '../mlmodel';
 import { Empty, ErrorBox, Loading, useAsync } from './common';
+import { RegisterModelButton } from './RegisterModel';
 
 const kMaxPreviewBytes = 2 * 1024 * 1024;
 const kMaxTableRows = 500;
@@ -141,7 +142,7 @@ function ModelView({ runId, dir, state }: { runId: string; dir: string; state: {
   const uri = `runs:/${runId}/${dir}`;
   return (
     <section class="model-panel" aria-label="MLflow model">
-      <h3>MLflow model</h3>
+      <div class="model-panel-head"><h3>MLflow model</h3><RegisterModelButton runId={runId} dir={dir} /></div>
       <div class="model-flavors"><span class="muted">Flavors: </span>{m.flavors.map((f) => <span key={f.name} class="badge">{f.name}</span>)}</div>
       <p class="muted">Load it in Python:</p>
       <pre class="code"><code>{`import mlflow\nmodel = mlflow.pyfunc.load_model("${uri}")\nmodel.predict(data)`}</code></pre>

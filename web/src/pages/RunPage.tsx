@@ -155,6 +155,7 @@ function Charts({ run }: { run: Run }) {
   const [filter, setFilter] = useState('');
   const [options, setOptions] = useState<ChartOptions>({ xAxis: 'step', logScale: false, smoothing: 0 });
   const keys = useMemo(() => (run.data.metrics ?? []).map((m) => m.key).sort((a, b) => a.localeCompare(b)), [run]);
+  const latest = useMemo(() => new Map((run.data.metrics ?? []).map((m) => [m.key, m])), [run]);
   const shown = keys.filter((k) => matches(k, filter));
   if (keys.length === 0) return <Empty>This run logged no metrics.</Empty>;
   return (
@@ -168,7 +169,7 @@ function Charts({ run }: { run: Run }) {
           onInput={(e) => setOptions({ ...options, smoothing: Number(e.currentTarget.value) })} /> <span class="muted">{options.smoothing.toFixed(2)}</span></label>
       </div>
       {shown.length === 0 ? <Empty>No metric matches "{filter}".</Empty> :
-        <div class="chart-grid">{shown.map((k) => <MetricChart key={k} runId={id} metricKey={k} options={options} />)}</div>}
+        <div class="chart-grid">{shown.map((k) => <MetricChart key={k} runId={id} metricKey={k} latest={latest.get(k)} options={options} />)}</div>}
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { loggedModels } from '../../src/api';
 import { buildOrderBy, cellValue, childrenFilter, columnKey, keysSeen, parseColumnKey, visibleDataColumns } from '../../src/columns';
 import { parseCsv, runsToCsv, toCsv } from '../../src/csv';
 import { duration, exactTime, fileSize, metricValue, relativeTime } from '../../src/format';
-import { downsample, historySeries, smooth } from '../../src/sampling';
+import { downsample, firstTimestamp, historySeries, pointsInWindow, smooth, stepRangeFor, withLatest } from '../../src/sampling';
 import { buildRows } from '../../src/runtree';
 import { parseMlModel } from '../../src/mlmodel';
 
@@ -81,6 +81,33 @@ test('CSV export and parsing', () => {
   assert.equal(rows.length, 2);
   assert.deepEqual(parseCsv('a\tb\n1\t"x\ny"\n', '\t'), [['a', 'b'], ['1', 'x\ny']]);
   assert.deepEqual(parseCsv('a,b\n1,2\n3,4\n', ',', 2), [['a', 'b'], ['1', '2']]);
+});
+
+test('zoom windows: the step range to fetch and the points inside', () => {
+  // Steps 0, 10, ..., 100 logged one second apart from t = 5 s.
+  const pts = Array.from({ length: 11 }, (_, i) => ({ key: 'm', value: i, timestamp: 5000 + i * 1000, step: i * 10 }));
+  const t0 = firstTimestamp(pts);
+  assert.equal(t0, 5000);
+  assert.equal(firstTimestamp([]), 0);
+  assert.deepEqual(stepRangeFor(pts, 'step', t0, 12.4, 47.9), { start: 13, end: 47 });
+  assert.equal(stepRangeFor(pts, 'step', t0, 12.2, 12.8), null);
+  // Time axes: the steps of the points in the window and of their neighbours outside it.
+  assert.deepEqual(stepRangeFor(pts, 'relative', t0, 2.5, 4.5), { start: 20, end: 50 });
+  assert.deepEqual(stepRangeFor(pts, 'time', t0, 7.5, 9.5), { start: 20, end: 50 });
+  assert.deepEqual(stepRangeFor(pts, 'relative', t0, 2.2, 2.8), { start: 20, end: 30 });
+  assert.deepEqual(stepRangeFor(pts, 'relative', t0, -5, 0.5), { start: 0, end: 10 });
+  assert.equal(stepRangeFor([], 'time', t0, 1, 2), null);
+  assert.deepEqual(pointsInWindow(pts, 'relative', t0, 2.5, 4.5).map((p) => p.step), [30, 40]);
+  assert.deepEqual(pointsInWindow(pts, 'step', t0, 30, 40).map((p) => p.step), [30, 40]);
+  // The run's latest point completes a sample that lacks it, when in the range asked for.
+  const last = { key: 'm', value: 99, timestamp: 99_000, step: 1000 };
+  assert.equal(withLatest(pts, last).length, 12);
+  assert.equal(withLatest(pts, pts[10]).length, 11);
+  assert.equal(withLatest(pts, last, { start: 0, end: 500 }).length, 11);
+  assert.equal(withLatest(pts, undefined).length, 11);
+  assert.equal(withLatest([], last).length, 0);
+  // A zoomed part keeps the whole history's relative origin.
+  assert.deepEqual([...historySeries(pts.slice(3, 5), 'relative', t0).x], [3, 4]);
 });
 
 test('metric histories: series, down-sampling, smoothing', () => {
