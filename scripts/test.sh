@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, and runs every test (CTest).
+# The test command: installs what is missing, builds, and runs every test (CTest), then a smoke
+# run of every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
@@ -13,3 +14,6 @@ if ! command -v chromium >/dev/null 2>&1; then
     chromium >/dev/null
 fi
 ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
+# Every fuzz target for a short smoke run (their own clang build, with ASan and UBSan); skipped
+# when CTest was given a selection (./scripts/test.sh -R Registry).
+if [[ $# -eq 0 ]]; then ./scripts/fuzz.sh --smoke 10; fi
