@@ -2,44 +2,30 @@
 // model-versions/create copies from. Beyond "no crash", the fuzzer checks the promises: a
 // normalized artifact path never climbs out ('..', absolute), and an accepted version source is a
 // folder inside the one run's artifacts that exist here.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <string>
 
+#include "scratch_stores.h"
 #include "server/version_source.h"
 #include "store/artifact/artifact_repo.h"
-#include "store/registry/sqlite_registry_store.h"
-#include "store/tracking/sqlite_tracking_store.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Stores {
-  fs::path dir, run_root;
+struct Stores : orchard::fuzzing::ScratchStores {
+  fs::path run_root;
   std::string run_id;
-  std::unique_ptr<orchard::SqliteTrackingStore> tracking;
-  std::unique_ptr<orchard::SqliteRegistryStore> registry;
 };
 
 Stores& TheStores() {
   static Stores* stores = [] {
-    auto* made = new Stores;
-    made->dir = fs::temp_directory_path() / ("orchard-fuzz-paths-" + std::to_string(getpid()));
-    fs::create_directories(made->dir);
-    auto tracking =
-        orchard::SqliteTrackingStore::Open((made->dir / "o.db").string(), "mlflow-artifacts:");
-    auto registry = orchard::SqliteRegistryStore::Open((made->dir / "o.db").string());
-    if (!tracking.ok() || !registry.ok()) std::abort();
-    made->tracking = std::move(tracking).value();
-    made->registry = std::move(registry).value();
+    auto* made = new Stores{orchard::fuzzing::OpenScratchStores("fuzz-paths")};
     auto run = made->tracking->CreateRun({});
     if (!run.ok()) std::abort();
     made->run_id = run->info.run_id;

@@ -3,8 +3,6 @@
 // the endpoint; the rest is the JSON body (POST, PATCH, DELETE) or the query string and path
 // (GET). A handler must answer every input with a reply (an MLflow error for bad ones): an
 // exception escaping a handler would be a 500 for the client, so it stops the fuzzer here.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -18,11 +16,10 @@
 #include <spdlog/spdlog.h>
 
 #include "http/router.h"
+#include "scratch_stores.h"
 #include "server/artifact_handlers.h"
 #include "server/registry_handlers.h"
 #include "server/tracking_handlers.h"
-#include "store/registry/sqlite_registry_store.h"
-#include "store/tracking/sqlite_tracking_store.h"
 
 namespace {
 
@@ -78,26 +75,14 @@ const std::vector<Endpoint> kEndpoints = {{"POST", "experiments/create"},
                                           {"POST", "model-versions/set-tag"},
                                           {"DELETE", "model-versions/delete-tag"}};
 
-struct Server {
-  std::filesystem::path dir;
-  std::unique_ptr<orchard::SqliteTrackingStore> tracking;
-  std::unique_ptr<orchard::SqliteRegistryStore> registry;
+struct Server : orchard::fuzzing::ScratchStores {
   orchard::Router router;
 };
 
 Server& TheServer() {
   static Server* server = [] {
     spdlog::set_level(spdlog::level::off);
-    auto* made = new Server;
-    made->dir =
-        std::filesystem::temp_directory_path() / ("orchard-fuzz-rest-" + std::to_string(getpid()));
-    std::filesystem::create_directories(made->dir);
-    auto tracking =
-        orchard::SqliteTrackingStore::Open((made->dir / "o.db").string(), "mlflow-artifacts:");
-    auto registry = orchard::SqliteRegistryStore::Open((made->dir / "o.db").string());
-    if (!tracking.ok() || !registry.ok()) std::abort();
-    made->tracking = std::move(tracking).value();
-    made->registry = std::move(registry).value();
+    auto* made = new Server{orchard::fuzzing::OpenScratchStores("fuzz-rest"), {}};
     const std::string artifacts = (made->dir / "artifacts").string();
     orchard::AddTrackingRoutes(made->router,
                                {.store = made->tracking.get(), .artifacts_destination = artifacts});
