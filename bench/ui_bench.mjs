@@ -19,24 +19,13 @@
 // (performance.now(), from navigation start to the frame after the element appeared), recorded by
 // an observer that the browser adds to the page (no eval: the UI's Content-Security-Policy holds).
 // Only 127.0.0.1 is contacted. The server is stopped by its PID and the folder removed at the end.
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { arg, chromium, log, median, orchardBinary, pool, restClient, seconds, startServer, uiFolder, web } from './ui_bench_support.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const web = join(repo, 'web');
-const { chromium } = createRequire(join(web, 'package.json'))('playwright-core');
-
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-};
-const orchard = resolve(arg('--orchard', join(repo, 'build/orchard')));
-const uiDir = process.argv.includes('--builtin-ui') ? '' : resolve(arg('--ui-dir', join(web, 'dist')));
+const orchard = orchardBinary();
+const uiDir = uiFolder();
 const runCounts = arg('--runs', '10000,100000').split(',').map(Number).filter((n) => n > 0);
 const historyPoints = Number(arg('--history', '1000000'));
 const metricsFraction = Number(arg('--metrics-fraction', '1'));
@@ -47,78 +36,13 @@ const keep = process.argv.includes('--keep');
 
 const goals = { grid100k: 1000, chart: 500, bundleKiB: 300 };
 const tmp = mkdtempSync(join(tmpdir(), 'orchard-ui-bench-'));
-let server = null;
 let browser = null;
+let server = null;  // { port, stop }
 
-const log = (...a) => console.log('#', ...a);
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-
-// ---- the server ----
-
-async function startServer() {
-  const args = ['server', '--backend-store-uri', `sqlite:///${tmp}/bench.db`, '--artifacts-destination', join(tmp, 'artifacts'),
-    '--host', '127.0.0.1', '--port', '0'];
-  if (uiDir) {
-    if (!existsSync(join(uiDir, 'index.html'))) throw new Error(`${uiDir} holds no build: run (cd web && npm run build), or pass --builtin-ui`);
-    args.push('--ui-dir', uiDir);
-  }
-  const env = { ...process.env };
-  for (const k of ['MLFLOW_TRACKING_URI', 'ORCHARD_TRACKING_URI', 'MLFLOW_EXPERIMENT_ID', 'MLFLOW_EXPERIMENT_NAME', 'MLFLOW_RUN_ID']) delete env[k];
-  server = spawn(orchard, args, { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((done, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`no readiness line from orchard server: ${out}`)), 20_000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) { clearTimeout(timer); done(Number(m[1])); }
-    });
-    server.stderr.on('data', (d) => { out += d; });
-    server.on('exit', (code) => { clearTimeout(timer); fail(new Error(`orchard server exited (${code}): ${out.slice(-2000)}`)); });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  process.kill(server.pid, 'SIGTERM');
-  const timer = setTimeout(() => { if (server.exitCode === null) process.kill(server.pid, 'SIGKILL'); }, 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // ---- REST seeding, with many requests in flight over kept-alive connections ----
 
-let port = 0;
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-
-function rest(endpoint, body) {
-  const payload = Buffer.from(JSON.stringify(body));
-  return new Promise((done, fail) => {
-    const req = http.request({
-      host: '127.0.0.1', port, agent, method: 'POST', path: `/api/2.0/mlflow/${endpoint}`,
-      headers: { 'Content-Type': 'application/json', 'Content-Length': payload.length },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        if (res.statusCode !== 200) fail(new Error(`${endpoint}: ${res.statusCode} ${text.slice(0, 300)}`));
-        else done(text ? JSON.parse(text) : {});
-      });
-    });
-    req.on('error', fail);
-    req.end(payload);
-  });
-}
-
-/** Runs task(i) for i in [0, count) with at most `width` in flight. */
-async function pool(count, width, task) {
-  let next = 0;
-  const worker = async () => { while (next < count) { const i = next++; await task(i); } };
-  await Promise.all(Array.from({ length: Math.min(width, count) }, worker));
-}
+let rest = null;  // restClient(port), once the server is up
 
 async function seedExperiment(name, runs) {
   const t0 = performance.now();
@@ -263,9 +187,10 @@ function bundleSize() {
 // ---- main ----
 
 async function main() {
-  port = await startServer();
-  const base = `http://127.0.0.1:${port}/`;
-  log(`orchard server on ${base} (pid ${server.pid}), UI ${uiDir ? 'from ' + uiDir : 'built into the binary'}, store in ${tmp}`);
+  server = await startServer(orchard, tmp, uiDir);
+  rest = restClient(server.port, concurrency);
+  const base = `http://127.0.0.1:${server.port}/`;
+  log(`orchard server on ${base}, UI ${uiDir ? 'from ' + uiDir : 'built into the binary'}, store in ${tmp}`);
 
   const experiments = [];
   for (const n of runCounts) experiments.push({ runs: n, ...(await seedExperiment(`bench_${n}_runs`, n)) });
@@ -338,8 +263,7 @@ try {
   console.error(e);
 } finally {
   await browser?.close().catch(() => {});
-  await stopServer().catch(() => {});
-  agent.destroy();
+  await server?.stop().catch(() => {});
   if (!keep) rmSync(tmp, { recursive: true, force: true });
   else log(`kept ${tmp}`);
 }

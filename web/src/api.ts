@@ -106,6 +106,21 @@ async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', endpoint: st
   return (text ? JSON.parse(text) : {}) as T;
 }
 
+/** A GET whose query string is built by the caller (for repeated keys). */
+async function getJson<T>(endpointWithQuery: string, signal?: AbortSignal): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(kBase + endpointWithQuery, { signal, headers: { Accept: 'application/json' } });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'NETWORK_ERROR',
+      'Could not reach the tracking server. Check that it is running, then reload the page.');
+  }
+  if (!response.ok) throw await errorOf(response);
+  const text = await response.text();
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
 // ---- experiments ----
 
 export interface ExperimentSearch {
@@ -223,6 +238,26 @@ export async function getSampledMetricHistory(runId: string, metricKey: string, 
   return (r.metrics ?? []).map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step }));
 }
 
+/**
+ * One metric's sampled history for several runs in one request per up to 100 runs (the bulk
+ * endpoint takes run_ids repeated), grouped by run id.
+ */
+export async function getSampledHistories(runIds: string[], metricKey: string, maxResults = 500,
+  signal?: AbortSignal): Promise<Map<string, Metric[]>> {
+  const out = new Map<string, Metric[]>(runIds.map((id) => [id, []]));
+  for (let i = 0; i < runIds.length; i += 100) {
+    const query = new URLSearchParams();
+    for (const id of runIds.slice(i, i + 100)) query.append('run_ids', id);
+    query.set('metric_key', metricKey);
+    query.set('max_results', String(Math.max(1, Math.min(kMaxSampledPoints, Math.floor(maxResults)))));
+    const r = await getJson<{ metrics?: Array<Metric & { run_id?: string }> }>('metrics/get-history-bulk-interval?' + query.toString(), signal);
+    for (const m of r.metrics ?? []) {
+      out.get(m.run_id ?? '')?.push({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step });
+    }
+  }
+  return out;
+}
+
 /** Every logged point of one metric, following page tokens (every point: prefer the sampled call for charts). */
 export async function getMetricHistory(runId: string, metricKey: string, signal?: AbortSignal):
   Promise<Metric[]> {
@@ -239,6 +274,8 @@ export async function getMetricHistory(runId: string, metricKey: string, signal?
 
 // ---- model registry ----
 
+export interface ModelAlias { alias: string; version: string }
+
 export interface RegisteredModel {
   name: string;
   creation_timestamp?: number;
@@ -246,6 +283,7 @@ export interface RegisteredModel {
   description?: string;
   latest_versions?: ModelVersion[];
   tags?: Tag[];
+  aliases?: ModelAlias[];
 }
 
 export interface ModelVersion {
@@ -258,7 +296,11 @@ export interface ModelVersion {
   source?: string;
   run_id?: string;
   status?: string;
+  tags?: Tag[];
+  aliases?: string[];
 }
+
+export const kStages = ['None', 'Staging', 'Production', 'Archived'] as const;
 
 /** Registered models in name order, following page tokens up to `limit`. */
 export async function searchRegisteredModels(q: { filter?: string; limit?: number } = {}, signal?: AbortSignal):
@@ -294,6 +336,104 @@ export async function createModelVersion(name: string, runId: string, artifactPa
     run_id: runId,
   });
   return r.model_version;
+}
+
+export async function getRegisteredModel(name: string, signal?: AbortSignal): Promise<RegisteredModel> {
+  const r = await call<{ registered_model: RegisteredModel }>('GET', 'registered-models/get', { name }, signal);
+  return r.registered_model;
+}
+
+export async function updateRegisteredModelDescription(name: string, description: string): Promise<void> {
+  await call('PATCH', 'registered-models/update', { name, description });
+}
+
+export async function deleteRegisteredModel(name: string): Promise<void> {
+  await call('DELETE', 'registered-models/delete', { name });
+}
+
+export async function setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
+  await call('POST', 'registered-models/set-tag', { name, key, value });
+}
+
+export async function deleteRegisteredModelTag(name: string, key: string): Promise<void> {
+  await call('DELETE', 'registered-models/delete-tag', { name, key });
+}
+
+/** Points `models:/<name>@<alias>` at a version (moving it when set elsewhere). */
+export async function setModelAlias(name: string, alias: string, version: string): Promise<void> {
+  await call('POST', 'registered-models/alias', { name, alias, version });
+}
+
+export async function deleteModelAlias(name: string, alias: string): Promise<void> {
+  await call('DELETE', 'registered-models/alias', { name, alias });
+}
+
+function quoteFilterValue(v: string): string {
+  return "'" + v.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
+}
+
+/** Every version of a model, newest first. */
+export async function searchModelVersions(name: string, signal?: AbortSignal): Promise<ModelVersion[]> {
+  const versions: ModelVersion[] = [];
+  let pageToken: string | undefined;
+  do {
+    const r = await call<{ model_versions?: ModelVersion[]; next_page_token?: string }>('GET', 'model-versions/search', {
+      filter: `name = ${quoteFilterValue(name)}`, max_results: 10000, order_by: 'version_number DESC', page_token: pageToken,
+    }, signal);
+    versions.push(...(r.model_versions ?? []));
+    pageToken = r.next_page_token || undefined;
+  } while (pageToken);
+  return versions;
+}
+
+export async function getModelVersion(name: string, version: string, signal?: AbortSignal): Promise<ModelVersion> {
+  const r = await call<{ model_version: ModelVersion }>('GET', 'model-versions/get', { name, version }, signal);
+  return r.model_version;
+}
+
+export async function updateModelVersionDescription(name: string, version: string, description: string): Promise<void> {
+  await call('PATCH', 'model-versions/update', { name, version, description });
+}
+
+export async function deleteModelVersion(name: string, version: string): Promise<void> {
+  await call('DELETE', 'model-versions/delete', { name, version });
+}
+
+export async function transitionModelVersionStage(name: string, version: string, stage: string, archiveExisting: boolean): Promise<ModelVersion> {
+  const r = await call<{ model_version: ModelVersion }>('POST', 'model-versions/transition-stage', {
+    name, version, stage, archive_existing_versions: archiveExisting,
+  });
+  return r.model_version;
+}
+
+export async function setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
+  await call('POST', 'model-versions/set-tag', { name, version, key, value });
+}
+
+export async function deleteModelVersionTag(name: string, version: string, key: string): Promise<void> {
+  await call('DELETE', 'model-versions/delete-tag', { name, version, key });
+}
+
+/** Where a version's files are, as an mlflow-artifacts: URI (served by the artifact proxy). */
+export async function getModelVersionDownloadUri(name: string, version: string, signal?: AbortSignal): Promise<string> {
+  const r = await call<{ artifact_uri: string }>('GET', 'model-versions/get-download-uri', { name, version }, signal);
+  return r.artifact_uri;
+}
+
+/** The text of a file under an mlflow-artifacts: URI, read through the artifact proxy. */
+export async function fetchProxiedArtifactText(uri: string, file: string, signal?: AbortSignal): Promise<string> {
+  const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
+  if (!m) throw new ApiError(0, 'UNSUPPORTED_URI', `The files are at ${uri}, which the artifact proxy does not serve.`);
+  const path = [...m[1].split('/'), ...file.split('/')].filter(Boolean).map(encodeURIComponent).join('/');
+  let response: Response;
+  try {
+    response = await fetch('api/2.0/mlflow-artifacts/artifacts/' + path, { signal });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'NETWORK_ERROR', 'Could not reach the tracking server.');
+  }
+  if (!response.ok) throw await errorOf(response);
+  return response.text();
 }
 
 // ---- artifacts ----

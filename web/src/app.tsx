@@ -7,7 +7,10 @@ import { Empty } from './components/common';
 import { navigate, useRoute } from './nav';
 import { experimentHash, type Route } from './router';
 import { ExperimentPage } from './pages/ExperimentPage';
-import { Placeholder } from './pages/Placeholder';
+import { ComparePage } from './pages/ComparePage';
+import { ModelPage } from './pages/ModelPage';
+import { ModelsPage } from './pages/ModelsPage';
+import { ModelVersionPage } from './pages/ModelVersionPage';
 import { RunPage } from './pages/RunPage';
 import { RunRedirect } from './pages/RunRedirect';
 
@@ -56,13 +59,13 @@ function Page({ route }: { route: Route }) {
     case 'run-redirect':
       return <RunRedirect runId={route.runId} />;
     case 'compare-runs':
-      return <Placeholder title="Compare runs" detail={`${route.runs.length} runs selected: ${route.runs.join(', ')}`} />;
+      return <ComparePage runIds={route.runs} experimentIds={route.experiments} />;
     case 'models':
-      return <Placeholder title="Registered models" detail="Until then, `orchard models list` shows them." />;
+      return <ModelsPage search={route.search ?? ''} />;
     case 'model':
-      return <Placeholder title={`Model ${route.name}`} detail={`Until then, \`orchard models get ${route.name}\` shows its versions.`} />;
+      return <ModelPage key={route.name} name={route.name} />;
     case 'model-version':
-      return <Placeholder title={`Model ${route.name}, version ${route.version}`} />;
+      return <ModelVersionPage key={route.name + '/' + route.version} name={route.name} version={route.version} />;
     case 'not-found':
       return <main class="main"><h1>Page not found</h1><Empty>Nothing lives at <code>{route.path}</code>. <a href="#/">Go to the experiments</a>.</Empty></main>;
   }

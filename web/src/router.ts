@@ -11,7 +11,14 @@ export interface ExperimentViewState {
   orderByAsc: boolean;
   /** Column keys to show; null means the default (every metric and param seen). */
   selectedColumns: string[] | null;
+  /** The runs as a table or as charts (MLflow's compareRunsMode=CHART). */
+  compareRunsMode: 'TABLE' | 'CHART';
+  /** The charts view's metric ('' = the first one seen) and how many top runs' histories it overlays. */
+  chartMetric: string;
+  chartTopN: number;
 }
+
+export const kDefaultTopN = 10;
 
 export type Route =
   | { page: 'home' }
@@ -19,7 +26,7 @@ export type Route =
   | { page: 'run'; experimentId: string; runId: string; tab: RunTab; artifactPath: string }
   | { page: 'run-redirect'; runId: string }
   | { page: 'compare-runs'; runs: string[]; experiments: string[] }
-  | { page: 'models' }
+  | { page: 'models'; search?: string }
   | { page: 'model'; name: string }
   | { page: 'model-version'; name: string; version: string }
   | { page: 'not-found'; path: string };
@@ -27,7 +34,7 @@ export type Route =
 export const kDefaultOrderByKey = 'attributes.start_time';
 
 export function defaultViewState(): ExperimentViewState {
-  return { searchFilter: '', orderByKey: kDefaultOrderByKey, orderByAsc: false, selectedColumns: null };
+  return { searchFilter: '', orderByKey: kDefaultOrderByKey, orderByAsc: false, selectedColumns: null, compareRunsMode: 'TABLE', chartMetric: '', chartTopN: kDefaultTopN };
 }
 
 function decodeSegment(s: string): string {
@@ -56,6 +63,10 @@ export function parseViewState(query: URLSearchParams): ExperimentViewState {
   const asc = query.get('orderByAsc');
   if (asc !== null) state.orderByAsc = asc === 'true';
   if (query.has('selectedColumns')) state.selectedColumns = parseJsonList(query.get('selectedColumns'));
+  if (query.get('compareRunsMode') === 'CHART') state.compareRunsMode = 'CHART';
+  state.chartMetric = query.get('chartMetric') ?? '';
+  const topN = Number(query.get('chartTopN'));
+  if (Number.isInteger(topN) && topN > 0 && topN <= 100) state.chartTopN = topN;
   return state;
 }
 
@@ -67,6 +78,9 @@ export function formatViewState(state: ExperimentViewState): string {
     q.set('orderByAsc', String(state.orderByAsc));
   }
   if (state.selectedColumns) q.set('selectedColumns', JSON.stringify(state.selectedColumns));
+  if (state.compareRunsMode === 'CHART') q.set('compareRunsMode', 'CHART');
+  if (state.chartMetric) q.set('chartMetric', state.chartMetric);
+  if (state.chartTopN !== kDefaultTopN) q.set('chartTopN', String(state.chartTopN));
   return q.toString();
 }
 
@@ -101,7 +115,7 @@ export function parseHash(hash: string): Route {
     return { page: 'compare-runs', runs: parseJsonList(query.get('runs')), experiments: parseJsonList(query.get('experiments')) };
   }
   if (head === 'models') {
-    if (parts.length === 1) return { page: 'models' };
+    if (parts.length === 1) return query.get('search') ? { page: 'models', search: query.get('search') as string } : { page: 'models' };
     if (parts.length === 2) return { page: 'model', name: parts[1] };
     if (parts.length === 4 && parts[2] === 'versions') return { page: 'model-version', name: parts[1], version: parts[3] };
   }
@@ -135,7 +149,7 @@ export function formatHash(route: Route): string {
         runs: JSON.stringify(route.runs), experiments: JSON.stringify(route.experiments),
       }).toString();
     case 'models':
-      return '#/models';
+      return route.search ? '#/models?' + new URLSearchParams({ search: route.search }).toString() : '#/models';
     case 'model':
       return `#/models/${enc(route.name)}`;
     case 'model-version':

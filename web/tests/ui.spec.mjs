@@ -1,7 +1,7 @@
 // Browser tests of the UI against a real tracking server, following the tutorial's steps.
 //   node web/tests/ui.spec.mjs --orchard build/orchard [--screenshots DIR] [--keep]
 // It seeds a store in a temporary folder (the loan search: a parent run and 10 trials, the best
-// trial's model registered as loan_model and promoted to Production; later a run with a
+// trial's model registered as loan_model, and a second version; later a run with a
 // 20,000-point metric logged over REST), starts `orchard server`
 // on port 0 with the UI built into the binary, under --static-prefix /mlflow, drives Debian's
 // chromium with playwright-core, saves a screenshot of each page
@@ -38,7 +38,7 @@ function run(args) {
   return r.stdout;
 }
 
-const ctx = { parent: '', best: '', bestName: '', experimentId: '', base: '', server: null, browser: null, page: null, errors: [] };
+const ctx = { parent: '', best: '', worst: '', bestName: '', experimentId: '', base: '', server: null, browser: null, page: null, errors: [] };
 
 // Polls a predicate in the page until it holds (Playwright's waitForFunction evaluates strings,
 // which the page's Content-Security-Policy forbids).
@@ -81,7 +81,9 @@ before(async () => {
   const best = run(['runs', 'best', '--parent', ctx.parent, '--metric', 'test_PR_AUC']).trim().split('\t');
   [ctx.best, ctx.bestName] = best;
   run(['models', 'register', `runs:/${ctx.best}/model`, '--name', 'loan_model']);
-  run(['models', 'transition', 'loan_model', '1', 'Production']);
+  // A second version (the weakest trial's model), moved to Production in the UI later on.
+  ctx.worst = run(['runs', 'best', '--parent', ctx.parent, '--metric', 'test_PR_AUC', '--minimize']).trim().split('\t')[0];
+  run(['models', 'register', `runs:/${ctx.worst}/model`, '--name', 'loan_model']);
   const got = JSON.parse(run(['--json', 'runs', 'get', '-r', ctx.best]));
   ctx.experimentId = got.run.info.experiment_id;
   console.log(`# seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s: parent ${ctx.parent}, best ${ctx.best} (${ctx.bestName})`);
@@ -264,12 +266,170 @@ test('deep links open their views', async () => {
   await ctx.page.locator('.params-table').waitFor();
 });
 
-test('pages of later versions say so', async () => {
-  for (const hash of ['#/models', '#/models/loan_model', '#/models/loan_model/versions/1', `#/compare-runs?runs=${encodeURIComponent(JSON.stringify([ctx.best, ctx.parent]))}&experiments=${encodeURIComponent(JSON.stringify([expId()]))}`]) {
-    await go(hash);
-    await ctx.page.getByText('comes in a later version').waitFor();
+test('three trials compare: parallel coordinates and the diff table', async () => {
+  await go(`#/experiments/${expId()}?searchFilter=${encodeURIComponent(`tags.mlflow.parentRunId = '${ctx.parent}'`)}`);
+  await waitUntil(() => document.querySelector('[role="grid"]')?.getAttribute('aria-rowcount') === '11');
+  const picked = [];
+  for (const i of [2, 3, 4]) {
+    picked.push(await row(i).getAttribute('data-run-id'));
+    await row(i).locator('input[type="checkbox"]').check();
   }
-  await shot('placeholder');
+  await ctx.page.getByRole('link', { name: 'Compare (3)' }).click();
+  await ctx.page.waitForURL(/#\/compare-runs\?runs=/);
+  const url = new URL(ctx.page.url().replace('#/', ''));
+  assert.deepEqual(JSON.parse(url.searchParams.get('runs')), picked);
+  const pc = ctx.page.locator('figure[aria-label="Parallel coordinates"] canvas');
+  await pc.waitFor();
+  await waitUntil(() => !!document.querySelector('figure[aria-label="Parallel coordinates"] canvas')?.dataset.drawn);
+  assert.match(await pc.getAttribute('aria-label'), /Parallel coordinates of 3 runs over .*max_depth/);
+  const table = ctx.page.locator('table.diff-table');
+  await table.waitFor();
+  assert.equal(await table.locator('thead th').count(), 4);
+  assert.match(await table.innerText(), /max_depth[\s\S]*test_PR_AUC/);
+  const all = await table.locator('tbody tr:not(.section-row)').count();
+  await ctx.page.getByLabel('Show only differences').check();
+  const diff = await table.locator('tbody tr:not(.section-row)').count();
+  assert.ok(diff > 0 && diff < all, `${diff} differing rows of ${all}`);
+  assert.doesNotMatch(await table.innerText(), /n_estimators/); // the same in every trial
+  // Dragging along the last axis (the colour metric) keeps only the lines crossing that range.
+  await pc.scrollIntoViewIfNeeded();
+  const box = await pc.boundingBox();
+  const x = box.x + box.width - 40;
+  await ctx.page.mouse.move(x, box.y + 20);
+  await ctx.page.mouse.down();
+  await ctx.page.mouse.move(x, box.y + box.height / 2, { steps: 4 });
+  await ctx.page.mouse.up();
+  await ctx.page.getByText(/^[0-3] of 3 runs within the ranges dragged on 1 axis/).waitFor();
+  // The best of the three has the top of the colour metric's axis, so it is kept.
+  assert.match(await ctx.page.locator('.pc-wrap .plot-caption').first().innerText(), /^[1-3] of 3/);
+  await ctx.page.locator('figure[aria-label="Metric history"] .uplot canvas').waitFor();
+  await ctx.page.locator('figure[aria-label="Scatter"] canvas').waitFor();
+  await shot('compare-runs');
+});
+
+test('the parent run of the search shows "Best so far"', async () => {
+  await go(`#/experiments/${expId()}/runs/${ctx.parent}`);
+  const view = ctx.page.locator('section[aria-label="Best so far"]');
+  await view.getByRole('heading', { name: 'Best so far' }).waitFor();
+  await view.locator('table.trials-table').waitFor();
+  assert.equal(await view.locator('table.trials-table tbody tr').count(), 10);
+  assert.match(await view.locator('.best-row').innerText(), new RegExp(ctx.best.slice(0, 8)));
+  assert.match(await view.locator('.search-summary').innerText(), /Best test_PR_AUC: .* · 10 trials, maximizing · none pruned/);
+  await view.locator('figure[aria-label="Best so far by trial"] .uplot canvas').waitFor();
+  assert.ok(await view.locator('figure[aria-label^="Param max_depth"] canvas').count() === 1);
+  await shot('search-view');
+});
+
+test('models: version 1 to Production and alias champion, both badges in the list', async () => {
+  await go('#/models');
+  const modelRow = ctx.page.locator('tr[data-model="loan_model"]');
+  await modelRow.waitFor();
+  assert.match(await modelRow.innerText(), /Version 2/);
+  await modelRow.getByRole('link', { name: 'loan_model', exact: true }).click();
+  await ctx.page.waitForURL(/#\/models\/loan_model$/);
+  await ctx.page.locator('table.versions-table tbody tr').nth(1).waitFor();
+  assert.equal(await ctx.page.locator('table.versions-table tbody tr').count(), 2);
+  await ctx.page.locator('tr[data-version="1"]').getByRole('link', { name: 'Version 1' }).click();
+  await ctx.page.getByRole('heading', { name: 'Model loan_model, version 1' }).waitFor();
+  await ctx.page.locator('section[aria-label="Signature"]').getByText('Inputs (33)').waitFor();
+  await ctx.page.getByRole('combobox', { name: 'New stage' }).selectOption('Production');
+  await ctx.page.getByRole('button', { name: 'Transition' }).click();
+  await ctx.page.locator('.page-header .stage-production').waitFor();
+  await ctx.page.getByRole('textbox', { name: 'Alias' }).fill('champion');
+  await ctx.page.getByRole('button', { name: 'Set alias' }).click();
+  await ctx.page.locator('.page-header .badge.alias', { hasText: '@champion' }).waitFor();
+  assert.match(run(['models', 'get', 'loan_model']), /champion/);
+  await shot('model-version');
+  await go('#/models');
+  await modelRow.waitFor();
+  await modelRow.locator('.stage-production').waitFor();
+  assert.match(await modelRow.innerText(), /Production\s*v1[\s\S]*@champion/);
+  await shot('models');
+});
+
+test('version 2 to Production with "archive existing" archives version 1', async () => {
+  await go('#/models/loan_model/versions/2');
+  await ctx.page.getByRole('heading', { name: 'Model loan_model, version 2' }).waitFor();
+  await ctx.page.getByRole('combobox', { name: 'New stage' }).selectOption('Production');
+  await ctx.page.getByLabel(/Archive existing versions/).check();
+  await ctx.page.getByRole('button', { name: 'Transition' }).click();
+  await ctx.page.locator('.page-header .stage-production').waitFor();
+  await ctx.page.getByRole('link', { name: 'loan_model', exact: true }).click();
+  await ctx.page.waitForURL(/#\/models\/loan_model$/);
+  await ctx.page.locator('tr[data-version="1"] .stage-archived').waitFor();
+  await ctx.page.locator('tr[data-version="2"] .stage-production').waitFor();
+  assert.match(await ctx.page.locator('tr[data-version="1"]').innerText(), /@champion/);
+  // The description is Markdown, shown as text and never as HTML.
+  await ctx.page.getByRole('button', { name: 'Edit model description' }).click();
+  await ctx.page.getByRole('textbox', { name: 'model description' }).fill('The **loan** model <img src=x>\n\n- trained by `orchard tune`');
+  await ctx.page.getByRole('button', { name: 'Save' }).click();
+  await ctx.page.locator('.markdown strong', { hasText: 'loan' }).waitFor();
+  assert.equal(await ctx.page.locator('.markdown img').count(), 0);
+  assert.match(await ctx.page.locator('.markdown').innerText(), /<img src=x>/);
+  await shot('model');
+});
+
+test('a model is deleted after a confirmation', async () => {
+  await go('#/models/loan_model_ui');
+  await ctx.page.getByRole('heading', { name: 'Model loan_model_ui' }).waitFor();
+  // Declining keeps it; accepting deletes it.
+  ctx.page.once('dialog', (d) => d.dismiss());
+  await ctx.page.getByRole('button', { name: 'Delete model' }).click();
+  await ctx.page.getByRole('heading', { name: 'Model loan_model_ui' }).waitFor();
+  ctx.page.once('dialog', (d) => { assert.match(d.message(), /Delete the model "loan_model_ui"/); void d.accept(); });
+  await ctx.page.getByRole('button', { name: 'Delete model' }).click();
+  await ctx.page.waitForURL(/#\/models$/);
+  await ctx.page.locator('tr[data-model="loan_model"]').waitFor();
+  assert.equal(await ctx.page.locator('tr[data-model="loan_model_ui"]').count(), 0);
+  assert.doesNotMatch(run(['models', 'list']), /loan_model_ui/);
+});
+
+test('the charts view beside the runs table is kept in the URL', async () => {
+  await go(`#/experiments/${expId()}`);
+  await ctx.page.locator('[role="grid"]').waitFor();
+  await ctx.page.getByRole('navigation', { name: 'Runs view' }).getByRole('link', { name: 'Charts' }).click();
+  await ctx.page.waitForURL(/compareRunsMode=CHART/);
+  const across = ctx.page.locator('figure[aria-label="Metric across runs"]');
+  await across.locator('canvas').waitFor();
+  await waitUntil(() => !!document.querySelector('figure[aria-label="Metric across runs"] canvas')?.dataset.drawn);
+  assert.match(await across.locator(':scope > .plot-caption').innerText(), /^11 runs with test_PR_AUC/);
+  await ctx.page.locator('figure[aria-label="Top runs\' histories"] .uplot canvas').waitFor();
+  await ctx.page.getByRole('combobox', { name: 'Chart metric' }).selectOption('test_ROC_AUC');
+  await ctx.page.waitForURL(/chartMetric=test_ROC_AUC/);
+  await waitUntil(() => /test_ROC_AUC across runs/.test(document.querySelector('figure[aria-label="Metric across runs"] figcaption')?.textContent ?? ''));
+  await ctx.page.reload();
+  await ctx.page.locator('figure[aria-label="Metric across runs"] canvas').waitFor();
+  assert.equal(await ctx.page.getByRole('combobox', { name: 'Chart metric' }).inputValue(), 'test_ROC_AUC');
+  await shot('experiment-charts');
+});
+
+async function rest(endpoint, body) {
+  const r = await fetch(`${ctx.base}ajax-api/2.0/mlflow/${endpoint}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${endpoint}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : {};
+}
+
+test('a running run refreshes its metrics and status in place', async () => {
+  const created = await rest('runs/create', { experiment_id: expId(), run_name: 'live_run', start_time: Date.now() });
+  const runId = created.run.info.run_id;
+  await rest('runs/log-batch', { run_id: runId, params: [{ key: 'lr', value: '0.1' }], metrics: [{ key: 'loss', value: 1, timestamp: Date.now(), step: 0 }] });
+  await go(`#/experiments/${expId()}/runs/${runId}`);
+  await ctx.page.locator('.metrics-table').waitFor();
+  assert.match(await ctx.page.locator('.page-header').innerText(), /RUNNING/);
+  await ctx.page.locator('.page-header .live-badge').waitFor();
+  // A mark on the page's DOM survives the refreshes: nothing is reloaded or re-mounted.
+  await ctx.page.evaluate(() => { document.querySelector('.params-table').dataset.mark = 'kept'; });
+  await rest('runs/log-batch', { run_id: runId, metrics: [{ key: 'loss', value: 0.5, timestamp: Date.now(), step: 1 }, { key: 'accuracy', value: 0.75, timestamp: Date.now(), step: 1 }] });
+  await waitUntil(() => /accuracy/.test(document.querySelector('.metrics-table')?.textContent ?? ''));
+  assert.match(await ctx.page.locator('.metrics-table').innerText(), /loss\s+0\.5\s+1/);
+  await rest('runs/update', { run_id: runId, status: 'FINISHED', end_time: Date.now() });
+  await waitUntil(() => /FINISHED/.test(document.querySelector('.page-header')?.textContent ?? ''));
+  assert.equal(await ctx.page.locator('.params-table').getAttribute('data-mark'), 'kept');
+  assert.equal(await ctx.page.locator('.page-header .live-badge').count(), 0);
+  await shot('run-live');
 });
 
 test('the dark theme renders', async () => {

@@ -164,7 +164,7 @@ function ModelView({ runId, dir, state }: { runId: string; dir: string; state: {
   );
 }
 
-function SpecTable({ title, specs }: { title: string; specs: Array<{ name?: string; type: string; required?: boolean }> }) {
+export function SpecTable({ title, specs }: { title: string; specs: Array<{ name?: string; type: string; required?: boolean }> }) {
   return (
     <table class="data-table">
       <caption>{title} ({specs.length})</caption>

@@ -76,6 +76,14 @@ export function MetricChart({ runId, metricKey, latest, options }: { runId: stri
 
   useEffect(() => () => pending.current?.abort(), []);
 
+  // A running run's newer latest point: read the history again, unless the user has zoomed in.
+  useEffect(() => {
+    if (!visible || !state.current.overview || state.current.zoom || !latest) return;
+    const ctl = new AbortController();
+    api.getSampledMetricHistory(runId, metricKey, {}, ctl.signal).then((h) => { if (!state.current.zoom) setOverview(loadedOf(h, latest)); }, () => { /* the chart keeps what it shows */ });
+    return () => ctl.abort();
+  }, [latest?.step, latest?.timestamp, latest?.value]);
+
   const resetZoom = () => {
     pending.current?.abort();
     pending.current = null;

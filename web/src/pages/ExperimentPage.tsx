@@ -13,6 +13,7 @@ import { buildRows } from '../runtree';
 import { ColumnChooser } from '../components/ColumnChooser';
 import { Empty, ErrorBox, Loading, useAsync } from '../components/common';
 import { RunsTable } from '../components/RunsTable';
+import { ExperimentCharts } from '../components/ExperimentCharts';
 
 const kPageSize = 1000;
 
@@ -124,6 +125,7 @@ export function ExperimentPage({ experimentId, state }: { experimentId: string; 
   const compareHash = formatHash({ page: 'compare-runs', runs: selectedIds, experiments: [experimentId] });
   const filterError = loaded.error && (loaded.error as api.ApiError).errorCode === 'INVALID_PARAMETER_VALUE' ? loaded.error : null;
 
+  const charts = state.compareRunsMode === 'CHART';
   if (experiment.error) {
     return <main class="main"><ErrorBox error={experiment.error} hint="Choose an experiment from the list on the left." /></main>;
   }
@@ -134,6 +136,11 @@ export function ExperimentPage({ experimentId, state }: { experimentId: string; 
         <h1>{experiment.data?.name ?? '…'}</h1>
         <span class="muted">Experiment ID {experimentId}</span>
         {experiment.data?.artifact_location && <span class="muted" title="Artifact location">{experiment.data.artifact_location}</span>}
+        <span class="spacer" />
+        <nav class="view-toggle" aria-label="Runs view">
+          <a href={formatHash({ page: 'experiment', experimentId, state: { ...state, compareRunsMode: 'TABLE' } })} aria-current={charts ? undefined : 'page'}>Table</a>
+          <a href={formatHash({ page: 'experiment', experimentId, state: { ...state, compareRunsMode: 'CHART' } })} aria-current={charts ? 'page' : undefined}>Charts</a>
+        </nav>
       </header>
       <form class="toolbar" role="search" onSubmit={(e) => { e.preventDefault(); setState({ searchFilter: draftFilter.trim() }); }}>
         <input type="search" class={'search-runs' + (filterError ? ' invalid' : '')} value={draftFilter}
@@ -153,12 +160,12 @@ export function ExperimentPage({ experimentId, state }: { experimentId: string; 
         ? <div id="filter-help" class="filter-error" role="alert"><strong>This search did not parse:</strong> {(filterError as Error).message}
           <div class="error-hint">Fix the search and press Enter. Examples: <code>metrics.test_PR_AUC &gt; 0.1</code>, <code>params.max_depth = '6'</code>, <code>tags.mlflow.runName LIKE 'trial%'</code>.</div></div>
         : <div id="filter-help" class="sr-only">Search with MLflow's syntax, then press Enter.</div>}
-      <div class="runs-status muted" aria-live="polite">
+      {!charts && <div class="runs-status muted" aria-live="polite">
         {loaded.runs.length} run{loaded.runs.length === 1 ? '' : 's'} loaded{loaded.done ? '' : ', more as you scroll'}
         {selectedIds.length > 0 && <> · {selectedIds.length} selected <button type="button" class="link-button" onClick={() => setSelected(new Set())}>clear</button></>}
-      </div>
+      </div>}
       {loaded.error && !filterError ? <ErrorBox error={loaded.error} onRetry={() => setTick((t) => t + 1)} /> : null}
-      {filterError ? null : loaded.runs.length === 0 && loaded.loadingMore ? <Loading what="runs" /> :
+      {filterError ? null : charts ? <ExperimentCharts experimentId={experimentId} state={state} onState={(patch) => setState(patch, true)} /> : loaded.runs.length === 0 && loaded.loadingMore ? <Loading what="runs" /> :
         loaded.runs.length === 0 && !loaded.error
           ? <Empty>{state.searchFilter
             ? <>No run matches <code>{state.searchFilter}</code>. Loosen the search or <button type="button" class="link-button" onClick={() => setState({ searchFilter: '' })}>clear it</button>.</>

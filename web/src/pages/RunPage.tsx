@@ -1,7 +1,7 @@
 // The run page: overview (details, description, parameters, metrics, tags, datasets), metric
 // charts, and artifacts, as tabs whose choice is in the URL (MLflow's run routes).
 
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import * as api from '../api';
 import { kTagNote, kTagParentRunId, kTagSourceName, kTagSourceType, kTagGitCommit, loggedModels, runIdOf, tagValue, type Run } from '../api';
 import { duration, exactTime, metricValue, relativeTime } from '../format';
@@ -11,10 +11,22 @@ import type { XAxis } from '../sampling';
 import { ArtifactBrowser } from '../components/ArtifactBrowser';
 import { EditableText, Empty, ErrorBox, FilterBox, Loading, matches, useAsync } from '../components/common';
 import { MetricChart, type ChartOptions } from '../components/MetricChart';
+import { SearchView } from '../components/SearchView';
+
+/** How often the page of a running run is refreshed. */
+export const kLiveRefreshMs = 3000;
 
 export function RunPage({ experimentId, runId, tab, artifactPath }: { experimentId: string; runId: string; tab: RunTab; artifactPath: string }) {
   const run = useAsync((signal) => api.getRun(runId, signal), [runId]);
   const experiment = useAsync((signal) => api.getExperiment(experimentId, signal), [experimentId]);
+  // A run in progress is read again every few seconds: metrics, status and times update in place
+  // (the last answer stays shown meanwhile, so scroll, focus and selection stay where they are).
+  const live = run.data?.info.status === 'RUNNING' || run.data?.info.status === 'SCHEDULED';
+  useEffect(() => {
+    if (!live) return;
+    const t = setInterval(() => { if (!document.hidden) run.reload(); }, kLiveRefreshMs);
+    return () => clearInterval(t);
+  }, [live, runId]);
 
   if (run.error) {
     return <main class="main"><ErrorBox error={run.error} hint="The run may have been deleted; go back to the experiment's runs." />
@@ -34,6 +46,7 @@ export function RunPage({ experimentId, runId, tab, artifactPath }: { experiment
       <header class="page-header">
         <h1><EditableText label="run name" value={name} onSave={async (v) => { await api.renameRun(runId, v); run.reload(); }} /></h1>
         <span class={`status status-${r.info.status.toLowerCase()}`}>{r.info.status}</span>
+        {live && <span class="muted live-badge" title={`Refreshed every ${kLiveRefreshMs / 1000} s while the run is in progress`}>live</span>}
       </header>
       <div class="tabs" role="tablist" aria-label="Run views">
         {tabs.map(([id, label]) => <a key={id} role="tab" aria-selected={tab === id} class={'tab' + (tab === id ? ' active' : '')} href={runHash(experimentId, runId, id)}>{label}</a>)}
@@ -51,7 +64,9 @@ function Overview({ run, reload }: { run: Run; reload: () => void }) {
   const id = runIdOf(run);
   const info = run.info;
   const parentId = tagValue(run, kTagParentRunId);
-  const children = useAsync((signal) => api.searchRuns({ experimentIds: [info.experiment_id], filter: `tags.mlflow.parentRunId = '${id}'`, orderBy: ['attributes.start_time ASC'], maxResults: 1000 }, signal), [id]);
+  // While the run is in progress (a search adding trials), its children are read again with it.
+  const live = info.status === 'RUNNING';
+  const children = useAsync((signal) => api.searchRuns({ experimentIds: [info.experiment_id], filter: `tags.mlflow.parentRunId = '${id}'`, orderBy: ['attributes.start_time ASC'], maxResults: 1000 }, signal), [id, live ? run : null]);
   const parent = useAsync((signal) => parentId ? api.getRun(parentId, signal) : Promise.resolve(null), [parentId]);
   const models = loggedModels(run);
   const source = tagValue(run, kTagSourceName);
@@ -83,6 +98,7 @@ function Overview({ run, reload }: { run: Run; reload: () => void }) {
           </tbody>
         </table>
       </section>
+      {children.data && children.data.runs.length > 0 && <SearchView parent={run} children={children.data.runs} live={live} />}
       <section class="card" aria-label="Description">
         <h2>Description</h2>
         <EditableText label="description" multiline placeholder="No description. Edit to add one (Ctrl+Enter saves)." value={tagValue(run, kTagNote) ?? ''}

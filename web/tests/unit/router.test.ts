@@ -27,6 +27,7 @@ test('parses the experiment view state under MLflow names', () => {
   if (r.page !== 'experiment') return;
   assert.deepEqual(r.state, {
     searchFilter: 'metrics.x > 1', orderByKey: 'metrics.`test_PR_AUC`', orderByAsc: false, selectedColumns: ['params.`a`'],
+    compareRunsMode: 'TABLE', chartMetric: '', chartTopN: 10,
   });
 });
 
@@ -34,7 +35,8 @@ test('formatHash and parseHash round-trip', () => {
   const routes: Route[] = [
     { page: 'home' },
     { page: 'experiment', experimentId: '1', state: defaultViewState() },
-    { page: 'experiment', experimentId: '12', state: { searchFilter: "tags.t = 'a b' AND metrics.m >= 0.5", orderByKey: 'metrics.`x y`', orderByAsc: true, selectedColumns: [] } },
+    { page: 'experiment', experimentId: '12', state: { searchFilter: "tags.t = 'a b' AND metrics.m >= 0.5", orderByKey: 'metrics.`x y`', orderByAsc: true, selectedColumns: [], compareRunsMode: 'TABLE', chartMetric: '', chartTopN: 10 } },
+    { page: 'experiment', experimentId: '12', state: { ...defaultViewState(), compareRunsMode: 'CHART', chartMetric: 'test PR/AUC', chartTopN: 20 } },
     { page: 'run', experimentId: '1', runId: 'r1', tab: 'overview', artifactPath: '' },
     { page: 'run', experimentId: '1', runId: 'r1', tab: 'model-metrics', artifactPath: '' },
     { page: 'run', experimentId: '1', runId: 'r1', tab: 'artifacts', artifactPath: '' },
@@ -42,6 +44,7 @@ test('formatHash and parseHash round-trip', () => {
     { page: 'run-redirect', runId: 'r9' },
     { page: 'compare-runs', runs: ['a', 'b'], experiments: ['1', '2'] },
     { page: 'models' },
+    { page: 'models', search: "loan's" },
     { page: 'model', name: 'loan/model' },
     { page: 'model-version', name: 'm', version: '2' },
   ];
@@ -50,4 +53,11 @@ test('formatHash and parseHash round-trip', () => {
 
 test('the default view state leaves the query empty', () => {
   assert.equal(formatHash({ page: 'experiment', experimentId: '3', state: defaultViewState() }), '#/experiments/3');
+});
+
+test('the charts view is kept in the URL under MLflow\'s compareRunsMode', () => {
+  const hash = formatHash({ page: 'experiment', experimentId: '3', state: { ...defaultViewState(), compareRunsMode: 'CHART', chartMetric: 'loss' } });
+  assert.equal(hash, '#/experiments/3?compareRunsMode=CHART&chartMetric=loss');
+  const r = parseHash('#/experiments/3?compareRunsMode=CHART&chartTopN=500');
+  assert.ok(r.page === 'experiment' && r.state.compareRunsMode === 'CHART' && r.state.chartTopN === 10);
 });
