@@ -727,6 +727,15 @@ TEST_F(CliTest, TuneNestsTrialsUnderOneParent) {
   EXPECT_NE(files.find("trials.csv"), std::string::npos) << files;
   EXPECT_NE(files.find("objective.png"), std::string::npos) << files;
   EXPECT_EQ(CountOf(Ok({"runs", "list", "--experiment-name", "search"}), "FINISHED"), 5);
+  // The parent says how its trials were drawn: TPE's random startup trials are numbered.
+  EXPECT_NE(shown.find(R"({"key":"sampler","value":"random"})"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("startup_trials"), std::string::npos) << shown;
+  std::string tpe = Ok({"tune", "--data", csv, "--model", "rf", "--max-trials", "2",
+                        "--startup-trials", "1", "--param", "n_estimators=5", "--experiment-name",
+                        "tpe"});
+  EXPECT_NE(Ok({"runs", "get", "-r", ValueAfter(tpe, "parent run"), "--json"})
+                .find(R"({"key":"startup_trials","value":"1"})"),
+            std::string::npos);
 
   // A space whose second grid point the trainer refuses: that child FAILED, the other kept.
   std::ofstream(dir_ / "space.yaml") << "max_depth: {dist: choice, options: ['3', abc]}\n";

@@ -143,7 +143,11 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
     // One thread per trial, trials side by side: OpenMP's spinning threads scale poorly on
     // small data and badly when cores are shared (docs/benchmarks.md).
     const int threads = flags.threads;
-    options.run_trial = [&](ActiveRun& child, const Assignment& params, int) -> StatusOr<double> {
+    // `threads` is captured by value: this block ends before Tune() calls the trials. (Captured
+    // by reference, trials read a dead stack slot: garbage thread counts, a bad_alloc in
+    // XGBoost or a crash, depending on the build and the machine's load.)
+    options.run_trial = [&, threads](ActiveRun& child, const Assignment& params,
+                                     int) -> StatusOr<double> {
       TrainOptions train{
           .model = flags.model, .target = flags.target, .seed = flags.seed, .threads = threads};
       for (const auto& [key, value] : fixed) train.params[key] = value;
@@ -217,13 +221,16 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
   }
   ORCHARD_ASSIGN_OR_RETURN(ActiveRun parent, client->StartRun(start));
   if (flags.resume.empty()) {
-    ORCHARD_RETURN_IF_ERROR(parent.LogBatch(
-        {},
-        {{"sampler", flags.sampler},
-         {"max_trials", std::to_string(flags.max_trials)},
-         {"objective", fmt::format("{} ({})", flags.metric, flags.minimize ? "min" : "max")},
-         {"model_type", in_process ? flags.model : flags.entry_point}},
-        {}));
+    std::vector<Param> params = {
+        {"sampler", flags.sampler},
+        {"max_trials", std::to_string(flags.max_trials)},
+        {"objective", fmt::format("{} ({})", flags.metric, flags.minimize ? "min" : "max")},
+        {"model_type", in_process ? flags.model : flags.entry_point}};
+    // Which trials TPE drew at random, so a view of the search can tell them from its choices.
+    if (flags.sampler == "tpe") {
+      params.push_back({"startup_trials", std::to_string(flags.startup_trials)});
+    }
+    ORCHARD_RETURN_IF_ERROR(parent.LogBatch({}, params, {}));
   }
   log << fmt::format("search {} ({} sampler, {} trials) in experiment {}\n", parent.run_id(),
                      flags.sampler, flags.max_trials, parent.experiment_id());
