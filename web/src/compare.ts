@@ -210,3 +210,39 @@ export function defaultMetric(runs: Run[]): string {
   const rank = (k: string) => (/auc/i.test(k) ? 0 : /accuracy|f1|r2/i.test(k) ? 1 : /loss|error/i.test(k) ? 2 : 3);
   return [...count.keys()].sort((a, b) => count.get(b)! - count.get(a)! || varies(a) - varies(b) || rank(a) - rank(b) || a.localeCompare(b))[0] ?? '';
 }
+
+/** How a search chose its trials, from the parent's `sampler` and `startup_trials` params. */
+export interface SamplerInfo { sampler: 'tpe' | 'random' | 'grid'; startupTrials?: number }
+
+/** Who picked a trial: drawn at random, TPE's model, or a point of the grid. */
+export type TrialOrigin = 'random' | 'tpe' | 'grid';
+
+/**
+ * The sampler of a search, or null when the parent does not say (older searches) or names one
+ * this view does not know. TPE without `startup_trials` is returned without it, and its trials
+ * are then left unmarked (which of them were random is unknown).
+ */
+export function samplerOf(params: ReadonlyArray<{ key: string; value: string }> | undefined): SamplerInfo | null {
+  const get = (k: string) => params?.find((p) => p.key === k)?.value?.trim();
+  const sampler = get('sampler')?.toLowerCase();
+  if (sampler !== 'tpe' && sampler !== 'random' && sampler !== 'grid') return null;
+  const raw = get('startup_trials');
+  const n = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+  return sampler === 'tpe' && n !== undefined ? { sampler, startupTrials: n } : { sampler };
+}
+
+/**
+ * Who picked trial `number` (1-based, as trials.csv numbers them): with TPE, trials 1..N of its
+ * N startup trials are random and later ones its choices; every trial of a random search is
+ * random and of a grid search a grid point. undefined when it cannot be told.
+ */
+export function trialOrigin(info: SamplerInfo | null, number: number): TrialOrigin | undefined {
+  if (!info) return undefined;
+  if (info.sampler === 'random') return 'random';
+  if (info.sampler === 'grid') return 'grid';
+  if (info.startupTrials === undefined || !Number.isFinite(number)) return undefined;
+  return number <= info.startupTrials ? 'random' : 'tpe';
+}
+
+/** What the UI calls each origin. */
+export const kOriginLabel: Record<TrialOrigin, string> = { random: 'random', tpe: "TPE's choice", grid: 'grid' };

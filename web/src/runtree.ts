@@ -53,3 +53,39 @@ export function buildRows(runs: Run[], expanded: ReadonlySet<string>, fetched: R
   for (const r of runs) if (!nested.has(runIdOf(r))) push(r, 0);
   return rows;
 }
+
+/** Whether a run may still change: RUNNING or SCHEDULED. */
+export function isLive(run: Run): boolean {
+  return run.info.status === 'RUNNING' || run.info.status === 'SCHEDULED';
+}
+
+/** The ids of up to `limit` live runs, in the given order, each once. */
+export function liveRunIds(runs: Iterable<Run>, limit: number): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const r of runs) {
+    if (out.length >= limit) break;
+    const id = runIdOf(r);
+    if (isLive(r) && !seen.has(id)) { seen.add(id); out.push(id); }
+  }
+  return out;
+}
+
+/**
+ * `runs` with each run found in `updates` (by id) replaced by its new copy. The same array is
+ * returned when nothing differs, so an unchanged table is not drawn again.
+ */
+export function replaceRuns(runs: Run[], updates: ReadonlyMap<string, Run>): Run[] {
+  let out: Run[] | null = null;
+  for (let i = 0; i < runs.length; i++) {
+    const next = updates.get(runIdOf(runs[i]));
+    if (!next || next === runs[i] || sameRun(next, runs[i])) continue;
+    out ??= runs.slice();
+    out[i] = next;
+  }
+  return out ?? runs;
+}
+
+function sameRun(a: Run, b: Run): boolean {
+  return JSON.stringify(a.info) === JSON.stringify(b.info) && JSON.stringify(a.data) === JSON.stringify(b.data);
+}

@@ -317,6 +317,31 @@ test('the parent run of the search shows "Best so far"', async () => {
   assert.match(await view.locator('.search-summary').innerText(), /Best test_PR_AUC: .* · 10 trials, maximizing · none pruned/);
   await view.locator('figure[aria-label="Best so far by trial"] .uplot canvas').waitFor();
   assert.ok(await view.locator('figure[aria-label^="Param max_depth"] canvas').count() === 1);
+  // Random trials and TPE's choices are marked when the parent says how many trials were random
+  // (params sampler and startup_trials); a search without them shows nothing extra.
+  const params = await ctx.page.evaluate(async (id) => {
+    const r = await fetch(`ajax-api/2.0/mlflow/runs/get?run_id=${id}`);
+    return (await r.json()).run.data.params ?? [];
+  }, ctx.parent);
+  const param = (k) => params.find((p) => p.key === k)?.value;
+  const startup = param('startup_trials');
+  const header = view.locator('table.trials-table thead th', { hasText: 'Chosen by' });
+  if (param('sampler') === 'tpe' && startup !== undefined) {
+    const n = Number(startup);
+    assert.equal(await header.count(), 1);
+    const origins = await view.locator('table.trials-table tbody tr').evaluateAll((rows) =>
+      rows.map((r) => [Number(r.cells[0].textContent), r.querySelector('td.origin')?.textContent ?? '']));
+    for (const [trial, origin] of origins) assert.equal(origin, trial <= n ? 'random' : "TPE's choice", `trial ${trial}`);
+    const legend = await view.locator('.origin-legend').innerText();
+    assert.match(legend, new RegExp(`random \\(trials? 1(–${n})?\\)`));
+    if (n < 10) assert.match(legend, new RegExp(`TPE's choice \\(trials? ${n + 1}`));
+    assert.match(await view.locator('figure[aria-label^="Param max_depth"] > .plot-caption').innerText(), /open squares: random trials/);
+    console.log(`# the trials are marked: 1..${n} random, the rest TPE's choices`);
+  } else {
+    assert.equal(await header.count(), 0);
+    assert.equal(await view.locator('.origin-legend').count(), param('sampler') === 'random' || param('sampler') === 'grid' ? 1 : 0);
+    console.log(`# the parent has no startup_trials param (sampler ${param('sampler')}): the trials are left unmarked`);
+  }
   await shot('search-view');
 });
 
@@ -430,6 +455,68 @@ test('a running run refreshes its metrics and status in place', async () => {
   assert.equal(await ctx.page.locator('.params-table').getAttribute('data-mark'), 'kept');
   assert.equal(await ctx.page.locator('.page-header .live-badge').count(), 0);
   await shot('run-live');
+});
+
+test('the runs table refreshes its running rows in place', async () => {
+  const { experiment_id: experimentId } = await rest('experiments/create', { name: 'live_table' });
+  const t0 = Date.now() - 3600e3;
+  let live = '';
+  for (let i = 0; i < 60; i++) {
+    const created = await rest('runs/create', { experiment_id: experimentId, run_name: `run-${i}`, start_time: t0 + i * 1000 });
+    const id = created.run.info.run_id;
+    await rest('runs/log-batch', { run_id: id, params: [{ key: 'lr', value: String(i / 100) }], metrics: [{ key: 'loss', value: 1, timestamp: t0 + i * 1000, step: 0 }] });
+    if (i === 30) live = id;
+    else await rest('runs/update', { run_id: id, status: 'FINISHED', end_time: t0 + i * 1000 + 500 });
+  }
+  await go(`#/experiments/${experimentId}`);
+  await waitUntil(() => document.querySelector('[role="grid"]')?.getAttribute('aria-rowcount') === '61');
+  await ctx.page.locator('.runs-status .live-badge', { hasText: '1 running' }).waitFor();
+  // Scroll the running run into the middle of the view, select it and a neighbour.
+  const scrollTop = await ctx.page.evaluate(() => {
+    const el = document.querySelector('.grid-scroll');
+    el.scrollTop = 20 * 34;
+    return el.scrollTop;
+  });
+  assert.ok(scrollTop > 0);
+  const liveRow = ctx.page.locator(`[role="row"][data-run-id="${live}"]`);
+  await liveRow.waitFor();
+  await liveRow.locator('input[type="checkbox"]').check();
+  const liveIndex = Number(await liveRow.getAttribute('data-row'));
+  const other = ctx.page.locator(`[role="row"][data-row="${liveIndex + 1}"]`);
+  await other.locator('input[type="checkbox"]').check();
+  assert.match(await liveRow.innerText(), /RUNNING/);
+  // A mark on the row's element survives: the row is updated, not re-mounted.
+  await liveRow.evaluate((el) => { el.dataset.mark = 'kept'; });
+  const lossCol = await ctx.page.locator('[role="columnheader"][data-key="metrics.`loss`"]').getAttribute('aria-colindex');
+  const requests = [];
+  const listen = (r) => { if (r.url().includes('/runs/')) requests.push(r.url()); };
+  ctx.page.on('request', listen);
+  try {
+    await rest('runs/log-metric', { run_id: live, key: 'loss', value: 0.25, timestamp: Date.now(), step: 1 });
+    await rest('runs/update', { run_id: live, status: 'FINISHED', end_time: Date.now() });
+    await waitUntil(([id, col]) => {
+      const r = document.querySelector(`[role="row"][data-run-id="${id}"]`);
+      return /FINISHED/.test(r?.textContent ?? '') && r?.querySelector(`[aria-colindex="${col}"]`)?.getAttribute('title') === '0.25';
+    }, [live, lossCol]);
+  } finally {
+    ctx.page.off('request', listen);
+  }
+  assert.ok(requests.some((u) => u.includes('runs/get')), requests.join('\n'));
+  assert.ok(!requests.some((u) => u.includes('runs/search')), requests.join('\n'));
+  assert.equal(await liveRow.getAttribute('data-mark'), 'kept');
+  assert.ok(await liveRow.locator('input[type="checkbox"]').isChecked());
+  assert.ok(await other.locator('input[type="checkbox"]').isChecked());
+  assert.equal(await ctx.page.evaluate(() => document.querySelector('.grid-scroll').scrollTop), scrollTop);
+  assert.match(await ctx.page.locator('.runs-status').innerText(), /60 runs loaded · 2 selected/);
+  // Nothing runs any more: the badge goes and no further reads are made.
+  await waitUntil(() => !document.querySelector('.runs-status .live-badge'));
+  const after = [];
+  const count = (r) => { if (r.url().includes('/runs/get')) after.push(r.url()); };
+  ctx.page.on('request', count);
+  await new Promise((done) => setTimeout(done, 3500));
+  ctx.page.off('request', count);
+  assert.deepEqual(after, []);
+  await shot('experiment-live');
 });
 
 test('the dark theme renders', async () => {

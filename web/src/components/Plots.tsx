@@ -202,9 +202,12 @@ export function ParallelCoordinates({ axes, colour, runNames, height = 340, onBr
   );
 }
 
-/** A scatter of runs: x and y positions from two axes, coloured by `colour`; `labels` show on hover. */
-export function Scatter({ x, y, colour, labels, marks, height = 300, canvasRef, onPick }: {
-  x: Axis; y: Axis; colour?: Float64Array; labels: string[]; marks?: Uint8Array; height?: number; canvasRef?: { current: HTMLCanvasElement | null };
+/**
+ * A scatter of runs: x and y positions from two axes, coloured by `colour`; `labels` show on
+ * hover. `marks` rings points; `hollow` draws points as open squares instead of filled dots.
+ */
+export function Scatter({ x, y, colour, labels, marks, hollow, height = 300, canvasRef, onPick }: {
+  x: Axis; y: Axis; colour?: Float64Array; labels: string[]; marks?: Uint8Array; hollow?: Uint8Array; height?: number; canvasRef?: { current: HTMLCanvasElement | null };
   /** Called with the index of a clicked dot. */
   onPick?: (index: number) => void;
 }) {
@@ -236,11 +239,20 @@ export function Scatter({ x, y, colour, labels, marks, height = 300, canvasRef, 
       if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
       const cx = pad.left + px * pw;
       const cy = pad.top + (1 - py) * ph;
-      ctx.beginPath();
-      ctx.arc(cx, cy, n > 500 ? 2.5 : 4.5, 0, Math.PI * 2);
-      ctx.fillStyle = colour ? colourAt(colour[i]) : cssVar('--chart-line', '#1f6fb2');
+      const r = n > 500 ? 2.5 : 4.5;
+      const fill = colour ? colourAt(colour[i]) : cssVar('--chart-line', '#1f6fb2');
       ctx.globalAlpha = n > 500 ? 0.6 : 0.9;
-      ctx.fill();
+      if (hollow?.[i]) {
+        ctx.strokeStyle = fill;
+        ctx.lineWidth = 2;
+        ctx.strokeRect(cx - r, cy - r, 2 * r, 2 * r);
+        ctx.lineWidth = 1;
+      } else {
+        ctx.beginPath();
+        ctx.arc(cx, cy, r, 0, Math.PI * 2);
+        ctx.fillStyle = fill;
+        ctx.fill();
+      }
       ctx.globalAlpha = 1;
       if (marks?.[i]) {
         ctx.strokeStyle = cssVar('--danger', '#b42318');
@@ -251,7 +263,7 @@ export function Scatter({ x, y, colour, labels, marks, height = 300, canvasRef, 
         ctx.lineWidth = 1;
       }
     }
-  }, [x, y, colour, labels, marks]);
+  }, [x, y, colour, labels, marks, hollow]);
   const refSet = (el: HTMLCanvasElement | null) => {
     (ref as { current: HTMLCanvasElement | null }).current = el;
     if (canvasRef) canvasRef.current = el;

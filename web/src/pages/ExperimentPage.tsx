@@ -1,6 +1,9 @@
 // The experiment page: the experiments side list and the runs of the chosen experiment, with
 // the search box, sorting, columns, nested runs, selection for comparison and CSV export. The
-// filter, sort and columns live in the URL (MLflow's names), so views can be shared.
+// filter, sort and columns live in the URL (MLflow's names), so views can be shared. While
+// loaded runs are RUNNING or SCHEDULED, those rows (up to kLiveLimit) are read again with
+// runs/get every kLiveInterval ms and replaced in place; the rows, their order, the scroll
+// position, focus, selection and expanded parents stay as they are.
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import * as api from '../api';
@@ -9,13 +12,15 @@ import { buildOrderBy, childrenFilter, columnKey, keysSeen, visibleDataColumns }
 import { runsToCsv } from '../csv';
 import { navigate } from '../nav';
 import { formatHash, runHash, type ExperimentViewState } from '../router';
-import { buildRows } from '../runtree';
+import { buildRows, liveRunIds, replaceRuns } from '../runtree';
 import { ColumnChooser } from '../components/ColumnChooser';
 import { Empty, ErrorBox, Loading, useAsync } from '../components/common';
 import { RunsTable } from '../components/RunsTable';
 import { ExperimentCharts } from '../components/ExperimentCharts';
 
 const kPageSize = 1000;
+const kLiveInterval = 3000;
+const kLiveLimit = 50;
 
 interface Loaded {
   runs: Run[];
@@ -36,6 +41,7 @@ export function ExperimentPage({ experimentId, state }: { experimentId: string; 
   const [draftFilter, setDraftFilter] = useState(state.searchFilter);
   const [now, setNow] = useState(Date.now());
   const [tick, setTick] = useState(0);
+  const [liveTick, setLiveTick] = useState(0);
   const abort = useRef<AbortController | null>(null);
 
   useEffect(() => setDraftFilter(state.searchFilter), [state.searchFilter]);
@@ -92,6 +98,38 @@ export function ExperimentPage({ experimentId, state }: { experimentId: string; 
     return [...byId.values()];
   }, [loaded.runs, fetched]);
   const seen = useMemo(() => keysSeen(allRuns), [allRuns]);
+
+  // Live rows: the running runs among those loaded (the shown rows first), read again until
+  // none is running. New runs do not appear until the search is run again.
+  const liveIds = useMemo(() => liveRunIds([...rows.map((r) => r.run), ...allRuns], kLiveLimit), [rows, allRuns]);
+  const liveKey = liveIds.join(',');
+  useEffect(() => {
+    if (!liveKey) return;
+    const ids = liveKey.split(',');
+    const ctl = new AbortController();
+    const timer = setTimeout(() => {
+      Promise.all(ids.map((id) => api.getRun(id, ctl.signal).catch(() => null))).then((got) => {
+        if (ctl.signal.aborted) return;
+        const updates = new Map<string, Run>();
+        for (const r of got) if (r) updates.set(runIdOf(r), r);
+        if (updates.size === 0) { setLiveTick((t) => t + 1); return; }
+        setLoaded((l) => {
+          const runs = replaceRuns(l.runs, updates);
+          return runs === l.runs ? l : { ...l, runs };
+        });
+        setFetched((m) => {
+          let next: Map<string, Run[]> | null = null;
+          for (const [parent, list] of m) {
+            const replaced = replaceRuns(list, updates);
+            if (replaced !== list) (next ??= new Map(m)).set(parent, replaced);
+          }
+          return next ?? m;
+        });
+        setLiveTick((t) => t + 1);
+      });
+    }, kLiveInterval);
+    return () => { clearTimeout(timer); ctl.abort(); };
+  }, [liveKey, liveTick, queryKey]);
   const dataColumns = useMemo(() => visibleDataColumns(seen, state.selectedColumns), [seen, state.selectedColumns]);
   const shownKeys = dataColumns.map((c) => columnKey(c.kind, c.name));
 
@@ -162,6 +200,7 @@ export function ExperimentPage({ experimentId, state }: { experimentId: string; 
         : <div id="filter-help" class="sr-only">Search with MLflow's syntax, then press Enter.</div>}
       {!charts && <div class="runs-status muted" aria-live="polite">
         {loaded.runs.length} run{loaded.runs.length === 1 ? '' : 's'} loaded{loaded.done ? '' : ', more as you scroll'}
+        {liveIds.length > 0 && <> · <span class="live-badge" title={`Rows of running runs are read again every ${kLiveInterval / 1000} s`}>{liveIds.length}{liveIds.length >= kLiveLimit ? '+' : ''} running, live</span></>}
         {selectedIds.length > 0 && <> · {selectedIds.length} selected <button type="button" class="link-button" onClick={() => setSelected(new Set())}>clear</button></>}
       </div>}
       {loaded.error && !filterError ? <ErrorBox error={loaded.error} onRetry={() => setTick((t) => t + 1)} /> : null}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Run } from '../../src/api';
-import { axisValueAt, bestSoFar, defaultMetric, bestTrial, brushed, colourAt, compareRows, makeAxis, parseTrials, sampleEvenly } from '../../src/compare';
+import { axisValueAt, bestSoFar, defaultMetric, bestTrial, brushed, colourAt, compareRows, makeAxis, parseTrials, sampleEvenly, samplerOf, trialOrigin } from '../../src/compare';
 import { parseMarkdown, parseInline, safeHref } from '../../src/markdown';
 
 const run = (id: string, params: Record<string, string>, metrics: Record<string, number>): Run => ({
@@ -92,4 +92,31 @@ test('the default metric: the most common, score-like names first', () => {
   // A metric with the same value in every run says nothing: one that differs comes first.
   assert.equal(defaultMetric([run('a', {}, { accuracy: 0.9, test_PR_AUC: 0.1 }), run('b', {}, { accuracy: 0.9, test_PR_AUC: 0.2 })]), 'test_PR_AUC');
   assert.equal(axisValueAt(makeAxis('metric', 'x', [0.13276, 0.13799]), 0), '0.13276');
+});
+
+test('samplerOf reads the parent\'s sampler and startup_trials; trialOrigin marks each trial', () => {
+  const p = (o: Record<string, string>) => Object.entries(o).map(([key, value]) => ({ key, value }));
+  const origins = (params: Record<string, string>, n: number) => {
+    const info = samplerOf(p(params));
+    return Array.from({ length: n }, (_, i) => trialOrigin(info, i + 1));
+  };
+  // TPE: trials 1..N random, later ones its choices.
+  assert.deepEqual(samplerOf(p({ sampler: 'tpe', startup_trials: '3', max_trials: '10' })), { sampler: 'tpe', startupTrials: 3 });
+  assert.deepEqual(origins({ sampler: 'tpe', startup_trials: '3' }, 5), ['random', 'random', 'random', 'tpe', 'tpe']);
+  assert.deepEqual(origins({ sampler: 'tpe', startup_trials: '0' }, 2), ['tpe', 'tpe']);
+  assert.deepEqual(origins({ sampler: ' TPE ', startup_trials: '20' }, 3), ['random', 'random', 'random']);
+  // Random and grid need no startup_trials.
+  assert.deepEqual(origins({ sampler: 'random' }, 3), ['random', 'random', 'random']);
+  assert.deepEqual(origins({ sampler: 'random', startup_trials: '1' }, 2), ['random', 'random']);
+  assert.deepEqual(origins({ sampler: 'grid' }, 2), ['grid', 'grid']);
+  // Nothing is marked when it cannot be told: older searches, TPE without (or with a bad)
+  // startup_trials, an unknown sampler.
+  assert.equal(samplerOf(p({ max_trials: '10' })), null);
+  assert.equal(samplerOf(undefined), null);
+  assert.equal(samplerOf(p({ sampler: 'cmaes', startup_trials: '3' })), null);
+  assert.deepEqual(origins({ sampler: 'tpe' }, 2), [undefined, undefined]);
+  assert.deepEqual(origins({ sampler: 'tpe', startup_trials: 'three' }, 2), [undefined, undefined]);
+  assert.deepEqual(origins({ sampler: 'tpe', startup_trials: '-1' }, 2), [undefined, undefined]);
+  assert.equal(trialOrigin(samplerOf(p({ sampler: 'tpe', startup_trials: '3' })), NaN), undefined);
+  assert.equal(trialOrigin(null, 1), undefined);
 });

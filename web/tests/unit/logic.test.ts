@@ -6,7 +6,7 @@ import { buildOrderBy, cellValue, childrenFilter, columnKey, keysSeen, parseColu
 import { parseCsv, runsToCsv, toCsv } from '../../src/csv';
 import { duration, exactTime, fileSize, metricValue, relativeTime } from '../../src/format';
 import { downsample, firstTimestamp, historySeries, pointsInWindow, smooth, stepRangeFor, withLatest } from '../../src/sampling';
-import { buildRows } from '../../src/runtree';
+import { buildRows, liveRunIds, replaceRuns } from '../../src/runtree';
 import { parseMlModel } from '../../src/mlmodel';
 
 function run(id: string, opts: { parent?: string; metrics?: Record<string, number>; params?: Record<string, string>; tags?: Record<string, string> } = {}): Run {
@@ -182,4 +182,29 @@ test('MLmodel: flavors and signature', () => {
   assert.equal(m.artifactPath, 'model');
   assert.equal(m.mlflowVersion, '2.12.2');
   assert.equal(parseMlModel('flavors:\n  sklearn:\n    pickled_model: model.pkl\n').signature, undefined);
+});
+
+test('live rows: the running runs are found, and replaced in place only when they changed', () => {
+  const live = (id: string, status: 'RUNNING' | 'SCHEDULED' | 'FINISHED', metrics: Record<string, number> = {}) => {
+    const r = run(id, { metrics });
+    r.info.status = status;
+    return r;
+  };
+  const a = live('a', 'FINISHED');
+  const b = live('b', 'RUNNING', { loss: 1 });
+  const c = live('c', 'SCHEDULED');
+  const runs = [a, b, c, live('d', 'RUNNING')];
+  assert.deepEqual(liveRunIds(runs, 50), ['b', 'c', 'd']);
+  assert.deepEqual(liveRunIds([...runs, b], 2), ['b', 'c']);
+  assert.deepEqual(liveRunIds([a], 50), []);
+  // Unchanged copies keep the same array; a changed run replaces its entry, order kept.
+  assert.equal(replaceRuns(runs, new Map([['b', live('b', 'RUNNING', { loss: 1 })]])), runs);
+  assert.equal(replaceRuns(runs, new Map()), runs);
+  const b2 = live('b', 'FINISHED', { loss: 0.5 });
+  const next = replaceRuns(runs, new Map([['b', b2], ['zz', live('zz', 'RUNNING')]]));
+  assert.notEqual(next, runs);
+  assert.deepEqual(next.map((r) => r.info.run_id), ['a', 'b', 'c', 'd']);
+  assert.equal(next[1], b2);
+  assert.equal(next[0], a);
+  assert.equal(runs[1], b); // the input is not changed
 });
