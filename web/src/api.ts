@@ -93,24 +93,19 @@ async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', endpoint: st
     init.headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
     init.body = JSON.stringify(body ?? {});
   }
-  let response: Response;
-  try {
-    response = await fetch(url, init);
-  } catch (e) {
-    if ((e as Error).name === 'AbortError') throw e;
-    throw new ApiError(0, 'NETWORK_ERROR',
-      'Could not reach the tracking server. Check that it is running, then reload the page.');
-  }
-  if (!response.ok) throw await errorOf(response);
-  const text = await response.text();
-  return (text ? JSON.parse(text) : {}) as T;
+  return fetchJson<T>(url, init);
 }
 
 /** A GET whose query string is built by the caller (for repeated keys). */
-async function getJson<T>(endpointWithQuery: string, signal?: AbortSignal): Promise<T> {
+function getJson<T>(endpointWithQuery: string, signal?: AbortSignal): Promise<T> {
+  return fetchJson<T>(kBase + endpointWithQuery, { signal, headers: { Accept: 'application/json' } });
+}
+
+/** One request: the reply's JSON, or an ApiError with the server's message. */
+async function fetchJson<T>(url: string, init: RequestInit): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(kBase + endpointWithQuery, { signal, headers: { Accept: 'application/json' } });
+    response = await fetch(url, init);
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, 'NETWORK_ERROR',
