@@ -428,6 +428,15 @@ TEST_F(ScoringServerTest, BadRequestsGetMlflowErrors) {
       {"application/json", R"({"inputs": {"Grade": ["A", "B"], "Term": [36]}})", 400, "BAD_REQUEST",
        "same number of values"},
       {"text/csv", "Grade\n", 400, "BAD_REQUEST", "CSV"},
+      // A column given twice: which one to score would be a guess.
+      {"application/json",
+       R"({"dataframe_split": {"columns": ["Grade", "Term", "Grade"], "data": [["A", 36, "B"]]}})",
+       400, "INVALID_PARAMETER_VALUE", "column 'Grade' is given more than once"},
+      {"application/json", R"({"dataframe_records": [{"Term": 36, "Term": 60}]})", 400,
+       "INVALID_PARAMETER_VALUE", "column 'Term' is given more than once"},
+      {"application/json", R"({"inputs": {"Grade": ["A"], "Grade": ["B"]}})", 400,
+       "INVALID_PARAMETER_VALUE", "column 'Grade' is given more than once"},
+      {"text/csv", "Grade,Term,Grade\nA,36,B\n", 400, "BAD_REQUEST", "Grade"},
   };
   for (const ErrorCase& c : cases) {
     SCOPED_TRACE(c.content_type + " " + c.body);

@@ -255,6 +255,18 @@ TEST_F(ServerTest, BulkIntervalHistorySamplesStepsAcrossRuns) {
             "INVALID_PARAMETER_VALUE");
 }
 
+// Headers over the limit (64 KiB) get 431 and MLflow's JSON error, not a silent close.
+TEST_F(ServerTest, OversizedHeadersGet431) {
+  std::string request =
+      "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(70 * 1024, 'a') +
+      "\r\nConnection: close\r\n\r\n";
+  HttpResult reply = testing::ParseReply(testing::SendRaw(port_, request));
+  EXPECT_EQ(reply.status, 431);
+  EXPECT_NE(reply.body.find(R"("error_code":"REQUEST_LIMIT_EXCEEDED")"), std::string::npos)
+      << reply.body;
+  EXPECT_EQ(Http(port_, "GET", "/health").body, "OK");  // the server goes on
+}
+
 TEST_F(ServerTest, LogModelAppendsToHistory) {
   std::string run_id = NewRun();
   std::string model =

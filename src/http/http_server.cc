@@ -27,6 +27,9 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
+// The most header bytes a request may send; beyond it the answer is 431.
+constexpr uint64_t kHeaderLimit = 64 * 1024;
+
 HttpResponse PlainError(int status, const std::string& message) {
   return {.status = status, .content_type = "text/plain; charset=utf-8", .body = message + "\n"};
 }
@@ -116,7 +119,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // compares a Content-Length with an empty limit as exceeding it.)
     head_parser_->body_limit(
         std::max(server_.options().max_body_bytes, server_.options().max_spooled_body_bytes));
-    head_parser_->header_limit(64 * 1024);
+    head_parser_->header_limit(kHeaderLimit);
     body_parser_.reset();
     file_parser_.reset();
     stream_.expires_after(server_.options().idle_timeout);
@@ -128,6 +131,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec) {
     idle_ = false;
+    if (ec == bhttp::error::header_limit) {
+      // RFC 6585: say why, rather than close without a word.
+      linger_ = true;
+      return Reply(
+          server_.options().error_reply(
+              431, fmt::format("Request headers exceed the limit of {} bytes", kHeaderLimit)),
+          /*keep_alive=*/false, nullptr);
+    }
     if (ec) return Fail(ec);
     if (server_.stopping()) return Close();
     started_ = std::chrono::steady_clock::now();

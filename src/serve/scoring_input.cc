@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -32,6 +33,14 @@ std::string PythonList(const std::vector<std::string>& items) {
   std::string out = "[";
   for (size_t i = 0; i < items.size(); ++i) out += fmt::format("{}'{}'", i ? ", " : "", items[i]);
   return out + "]";
+}
+
+// A column given twice in one request: which of the two to score would be a guess.
+Status Duplicate(std::string_view name) {
+  return Status::InvalidParameter(fmt::format(
+      "Failed to enforce schema of the input: column '{}' is given more than once; name each "
+      "column once",
+      name));
 }
 
 Status Shape(std::string_view what) {
@@ -77,15 +86,18 @@ Status SetCell(InputTable& table, InputCell& cell, element value, const InputSch
 // Rows given as objects {column: value}: dataframe_records, and instances/inputs as records.
 Status ReadRecords(simdjson::dom::array records, const InputSchema& schema, InputTable& table,
                    std::vector<char>& present) {
+  std::vector<char> in_record(table.columns, 0);
   for (element record : records) {
     simdjson::dom::object fields;
     if (record.get(fields) != simdjson::SUCCESS) {
       return Shape("every record must be an object of column: value");
     }
     InputCell* row = table.AddRow();
+    std::fill(in_record.begin(), in_record.end(), 0);
     for (auto field : fields) {
       int column = schema.Find(field.key);
       if (column < 0) continue;
+      if (in_record[static_cast<size_t>(column)]++) return Duplicate(field.key);
       present[static_cast<size_t>(column)] = 1;
       ORCHARD_RETURN_IF_ERROR(SetCell(table, row[column], field.value, schema, column));
     }
@@ -128,7 +140,10 @@ Status ReadSplit(element split, const InputSchema& schema, InputTable& table,
     std::string_view text;
     if (name.get(text) != simdjson::SUCCESS) return Shape("column names must be strings");
     int column = schema.Find(text);
-    if (column >= 0) present[static_cast<size_t>(column)] = 1;
+    if (column >= 0) {
+      if (present[static_cast<size_t>(column)]) return Duplicate(text);
+      present[static_cast<size_t>(column)] = 1;
+    }
     columns.push_back(column);
   }
   return ReadRows(data, columns, schema, table);
@@ -173,6 +188,7 @@ Status ReadTfServing(element input, const InputSchema& schema, InputTable& table
   for (auto field : by_column) {
     int column = schema.Find(field.key);
     if (column < 0) continue;
+    if (present[static_cast<size_t>(column)]) return Duplicate(field.key);
     present[static_cast<size_t>(column)] = 1;
     size_t r = 0;
     for (element value : simdjson::dom::array(field.value)) {
