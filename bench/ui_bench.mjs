@@ -22,7 +22,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arg, chromium, log, median, orchardBinary, pool, restClient, seconds, startServer, uiFolder, web } from './ui_bench_support.mjs';
+import { arg, chromium, log, median, orchardBinary, pool, restClient, seconds, startServer, uiFolder, printTable, runBench, web } from './ui_bench_support.mjs';
 
 const orchard = orchardBinary();
 const uiDir = uiFolder();
@@ -247,24 +247,12 @@ async function main() {
   for (const e of experiments) rowsOut.push([`seeding ${e.runs.toLocaleString('en-US')} runs (concurrency ${concurrency})`, seconds(e.ms), '', '']);
   if (long) rowsOut.push([`seeding the ${historyPoints.toLocaleString('en-US')}-point metric`, seconds(long.ms), '', '']);
 
-  const header = ['measure (median of ' + repeat + ')', 'value', 'goal', 'met'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rowsOut.map((r) => r[i].length)));
-  const line = (r) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
-  console.log(line(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const r of rowsOut) console.log(line(r));
+  printTable(repeat, rowsOut);
 }
 
-let failed = false;
-try {
-  await main();
-} catch (e) {
-  failed = true;
-  console.error(e);
-} finally {
+await runBench(main, async () => {
   await browser?.close().catch(() => {});
   await server?.stop().catch(() => {});
   if (!keep) rmSync(tmp, { recursive: true, force: true });
   else log(`kept ${tmp}`);
-}
-process.exit(failed ? 1 : 0);
+});

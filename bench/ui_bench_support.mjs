@@ -93,3 +93,30 @@ export async function pool(count, width, task) {
   const worker = async () => { while (next < count) { const i = next++; await task(i); } };
   await Promise.all(Array.from({ length: Math.min(width, count) }, worker));
 }
+
+/** Prints `rows` ([measure, value, goal, met]) under a header naming the repeat count. */
+export function printTable(repeat, rows) {
+  const header = ['measure (median of ' + repeat + ')', 'value', 'goal', 'met'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
+  console.log(line(header));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const r of rows) console.log(line(r));
+}
+
+/**
+ * Runs `main`, then `cleanup` whatever happened, and exits 0 or 1 (1 when main threw, its error
+ * printed).
+ */
+export async function runBench(main, cleanup) {
+  let failed = false;
+  try {
+    await main();
+  } catch (e) {
+    failed = true;
+    console.error(e);
+  } finally {
+    await cleanup();
+  }
+  process.exit(failed ? 1 : 0);
+}

@@ -21,7 +21,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arg, chromium, log, median, orchardBinary, pool, restClient, seconds, startServer, uiFolder } from './ui_bench_support.mjs';
+import { arg, chromium, log, median, orchardBinary, pool, restClient, seconds, startServer, uiFolder, printTable, runBench } from './ui_bench_support.mjs';
 
 const orchard = orchardBinary();
 const uiDir = uiFolder();
@@ -165,24 +165,12 @@ async function main() {
   rows.push([`seeding ${pcRuns.toLocaleString('en-US')} runs with ${paramCount} params`, seconds(pcExp.ms), '', '']);
   if (errors.length) log(`page errors: ${errors.join('; ')}`);
 
-  const header = ['measure (median of ' + repeat + ')', 'value', 'goal', 'met'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
-  console.log(line(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const r of rows) console.log(line(r));
+  printTable(repeat, rows);
 }
 
-let failed = false;
-try {
-  await main();
-} catch (e) {
-  failed = true;
-  console.error(e);
-} finally {
+await runBench(main, async () => {
   await browser?.close().catch(() => {});
   await server?.stop().catch(() => {});
   if (!keep) rmSync(tmp, { recursive: true, force: true });
   else log(`kept ${tmp}`);
-}
-process.exit(failed ? 1 : 0);
+});
