@@ -1,5 +1,7 @@
-// Pieces shared by the registry pages: stage and alias badges, and a key/value tag editor.
+// Pieces shared by the registry pages and the run page: stage and alias badges, and a key/value
+// tag editor.
 
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Tag } from '../api';
 import { formatHash } from '../router';
@@ -18,9 +20,13 @@ export function AliasBadge({ name, alias, version }: { name: string; alias: stri
   );
 }
 
-/** Tags with inline edits, deletion (confirmed) and a form to add one. */
-export function TagEditor({ tags, onSet, onDelete }: {
+/**
+ * Tags with inline edits, deletion (confirmed) and a form to add one; `children` go under the
+ * heading (a run's page puts its "show system tags" switch there). Long values are shown cut.
+ */
+export function TagEditor({ tags, onSet, onDelete, emptyText = 'No tags. Add one below.', children }: {
   tags: Tag[]; onSet: (key: string, value: string) => Promise<void>; onDelete: (key: string) => Promise<void>;
+  emptyText?: string; children?: ComponentChildren;
 }) {
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
@@ -32,11 +38,12 @@ export function TagEditor({ tags, onSet, onDelete }: {
   return (
     <section class="card" aria-label="Tags">
       <h2>Tags</h2>
-      {tags.length === 0 ? <Empty>No tags. Add one below.</Empty> : (
+      {children}
+      {tags.length === 0 ? <Empty>{emptyText}</Empty> : (
         <table class="data-table tags-table"><thead><tr><th>Key</th><th>Value</th><th /></tr></thead>
           <tbody>{tags.map((t) => (
             <tr key={t.key}><td>{t.key}</td>
-              <td class="wrap"><EditableText label={`tag ${t.key}`} value={t.value} onSave={(v) => onSet(t.key, v)} /></td>
+              <td class="wrap"><EditableText label={`tag ${t.key}`} value={t.value.length > 500 ? t.value.slice(0, 500) + '…' : t.value} onSave={(v) => onSet(t.key, v)} /></td>
               <td><button type="button" class="link-button" aria-label={`Delete tag ${t.key}`}
                 onClick={() => { if (confirm(`Delete tag "${t.key}"?`)) void act(() => onDelete(t.key)); }}>Delete</button></td></tr>))}
           </tbody></table>)}

@@ -12,6 +12,7 @@ import { ArtifactBrowser } from '../components/ArtifactBrowser';
 import { EditableText, Empty, ErrorBox, FilterBox, Loading, matches, useAsync } from '../components/common';
 import { MetricChart, type ChartOptions } from '../components/MetricChart';
 import { SearchView } from '../components/SearchView';
+import { TagEditor } from '../components/Registry';
 
 /** How often the page of a running run is refreshed. */
 export const kLiveRefreshMs = 3000;
@@ -137,32 +138,14 @@ function Overview({ run, reload }: { run: Run; reload: () => void }) {
 function Tags({ run, reload }: { run: Run; reload: () => void }) {
   const id = runIdOf(run);
   const [showSystem, setShowSystem] = useState(false);
-  const [key, setKey] = useState('');
-  const [value, setValue] = useState('');
-  const [error, setError] = useState<unknown>(null);
   const tags = (run.data.tags ?? []).filter((t) => showSystem || !t.key.startsWith('mlflow.'));
-  const act = async (fn: () => Promise<void>) => {
-    setError(null);
-    try { await fn(); reload(); } catch (e) { setError(e); }
-  };
   return (
-    <section class="card" aria-label="Tags">
-      <h2>Tags</h2>
+    <TagEditor tags={tags}
+      onSet={async (key, value) => { await api.setRunTag(id, key, value); reload(); }}
+      onDelete={async (key) => { await api.deleteRunTag(id, key); reload(); }}
+      emptyText={`No tags${showSystem ? '' : ' besides system tags'}. Add one below.`}>
       <label class="check"><input type="checkbox" checked={showSystem} onChange={(e) => setShowSystem(e.currentTarget.checked)} /> Show system tags (mlflow.*)</label>
-      {tags.length === 0 ? <Empty>No tags{showSystem ? '' : ' besides system tags'}. Add one below.</Empty> : (
-        <table class="data-table tags-table"><thead><tr><th>Key</th><th>Value</th><th /></tr></thead>
-          <tbody>{tags.map((t) => (
-            <tr key={t.key}><td>{t.key}</td>
-              <td class="wrap"><EditableText label={`tag ${t.key}`} value={t.value.length > 500 ? t.value.slice(0, 500) + '…' : t.value} onSave={async (v) => { await api.setRunTag(id, t.key, v); reload(); }} /></td>
-              <td><button type="button" class="link-button" aria-label={`Delete tag ${t.key}`} onClick={() => { if (confirm(`Delete tag "${t.key}"?`)) void act(() => api.deleteRunTag(id, t.key)); }}>Delete</button></td></tr>))}
-          </tbody></table>)}
-      <form class="tag-form" onSubmit={(e) => { e.preventDefault(); if (key.trim()) void act(async () => { await api.setRunTag(id, key.trim(), value); setKey(''); setValue(''); }); }}>
-        <input aria-label="New tag key" placeholder="Key" value={key} onInput={(e) => setKey(e.currentTarget.value)} />
-        <input aria-label="New tag value" placeholder="Value" value={value} onInput={(e) => setValue(e.currentTarget.value)} />
-        <button type="submit" disabled={!key.trim()}>Add tag</button>
-      </form>
-      {error ? <ErrorBox error={error} /> : null}
-    </section>
+    </TagEditor>
   );
 }
 
