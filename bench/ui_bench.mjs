@@ -22,7 +22,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arg, chromium, log, median, orchardBinary, pool, restClient, seconds, startServer, uiFolder, printTable, runBench, web } from './ui_bench_support.mjs';
+import { arg, log, median, orchardBinary, pool, restClient, seconds, startServer, uiFolder, printTable, runBench, openBrowser, web } from './ui_bench_support.mjs';
 
 const orchard = orchardBinary();
 const uiDir = uiFolder();
@@ -197,21 +197,9 @@ async function main() {
   for (const e of experiments) experimentRuns.set(e.id, e.runs);
   const long = historyPoints > 0 ? await seedLongHistory(historyPoints) : null;
 
-  browser = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
-    executablePath: chromiumPath,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-  await browser.addInitScript(observer);
-  const page = browser.pages()[0] ?? await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-
-  // One load first so the bundle is in the HTTP cache, as for anyone who opened the UI before.
-  await page.goto(base);
-  await page.waitForLoadState('load');
+  const opened = await openBrowser(tmp, chromiumPath, observer, base);
+  browser = opened.browser;
+  const { page, errors } = opened;
 
   const results = [];
   for (const e of experiments) {

@@ -120,3 +120,25 @@ export async function runBench(main, cleanup) {
   }
   process.exit(failed ? 1 : 0);
 }
+
+/**
+ * Debian's Chromium at 1280x800 with a fresh profile in `folder`, `observer` added to every page,
+ * and one page loaded at `base` (so the bundle is in the HTTP cache, as for anyone who opened the
+ * UI before). Resolves to { browser, page, errors } (errors: the page's uncaught errors).
+ */
+export async function openBrowser(folder, chromiumPath, observer, base) {
+  const browser = await chromium.launchPersistentContext(join(folder, 'chromium-profile'), {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  await browser.addInitScript(observer);
+  const page = browser.pages()[0] ?? await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(base);
+  await page.waitForLoadState('load');
+  return { browser, page, errors };
+}

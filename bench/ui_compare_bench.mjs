@@ -21,7 +21,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arg, chromium, log, median, orchardBinary, pool, restClient, seconds, startServer, uiFolder, printTable, runBench } from './ui_bench_support.mjs';
+import { arg, log, median, orchardBinary, pool, restClient, seconds, startServer, uiFolder, printTable, runBench, openBrowser } from './ui_bench_support.mjs';
 
 const orchard = orchardBinary();
 const uiDir = uiFolder();
@@ -126,19 +126,9 @@ async function main() {
   const pcExp = await seedExperiment(`compare_${pcRuns}_runs`, pcRuns, paramCount, 20);
   const chartExp = chartRuns > 0 ? await seedExperiment(`charts_${chartRuns}_runs`, chartRuns, 2, 1) : null;
 
-  browser = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
-    executablePath: chromiumPath,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-  await browser.addInitScript(observer);
-  const page = browser.pages()[0] ?? await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base);
-  await page.waitForLoadState('load');
+  const opened = await openBrowser(tmp, chromiumPath, observer, base);
+  browser = opened.browser;
+  const { page, errors } = opened;
 
   const rows = [];
   const record = (label, tries) => {
