@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "store/registry/sqlite_registry_store.h"
+#include "store/registry/sql_registry_store.h"
 #include "store/tracking/sqlite_tracking_store.h"
 
 namespace orchard::fuzzing {
@@ -18,7 +18,7 @@ namespace orchard::fuzzing {
 struct ScratchStores {
   std::filesystem::path dir;  // holds o.db; artifacts go under dir/artifacts
   std::unique_ptr<SqliteTrackingStore> tracking;
-  std::unique_ptr<SqliteRegistryStore> registry;
+  std::unique_ptr<SqlRegistryStore> registry;
 };
 
 inline ScratchStores OpenScratchStores(const std::string& target) {
@@ -27,7 +27,7 @@ inline ScratchStores OpenScratchStores(const std::string& target) {
                ("orchard-" + target + "-" + std::to_string(getpid()));
   std::filesystem::create_directories(stores.dir);
   auto tracking = SqliteTrackingStore::Open((stores.dir / "o.db").string(), "mlflow-artifacts:");
-  auto registry = SqliteRegistryStore::Open((stores.dir / "o.db").string());
+  auto registry = SqlRegistryStore::OpenSqlite((stores.dir / "o.db").string());
   if (!tracking.ok() || !registry.ok()) std::abort();
   stores.tracking = std::move(tracking).value();
   stores.registry = std::move(registry).value();

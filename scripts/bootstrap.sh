@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libsqlite3-dev libcli11-dev libspdlog-dev libfmt-dev libsimdjson-dev libboost-dev
+  libsqlite3-dev libpq-dev libcli11-dev libspdlog-dev libfmt-dev libsimdjson-dev libboost-dev
   libyaml-cpp-dev libxgboost-dev libcurl4-openssl-dev libarchive-dev libssl-dev
   libcairo2-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -4,14 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
-# The browser tests drive Debian's Chromium (never a downloaded browser).
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "orchard: installing Debian's chromium for the browser tests"
-  sudo_cmd=()
-  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+# The browser tests drive Debian's Chromium (never a downloaded browser); the team-store suites
+# run against a throwaway PostgreSQL server (scripts/test-postgres.sh, started by CTest).
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+if ((${#missing[@]} > 0)); then
+  echo "orchard: installing Debian packages for the tests: ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
-    chromium >/dev/null
+    "${missing[@]}" >/dev/null || echo "orchard: could not install ${missing[*]}; their suites will be skipped" >&2
 fi
 ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
 # Every fuzz target for a short smoke run (their own clang build, with ASan and UBSan); skipped

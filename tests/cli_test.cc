@@ -17,6 +17,7 @@
 #include "http/http_server.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
+#include "support/test_postgres.h"
 #include "support/zip_writer.h"
 
 extern char** environ;
@@ -730,9 +731,9 @@ TEST_F(CliTest, TuneNestsTrialsUnderOneParent) {
   // The parent says how its trials were drawn: TPE's random startup trials are numbered.
   EXPECT_NE(shown.find(R"({"key":"sampler","value":"random"})"), std::string::npos) << shown;
   EXPECT_EQ(shown.find("startup_trials"), std::string::npos) << shown;
-  std::string tpe = Ok({"tune", "--data", csv, "--model", "rf", "--max-trials", "2",
-                        "--startup-trials", "1", "--param", "n_estimators=5", "--experiment-name",
-                        "tpe"});
+  std::string tpe =
+      Ok({"tune", "--data", csv, "--model", "rf", "--max-trials", "2", "--startup-trials", "1",
+          "--param", "n_estimators=5", "--experiment-name", "tpe"});
   EXPECT_NE(Ok({"runs", "get", "-r", ValueAfter(tpe, "parent run"), "--json"})
                 .find(R"({"key":"startup_trials","value":"1"})"),
             std::string::npos);
@@ -1156,6 +1157,62 @@ TEST_F(CliTest, RegistryAndScoringThroughAServer) {
   Ok({"models", "delete", "loan_model"}, remote);
   EXPECT_FALSE(std::filesystem::exists(dir_ / "team-artifacts/models/loan_model") &&
                !std::filesystem::is_empty(dir_ / "team-artifacts/models/loan_model"));
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// The team store: the loan tutorial's search, registry and a server, all on PostgreSQL.
+TEST_F(CliTest, TheLoanSearchOnPostgres) {
+  if (testing::TestPostgresUri().empty()) GTEST_SKIP() << "!!! no PostgreSQL here: SKIPPED";
+  // A password the trust-authenticated test server ignores: it must not show anywhere.
+  std::string uri = testing::TestPostgresSchemaUri(testing::SchemaNameFor(dir_.path()));
+  uri.replace(uri.find("postgres@"), 9, "postgres:s3cret@");
+  EXPECT_NE(Ok({"db", "upgrade", uri}).find("upgraded from version 0 to 1"), std::string::npos);
+  std::string current = Ok({"db", "upgrade", uri});
+  EXPECT_NE(current.find("schema is current (version 1)"), std::string::npos) << current;
+  EXPECT_EQ(current.find("s3cret"), std::string::npos) << current;
+
+  std::map<std::string, std::string> team = {{"MLFLOW_TRACKING_URI", uri}};
+  std::string csv = dir_ / "loan.csv";
+  Ok({"datasets", "make-loan", "--rows", "2000", "-o", csv});
+  std::string out =
+      Ok({"tune", "--data", csv, "--model", "rf", "--max-trials", "3", "--sampler", "random",
+          "--parallel", "2", "--param", "n_estimators=5", "--experiment-name", "loan"},
+         team);
+  std::string parent = ValueAfter(out, "parent run");
+  std::string children =
+      Ok({"runs", "search", "--experiment-name", "loan", "--filter",
+          "tags.mlflow.parentRunId = '" + parent + "'", "--order-by", "metrics.test_PR_AUC DESC"},
+         team);
+  EXPECT_EQ(CountOf(children, "FINISHED"), 3) << children;
+  std::string best = ValueAfter(out, "best trial");
+  EXPECT_NE(children.find("\n" + best), std::string::npos) << "the best trial sorts first";
+  Ok({"models", "register", "runs:/" + best + "/model", "--name", "loan_model"}, team);
+  Ok({"models", "transition", "loan_model", "1", "Production"}, team);
+  Ok({"models", "alias", "loan_model", "champion", "1"}, team);
+
+  std::string out_path = dir_ / "server.out";
+  pid_t pid = Spawn({"server", "--port", "0", "--backend-store-uri", uri, "--workers", "2",
+                     "--artifacts-destination", dir_ / "served"},
+                    {}, out_path, dir_ / "server.err");
+  ASSERT_GT(pid, 0);
+  int port = WaitForPort(out_path);
+  ASSERT_GT(port, 0) << ReadAll(dir_ / "server.err");
+  EXPECT_EQ(ReadAll(out_path).find("s3cret"), std::string::npos) << ReadAll(out_path);
+  EXPECT_NE(ReadAll(out_path).find("postgres:***@"), std::string::npos) << ReadAll(out_path);
+  HttpResult version = Http(port, "GET",
+                            "/api/2.0/mlflow/registered-models/get-latest-versions?name=loan_model"
+                            "&stages=Production");
+  EXPECT_EQ(version.status, 200) << version.body;
+  EXPECT_NE(version.body.find(R"("version":"1")"), std::string::npos) << version.body;
+  HttpResult runs = Http(port, "POST", "/api/2.0/mlflow/runs/search",
+                         R"({"experiment_ids": ["1"], "order_by": ["metrics.test_PR_AUC DESC"],)"
+                         R"( "filter": "tags.mlflow.parentRunId = ')" +
+                             parent + R"('"})");
+  EXPECT_EQ(runs.status, 200) << runs.body;
+  EXPECT_EQ(CountOf(runs.body, R"("run_uuid")"), 3) << runs.body;
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "server/tracking_server.h"
-#include "store/registry/sqlite_registry_store.h"
+#include "store/registry/sql_registry_store.h"
 #include "store/tracking/sqlite_tracking_store.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
@@ -171,7 +171,7 @@ class GoldenReplayTest : public ::testing::Test {
     TrackingServerOptions options;
     options.http.port = 0;
     options.artifacts_destination = dir_ / "artifacts";
-    auto registry = SqliteRegistryStore::Open(dir_ / "orchard.db");
+    auto registry = SqlRegistryStore::OpenSqlite(dir_ / "orchard.db");
     ASSERT_TRUE(registry.ok()) << registry.status().ToString();
     registry_ = std::move(registry).value();
     options.registry = registry_.get();
@@ -270,7 +270,7 @@ class GoldenReplayTest : public ::testing::Test {
   testing::TempDir dir_;
   int compared_ = 0;
   std::unique_ptr<TrackingStore> store_;
-  std::unique_ptr<SqliteRegistryStore> registry_;
+  std::unique_ptr<SqlRegistryStore> registry_;
   std::unique_ptr<TrackingServer> server_;
   Replay replay_;
   int64_t clock_ = 1716000000000;

@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/tracking_server.h"
-#include "store/registry/sqlite_registry_store.h"
+#include "store/registry/sql_registry_store.h"
 #include "store/tracking/sqlite_tracking_store.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
@@ -42,7 +42,7 @@ class RegistryServerTest : public ::testing::Test {
     auto store = SqliteTrackingStore::Open(dir_ / "orchard.db", "mlflow-artifacts:");
     ASSERT_TRUE(store.ok());
     store_ = std::move(store).value();
-    auto registry = SqliteRegistryStore::Open(dir_ / "orchard.db");
+    auto registry = SqlRegistryStore::OpenSqlite(dir_ / "orchard.db");
     ASSERT_TRUE(registry.ok());
     registry_ = std::move(registry).value();
     TrackingServerOptions options;
@@ -81,7 +81,7 @@ class RegistryServerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<SqliteTrackingStore> store_;
-  std::unique_ptr<SqliteRegistryStore> registry_;
+  std::unique_ptr<SqlRegistryStore> registry_;
   std::unique_ptr<TrackingServer> server_;
 };
 

@@ -9,8 +9,7 @@
 #include <fmt/format.h>
 
 #include <spdlog/spdlog.h>
-#include "client/rest_registry_store.h"
-#include "store/registry/sqlite_registry_store.h"
+#include "db/pg_uri.h"
 
 namespace orchard {
 namespace {
@@ -91,18 +90,7 @@ StatusOr<SourceOptions> CliContext::DataSources() {
 StatusOr<RegistryStore*> CliContext::registry() {
   if (!registry_) {
     ORCHARD_RETURN_IF_ERROR(client().status());  // creates and migrates the store
-    constexpr std::string_view kSqlite = "sqlite:///";
-    const std::string& uri = config_.tracking_uri;
-    if (uri.starts_with("http://") || uri.starts_with("https://")) {
-      ORCHARD_ASSIGN_OR_RETURN(registry_, RestRegistryStore::Open(uri));
-    } else if (uri.starts_with(kSqlite)) {
-      ORCHARD_ASSIGN_OR_RETURN(registry_, SqliteRegistryStore::Open(uri.substr(kSqlite.size())));
-    } else {
-      return Status::NotImplemented(
-          fmt::format("the model registry is not available through '{}' yet; use a sqlite:/// "
-                      "or http:// tracking URI",
-                      uri));
-    }
+    ORCHARD_ASSIGN_OR_RETURN(registry_, OpenRegistryStore(config_));
   }
   return registry_.get();
 }
@@ -114,7 +102,7 @@ StatusOr<Client*> CliContext::client() {
         artifact_root_flag.empty() ? EnvOr("ORCHARD_ARTIFACT_ROOT", "") : artifact_root_flag;
     ORCHARD_ASSIGN_OR_RETURN(TrackingConfig config, ResolveTrackingConfig(uri, root));
     config_ = config;
-    spdlog::debug("tracking store {} (artifacts under {})", config.tracking_uri,
+    spdlog::debug("tracking store {} (artifacts under {})", RedactUriPassword(config.tracking_uri),
                   config.artifact_root);
     ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<TrackingStore> store, OpenTrackingStore(config));
     client_ = std::make_unique<Client>(std::shared_ptr<TrackingStore>(std::move(store)),
@@ -147,6 +135,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddRunsCommands(app, context);
   AddArtifactsCommands(app, context);
   AddServerCommands(app, context);
+  AddDbCommands(app, context);
   AddTrainCommand(app, context);
   AddDatasetsCommands(app, context);
   AddRunCommand(app, context);

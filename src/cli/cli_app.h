@@ -82,6 +82,7 @@ void AddExperimentsCommands(CLI::App& app, CliContext& context);
 void AddRunsCommands(CLI::App& app, CliContext& context);
 void AddArtifactsCommands(CLI::App& app, CliContext& context);
 void AddServerCommands(CLI::App& app, CliContext& context);
+void AddDbCommands(CLI::App& app, CliContext& context);
 void AddTrainCommand(CLI::App& app, CliContext& context);
 void AddDatasetsCommands(CLI::App& app, CliContext& context);
 void AddRunCommand(CLI::App& app, CliContext& context);

@@ -9,8 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/cli_app.h"
+#include "db/pg_uri.h"
 #include "server/tracking_server.h"
-#include "store/registry/sqlite_registry_store.h"
 
 namespace orchard {
 namespace {
@@ -32,7 +32,11 @@ Status RunServer(CliContext& context, const ServerFlags& flags) {
   if (uri.empty()) uri = context.ConfiguredTrackingUri();
   if (uri.starts_with("http://") || uri.starts_with("https://")) {
     return Status::InvalidParameter(
-        "--backend-store-uri must name a database (sqlite:///...), not another server");
+        "--backend-store-uri must name a database (sqlite:///... or postgresql://...), not "
+        "another server");
+  }
+  if (flags.workers < 1 || flags.workers > 256) {
+    return Status::InvalidParameter("--workers must be between 1 and 256");
   }
   std::error_code ec;
   std::string destination =
@@ -43,10 +47,9 @@ Status RunServer(CliContext& context, const ServerFlags& flags) {
   std::string root = flags.default_artifact_root;
   if (root.empty()) root = flags.serve_artifacts ? "mlflow-artifacts:" : destination;
   ORCHARD_ASSIGN_OR_RETURN(TrackingConfig config, ResolveTrackingConfig(uri, root));
+  // One database connection per serving thread: a request never waits for another's.
+  config.connections = flags.workers;
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<TrackingStore> store, OpenTrackingStore(config));
-  if (flags.workers < 1 || flags.workers > 256) {
-    return Status::InvalidParameter("--workers must be between 1 and 256");
-  }
   // As mlflow server's check: a path of its own, such as /mlflow.
   if (!flags.static_prefix.empty() &&
       (!flags.static_prefix.starts_with('/') || flags.static_prefix.ends_with('/'))) {
@@ -76,20 +79,16 @@ Status RunServer(CliContext& context, const ServerFlags& flags) {
   options.ui_folder = flags.ui_dir;
   options.artifacts_destination = destination;
   options.serve_artifacts = flags.serve_artifacts;
-  // The registry lives in the same SQLite file.
-  std::unique_ptr<SqliteRegistryStore> registry;
-  constexpr std::string_view kSqlite = "sqlite:///";
-  if (config.tracking_uri.starts_with(kSqlite)) {
-    ORCHARD_ASSIGN_OR_RETURN(registry,
-                             SqliteRegistryStore::Open(config.tracking_uri.substr(kSqlite.size())));
-    options.registry = registry.get();
-  }
+  // The registry lives in the same database.
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<RegistryStore> registry, OpenRegistryStore(config));
+  options.registry = registry.get();
   options.version = ORCHARD_VERSION;
   TrackingServer server(options, *store);
   ORCHARD_RETURN_IF_ERROR(server.Start());
   // The readiness line: scripts and tests wait for it (with --port 0 it tells the port).
   context.out() << fmt::format("Orchard tracking server listening on http://{}:{}{}/ (store {})",
-                               flags.host, server.port(), flags.static_prefix, config.tracking_uri)
+                               flags.host, server.port(), flags.static_prefix,
+                               RedactUriPassword(config.tracking_uri))
                 << std::endl;
   int received = 0;
   sigwait(&signals, &received);

@@ -117,12 +117,17 @@ TEST(TrackingUri, ResolvesToAbsoluteForms) {
   EXPECT_EQ(absolute.tracking_uri, "sqlite:////tmp/x.db");
   EXPECT_EQ(absolute.artifact_root, "/a/b");
   EXPECT_CODE(ResolveTrackingConfig("mysql://x", ""), kInvalidParameterValue);
+  // The password of a URI Orchard cannot use stays out of the message.
+  auto mysql = ResolveTrackingConfig("mysql://alice:s3cret@db/x", "");
+  ASSERT_FALSE(mysql.ok());
+  EXPECT_EQ(mysql.status().message().find("s3cret"), std::string::npos) << mysql.status().message();
   EXPECT_CODE(ResolveTrackingConfig("sqlite:///", ""), kInvalidParameterValue);
   ASSERT_OK_AND_ASSIGN(TrackingConfig secure, ResolveTrackingConfig("https://127.0.0.1:5000", ""));
   EXPECT_CODE(OpenTrackingStore(secure), kNotImplemented);
+  // A database that is not there (nothing listens on port 1): retryable, not a crash.
   ASSERT_OK_AND_ASSIGN(TrackingConfig team,
-                       ResolveTrackingConfig("postgresql://u@127.0.0.1/db", ""));
-  EXPECT_CODE(OpenTrackingStore(team), kNotImplemented);
+                       ResolveTrackingConfig("postgresql+psycopg2://u@127.0.0.1:1/db", ""));
+  EXPECT_CODE(OpenTrackingStore(team), kTemporarilyUnavailable);
   // A server that is not there: a clear, retryable error on first use, not a crash.
   ASSERT_OK_AND_ASSIGN(TrackingConfig remote, ResolveTrackingConfig("http://127.0.0.1:1", ""));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<TrackingStore> unreachable, OpenTrackingStore(remote));

@@ -11,7 +11,7 @@
 #include "server/tracking_server.h"
 #include "store/artifact/local_artifact_repo.h"
 #include "store/registry/registry_store_contract.h"
-#include "store/registry/sqlite_registry_store.h"
+#include "store/registry/sql_registry_store.h"
 #include "store/tracking/sqlite_tracking_store.h"
 
 namespace orchard::testing {
@@ -25,7 +25,7 @@ class RestRegistryUnderTest : public RestRegistryStore {
     std::filesystem::create_directories(dir);
     auto tracking = SqliteTrackingStore::Open(dir + "/orchard.db", "mlflow-artifacts:");
     if (!tracking.ok()) return nullptr;
-    auto registry = SqliteRegistryStore::Open(dir + "/orchard.db");
+    auto registry = SqlRegistryStore::OpenSqlite(dir + "/orchard.db");
     if (!registry.ok()) return nullptr;
     TrackingServerOptions options;
     options.http.port = 0;

@@ -4,7 +4,11 @@
 
 #include <fmt/format.h>
 
+#include "client/rest_registry_store.h"
 #include "client/rest_tracking_store.h"
+#include "db/pg_uri.h"
+#include "store/registry/sql_registry_store.h"
+#include "store/tracking/pg_tracking_store.h"
 #include "store/tracking/sqlite_tracking_store.h"
 
 namespace fs = std::filesystem;
@@ -40,14 +44,15 @@ StatusOr<TrackingConfig> ResolveTrackingConfig(const std::string& uri,
     config.tracking_uri = "sqlite:///" + fs::absolute(path, ec).lexically_normal().string();
     return config;
   }
-  if (chosen.starts_with("postgresql://") || chosen.starts_with("postgres://") ||
-      chosen.starts_with("http://") || chosen.starts_with("https://")) {
+  if (IsPostgresUri(chosen) || chosen.starts_with("http://") || chosen.starts_with("https://")) {
     config.tracking_uri = chosen;
     return config;
   }
-  return Status::InvalidParameter(fmt::format(
-      "Unsupported tracking URI '{}'. Use sqlite:///path.db (relative) or sqlite:////abs/path.db",
-      chosen));
+  return Status::InvalidParameter(
+      fmt::format("Unsupported tracking URI '{}'. Use sqlite:///path.db (relative), "
+                  "sqlite:////abs/path.db, postgresql://user@host:port/database or "
+                  "http://host:port",
+                  RedactUriPassword(chosen)));
 }
 
 StatusOr<std::unique_ptr<TrackingStore>> OpenTrackingStore(const TrackingConfig& config) {
@@ -65,14 +70,43 @@ StatusOr<std::unique_ptr<TrackingStore>> OpenTrackingStore(const TrackingConfig&
                              SqliteTrackingStore::Open(path, config.artifact_root));
     return std::unique_ptr<TrackingStore>(std::move(store));
   }
+  if (IsPostgresUri(config.tracking_uri)) {
+    ORCHARD_ASSIGN_OR_RETURN(
+        std::unique_ptr<PgTrackingStore> store,
+        PgTrackingStore::Open(config.tracking_uri, config.artifact_root, config.connections));
+    return std::unique_ptr<TrackingStore>(std::move(store));
+  }
   if (config.tracking_uri.starts_with("http://")) {
     ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<RestTrackingStore> store,
                              RestTrackingStore::Open(config.tracking_uri));
     return std::unique_ptr<TrackingStore>(std::move(store));
   }
-  return Status::NotImplemented(fmt::format(
-      "Tracking URI '{}' needs a store this build does not have yet; use a sqlite:/// URI",
-      config.tracking_uri));
+  return Status::NotImplemented(
+      fmt::format("Tracking URI '{}' needs a store this build does not have yet; use a sqlite:/// "
+                  "or postgresql:// URI",
+                  RedactUriPassword(config.tracking_uri)));
+}
+
+StatusOr<std::unique_ptr<RegistryStore>> OpenRegistryStore(const TrackingConfig& config) {
+  constexpr std::string_view kSqlite = "sqlite:///";
+  const std::string& uri = config.tracking_uri;
+  if (uri.starts_with(kSqlite)) {
+    ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqlRegistryStore> store,
+                             SqlRegistryStore::OpenSqlite(uri.substr(kSqlite.size())));
+    return std::unique_ptr<RegistryStore>(std::move(store));
+  }
+  if (IsPostgresUri(uri)) {
+    ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqlRegistryStore> store,
+                             SqlRegistryStore::OpenPostgres(uri, config.connections));
+    return std::unique_ptr<RegistryStore>(std::move(store));
+  }
+  if (uri.starts_with("http://") || uri.starts_with("https://")) {
+    ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<RestRegistryStore> store,
+                             RestRegistryStore::Open(uri));
+    return std::unique_ptr<RegistryStore>(std::move(store));
+  }
+  return Status::NotImplemented(
+      fmt::format("the model registry is not available through '{}'", RedactUriPassword(uri)));
 }
 
 }  // namespace orchard

@@ -58,6 +58,23 @@ SqliteStatement& SqliteStatement::BindNull(int index) {
   return *this;
 }
 
+SqliteStatement& SqliteStatement::BindAll(const std::vector<SqlArg>& args, int first_index) {
+  int index = first_index;
+  for (const SqlArg& arg : args) {
+    if (const auto* i = std::get_if<int64_t>(&arg)) {
+      Bind(index, *i);
+    } else if (const auto* d = std::get_if<double>(&arg)) {
+      Bind(index, *d);
+    } else if (const auto* s = std::get_if<std::string>(&arg)) {
+      Bind(index, std::string_view(*s));
+    } else {
+      BindNull(index);
+    }
+    ++index;
+  }
+  return *this;
+}
+
 StatusOr<bool> SqliteStatement::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

@@ -17,8 +17,10 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "base/status.h"
+#include "db/sql_arg.h"
 
 namespace orchard {
 
@@ -40,6 +42,8 @@ class SqliteStatement {
   SqliteStatement& Bind(int index, double value);  // NaN binds as NULL, as SQLite stores it
   SqliteStatement& Bind(int index, std::string_view value);
   SqliteStatement& BindNull(int index);
+  // Binds `args` in order from placeholder `first_index` on (std::monostate as NULL).
+  SqliteStatement& BindAll(const std::vector<SqlArg>& args, int first_index = 1);
 
   // Advances to the next row: true when there is one, false when done.
   StatusOr<bool> Step();
@@ -53,6 +57,7 @@ class SqliteStatement {
 
   int64_t ColumnInt(int index) const { return sqlite3_column_int64(stmt_, index); }
   double ColumnDouble(int index) const { return sqlite3_column_double(stmt_, index); }
+  int ColumnCount() const { return sqlite3_column_count(stmt_); }
   bool ColumnIsNull(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
   std::string ColumnText(int index) const;
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "store/registry/sqlite_registry_store.h"
+#include "store/registry/sql_registry_store.h"
 #include "store/tracking/sqlite_tracking_store.h"
 #include "support/temp_dir.h"
 
@@ -23,7 +23,7 @@ class ModelUriTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     client_ = std::make_unique<Client>(std::shared_ptr<TrackingStore>(std::move(store).value()),
                                        "sqlite:///" + (dir_ / "orchard.db"));
-    auto registry = SqliteRegistryStore::Open(dir_ / "orchard.db");
+    auto registry = SqlRegistryStore::OpenSqlite(dir_ / "orchard.db");
     ASSERT_TRUE(registry.ok());
     registry_ = std::move(registry).value();
     StatusOr<orchard::Run> run = client_->store().CreateRun({});
@@ -50,7 +50,7 @@ class ModelUriTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<Client> client_;
-  std::unique_ptr<SqliteRegistryStore> registry_;
+  std::unique_ptr<SqlRegistryStore> registry_;
   std::string run_id_;
 };
 

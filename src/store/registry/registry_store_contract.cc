@@ -15,6 +15,9 @@ void RegistryStoreContract::SetUp() {
   fs::create_directories(dir_ / "source/model");
   std::ofstream(dir_ / "source/model/MLmodel") << "artifact_path: model\n";
   store_ = GetParam().make(dir_ / "registry");
+  if (store_ == nullptr && !HasFailure()) {
+    GTEST_SKIP() << "!!! no " << GetParam().name << " database here: SKIPPED";
+  }
   ASSERT_NE(store_, nullptr);
 }
 

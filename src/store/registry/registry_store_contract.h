@@ -1,5 +1,5 @@
-// The contract suite for RegistryStore: every implementation (SQLite, and REST against a real
-// `orchard server`) instantiates it with a factory and must pass it unchanged:
+// The contract suite for RegistryStore: every implementation (SQLite, PostgreSQL, and REST
+// against a real `orchard server`) instantiates it with a factory and must pass it unchanged:
 //
 //   INSTANTIATE_TEST_SUITE_P(Sqlite, RegistryStoreContract,
 //                            ::testing::Values(RegistryStoreFactory{"sqlite",
@@ -21,6 +21,7 @@ struct RegistryStoreFactory {
   std::string name;
   // Opens a store on the registry kept under `dir` (made empty on first use). Opening twice on
   // one folder gives two stores over the same registry, as two processes or servers would.
+  // nullptr when the database it needs is not available here (the tests then skip).
   std::function<std::unique_ptr<RegistryStore>(const std::string& dir)> make;
   // The source and run id under which `store` registers the model files in `model_folder`: for a
   // server, a run's artifacts holding a copy of them. None: the folder itself.

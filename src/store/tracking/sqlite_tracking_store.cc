@@ -15,19 +15,14 @@
 #include "base/ids.h"
 #include "store/tracking/log_model_history.h"
 #include "store/tracking/page_token.h"
-#include "store/tracking/sqlite_search_sql.h"
+#include "store/tracking/search_sql.h"
 #include "store/tracking/sqlite_tracking_schema.h"
+#include "store/tracking/store_messages.h"
 
 namespace orchard {
 namespace {
 
-constexpr char kRunColumns[] =
-    "r.run_pk, r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, "
-    "r.end_time, r.artifact_uri, r.lifecycle_stage";
-
-constexpr char kExperimentColumns[] =
-    "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, "
-    "e.last_update_time";
+using namespace store_messages;
 
 // Reads the kRunColumns of the current row of `statement`.
 void ReadRunColumns(const SqliteStatement& statement, int64_t& run_pk, RunInfo& info) {
@@ -54,18 +49,6 @@ Experiment ReadExperimentColumns(const SqliteStatement& statement) {
   experiment.creation_time = statement.ColumnInt(4);
   experiment.last_update_time = statement.ColumnInt(5);
   return experiment;
-}
-
-std::string LifecycleCondition(ViewType view, const char* column) {
-  switch (view) {
-    case ViewType::kActiveOnly:
-      return fmt::format(" AND {} = 'active'", column);
-    case ViewType::kDeletedOnly:
-      return fmt::format(" AND {} = 'deleted'", column);
-    case ViewType::kAll:
-      return "";
-  }
-  return "";
 }
 
 Metric ReadMetric(const SqliteStatement& statement, int first_column, std::string key) {
@@ -223,16 +206,14 @@ StatusOr<Experiment> SqliteTrackingStore::LoadExperiment(SqliteConnection& db,
 StatusOr<Experiment> SqliteTrackingStore::LoadExperimentById(SqliteConnection& db,
                                                              const std::string& experiment_id) {
   return LoadExperiment(db, "e.experiment_id = CAST(? AS INTEGER)", experiment_id,
-                        fmt::format("No Experiment with id={} exists", experiment_id));
+                        ExperimentNotFound(experiment_id).message());
 }
 
 StatusOr<Experiment> SqliteTrackingStore::LoadActiveExperiment(SqliteConnection& db,
                                                                const std::string& experiment_id) {
   ORCHARD_ASSIGN_OR_RETURN(Experiment experiment, LoadExperimentById(db, experiment_id));
   if (experiment.lifecycle_stage != LifecycleStage::kActive) {
-    return Status::InvalidParameter(
-        fmt::format("The experiment {} must be in the 'active' state. Current state is deleted.",
-                    experiment_id));
+    return ExperimentNotActive(experiment_id);
   }
   return experiment;
 }
@@ -258,8 +239,7 @@ StatusOr<std::string> SqliteTrackingStore::DoCreateExperiment(
       exists.Bind(1, request.name);
       ORCHARD_ASSIGN_OR_RETURN(bool taken, exists.Step());
       if (taken) {
-        return Status::AlreadyExists(
-            fmt::format("Experiment(name={}) already exists.", request.name));
+        return ExperimentExists(request.name);
       }
     }
     int64_t now = NowMillis();
@@ -302,8 +282,7 @@ StatusOr<Experiment> SqliteTrackingStore::DoGetExperiment(const std::string& exp
 
 StatusOr<Experiment> SqliteTrackingStore::DoGetExperimentByName(const std::string& name) {
   std::lock_guard lock(reader_mutex_);
-  return LoadExperiment(*reader_, "e.name = ?", name,
-                        fmt::format("Could not find experiment with name '{}'", name));
+  return LoadExperiment(*reader_, "e.name = ?", name, ExperimentNameNotFound(name).message());
 }
 
 StatusOr<ExperimentPage> SqliteTrackingStore::DoSearchExperiments(
@@ -322,7 +301,7 @@ StatusOr<ExperimentPage> SqliteTrackingStore::DoSearchExperiments(
     std::vector<std::string> ids;
     {
       ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, reader_->PrepareUncached(sql));
-      BindArgs(select, where.args);
+      select.BindAll(where.args);
       int next = static_cast<int>(where.args.size()) + 1;
       select.Bind(next, int64_t{request.max_results} + 1).Bind(next + 1, offset);
       while (true) {
@@ -352,7 +331,7 @@ Status SqliteTrackingStore::DoRenameExperiment(const std::string& experiment_id,
   return db.WriteTransaction([&]() -> Status {
     ORCHARD_ASSIGN_OR_RETURN(Experiment experiment, LoadExperimentById(db, experiment_id));
     if (experiment.lifecycle_stage != LifecycleStage::kActive) {
-      return Status::InvalidParameter("Cannot rename a non-active experiment.");
+      return RenameNotActive();
     }
     if (experiment.name == new_name) return Status::Ok();
     {
@@ -360,8 +339,7 @@ Status SqliteTrackingStore::DoRenameExperiment(const std::string& experiment_id,
                                db.Prepare("SELECT 1 FROM experiments WHERE name = ?"));
       exists.Bind(1, new_name);
       ORCHARD_ASSIGN_OR_RETURN(bool taken, exists.Step());
-      if (taken)
-        return Status::AlreadyExists(fmt::format("Experiment(name={}) already exists.", new_name));
+      if (taken) return ExperimentExists(new_name);
     }
     ORCHARD_ASSIGN_OR_RETURN(
         SqliteStatement update,
@@ -394,10 +372,7 @@ Status SqliteTrackingStore::DoSetExperimentLifecycle(const std::string& experime
   return db.WriteTransaction([&]() -> Status {
     ORCHARD_ASSIGN_OR_RETURN(Experiment experiment, LoadExperimentById(db, experiment_id));
     if (experiment.lifecycle_stage == stage) {
-      return Status::InvalidParameter(
-          fmt::format("Cannot {} experiment {}: it is already {}.",
-                      stage == LifecycleStage::kDeleted ? "delete" : "restore", experiment_id,
-                      LifecycleStageName(stage)));
+      return ExperimentAlready(experiment_id, stage);
     }
     return SetExperimentLifecycleLocked(static_cast<int64_t>(std::stoll(experiment_id)), stage);
   });
@@ -426,7 +401,7 @@ StatusOr<SqliteTrackingStore::RunRow> SqliteTrackingStore::LoadRunRow(SqliteConn
       db.Prepare(fmt::format("SELECT {} FROM runs r WHERE r.run_uuid = ?", kRunColumns)));
   select.Bind(1, run_id);
   ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
-  if (!found) return Status::NotFound(fmt::format("Run with id={} not found", run_id));
+  if (!found) return RunNotFound(run_id);
   RunRow row;
   ReadRunColumns(select, row.run_pk, row.info);
   return row;
@@ -436,8 +411,7 @@ StatusOr<SqliteTrackingStore::RunRow> SqliteTrackingStore::LoadActiveRunRow(
     SqliteConnection& db, const std::string& run_id) {
   ORCHARD_ASSIGN_OR_RETURN(RunRow row, LoadRunRow(db, run_id));
   if (row.info.lifecycle_stage != LifecycleStage::kActive) {
-    return Status::InvalidParameter(
-        fmt::format("The run {} must be in the 'active' state. Current state is deleted.", run_id));
+    return RunNotActive(run_id);
   }
   return row;
 }
@@ -632,9 +606,7 @@ Status SqliteTrackingStore::DoSetRunLifecycle(const std::string& run_id, Lifecyc
       ORCHARD_ASSIGN_OR_RETURN(Experiment experiment,
                                LoadExperimentById(db, row.info.experiment_id));
       if (experiment.lifecycle_stage != LifecycleStage::kActive) {
-        return Status::InvalidParameter(fmt::format(
-            "Cannot restore run {}: its experiment {} is deleted; restore the experiment.", run_id,
-            row.info.experiment_id));
+        return RunInDeletedExperiment(run_id, row.info.experiment_id);
       }
     }
     ORCHARD_ASSIGN_OR_RETURN(SqliteStatement update,
@@ -697,7 +669,7 @@ StatusOr<RunPage> SqliteTrackingStore::DoSearchRuns(const SearchRunsRequest& req
     probing_where.args[max_run_arg] = *max_run;
     auto collect = [&](const SqlFragment& query, int64_t limit, int64_t skip) -> Status {
       ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, db.PrepareUncached(query.sql));
-      BindArgs(select, query.args);
+      select.BindAll(query.args);
       int next = static_cast<int>(query.args.size()) + 1;
       select.Bind(next, limit).Bind(next + 1, skip);
       while (true) {
@@ -781,7 +753,7 @@ StatusOr<std::vector<SqliteTrackingStore::RunRow>> SqliteTrackingStore::RankByMe
   // come in value order and reading stops once `wanted` are in and the value stops tying.
   auto read = [&](const SqlFragment& query, bool stop_at_wanted) -> Status {
     ORCHARD_ASSIGN_OR_RETURN(SqliteStatement select, db.PrepareUncached(query.sql));
-    BindArgs(select, query.args);
+    select.BindAll(query.args);
     while (true) {
       ORCHARD_ASSIGN_OR_RETURN(bool found, select.Step());
       if (!found) return Status::Ok();
@@ -978,10 +950,7 @@ Status SqliteTrackingStore::LogBatchLocked(const PendingBatch& batch) {
       ORCHARD_ASSIGN_OR_RETURN(bool found, existing.Step());
       std::string old_value = found ? existing.ColumnText(0) : std::string();
       if (old_value != param.value) {
-        return Status::InvalidParameter(fmt::format(
-            "Changing param values is not allowed. Param with key='{}' was already logged with "
-            "value='{}' for run ID='{}'. Attempted logging new value '{}'.",
-            param.key, old_value, run_id, param.value));
+        return ParamChanged(param.key, old_value, run_id, param.value);
       }
     }
     for (const Tag& tag : tags) {
@@ -1115,7 +1084,7 @@ Status SqliteTrackingStore::DoDeleteTag(const std::string& run_id, const std::st
                              db.Prepare("DELETE FROM tags WHERE run_pk = ? AND key = ?"));
     ORCHARD_RETURN_IF_ERROR(remove.Bind(1, row.run_pk).Bind(2, key).Run());
     if (db.Changes() == 0) {
-      return Status::NotFound(fmt::format("No tag with name: {} in run with id {}", key, run_id));
+      return TagNotFound(key, run_id);
     }
     return Status::Ok();
   });

@@ -16,7 +16,7 @@
 #include <unordered_map>
 
 #include "db/sqlite_connection.h"
-#include "store/tracking/sqlite_search_sql.h"
+#include "store/tracking/search_sql.h"
 #include "store/tracking/tracking_store.h"
 
 namespace orchard {

@@ -1,32 +1,27 @@
-// Translation of Filter and OrderBy values into SQL for the SQLite tracking store. Every value
-// is bound as a parameter, never spliced into the text. Internal to the SQLite store.
+// Translation of Filter and OrderBy values into SQL for the tracking stores (SQLite and
+// PostgreSQL share their table names and this SQL). Every value is bound as a parameter, never
+// spliced into the text.
 #pragma once
 
-#include <cstdint>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "base/status.h"
-#include "db/sqlite_connection.h"
+#include "db/sql_arg.h"
 #include "store/tracking/filter.h"
 
 namespace orchard {
 
-using SqlArg = std::variant<int64_t, double, std::string>;
+// The columns both stores read for a run (alias r) and an experiment (alias e), in this order.
+inline constexpr char kRunColumns[] =
+    "r.run_pk, r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, "
+    "r.end_time, r.artifact_uri, r.lifecycle_stage";
+inline constexpr char kExperimentColumns[] =
+    "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, "
+    "e.last_update_time";
 
-// SQL text plus the values for its '?' placeholders, in order.
-struct SqlFragment {
-  std::string sql;
-  std::vector<SqlArg> args;
-
-  void Append(const SqlFragment& other);
-};
-
-void BindArgs(SqliteStatement& statement, const std::vector<SqlArg>& args, int first_index = 1);
-
-// How a filter on metrics, params and tags is written: as subqueries SQLite can start a search
-// from (kDriving), or as per-run checks for a loop that proposes runs itself (kProbing).
+// How a filter on metrics, params and tags is written: as subqueries the database can start a
+// search from (kDriving), or as per-run checks for a loop that proposes runs itself (kProbing).
 enum class FilterForm { kDriving, kProbing };
 
 // " AND <clause>" for each clause of a run filter over table alias `r` (runs). Unknown

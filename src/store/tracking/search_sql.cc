@@ -1,4 +1,4 @@
-#include "store/tracking/sqlite_search_sql.h"
+#include "store/tracking/search_sql.h"
 
 #include <fmt/format.h>
 
@@ -94,14 +94,14 @@ StatusOr<SqlFragment> RunAttributeClause(const FilterClause& clause) {
   return StringComparison(column, clause);
 }
 
-// " AND ((1 AND <a>) OR (1 AND <b>) ...)" for a disjunction; each alternative is translated by
-// `translate` (which yields " AND ..." fragments).
+// " AND ((TRUE AND <a>) OR (TRUE AND <b>) ...)" for a disjunction; each alternative is translated
+// by `translate` (which yields " AND ..." fragments).
 template <typename Translate>
 StatusOr<SqlFragment> AnyOfSql(const std::vector<Filter>& alternatives, Translate translate) {
   SqlFragment out{" AND (", {}};
   for (size_t i = 0; i < alternatives.size(); ++i) {
     ORCHARD_ASSIGN_OR_RETURN(SqlFragment inner, translate(alternatives[i]));
-    out.sql += i == 0 ? "(1" : " OR (1";
+    out.sql += i == 0 ? "(TRUE" : " OR (TRUE";
     out.Append(inner);
     out.sql += ")";
   }
@@ -110,19 +110,6 @@ StatusOr<SqlFragment> AnyOfSql(const std::vector<Filter>& alternatives, Translat
 }
 
 }  // namespace
-
-void SqlFragment::Append(const SqlFragment& other) {
-  sql += other.sql;
-  args.insert(args.end(), other.args.begin(), other.args.end());
-}
-
-void BindArgs(SqliteStatement& statement, const std::vector<SqlArg>& args, int first_index) {
-  int index = first_index;
-  for (const SqlArg& arg : args) {
-    std::visit([&](const auto& value) { statement.Bind(index, value); }, arg);
-    ++index;
-  }
-}
 
 StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form) {
   // Driving: "r.run_pk IN (uncorrelated subquery)" lets SQLite start from the filter's index
@@ -173,7 +160,7 @@ StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form) {
         SqlFragment cmp;
         std::string from;
         if (clause.key == "name" || clause.key == "digest") {
-          from = "inputs i CROSS JOIN datasets d ON d.dataset_pk = i.dataset_pk WHERE ";
+          from = "inputs i JOIN datasets d ON d.dataset_pk = i.dataset_pk WHERE ";
           ORCHARD_ASSIGN_OR_RETURN(cmp, DatasetComparison("d." + clause.key, clause));
         } else if (clause.key == "context") {
           from = "input_tags i WHERE i.key = 'mlflow.data.context' AND ";

@@ -1,21 +1,29 @@
-// SqliteRegistryStore: the model registry in the tracking store's SQLite file (tables from the
-// tracking schema's migration 3). One writer connection under a lock; reads share it (registry
-// traffic is light). Thread-safe.
+// SqlRegistryStore: the model registry in the tracking database, written once for SQLite (the
+// tracking store's file; tables from its migration 3) and PostgreSQL (the team store's
+// database), through SqlDatabase. Registry traffic is light, so rows are read whole.
+//
+// Concurrency: writes that must be serialised per model (numbering versions, moving stages)
+// begin by updating the model's row, which holds its lock to the end of the transaction; so
+// several servers on one PostgreSQL database number versions 1..N with no gap or duplicate, and
+// "archive existing" leaves exactly one version in the stage. Thread-safe.
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
-#include "db/sqlite_connection.h"
+#include "db/sql_database.h"
 #include "store/registry/registry_store.h"
 
 namespace orchard {
 
-class SqliteRegistryStore : public RegistryStore {
+class SqlRegistryStore : public RegistryStore {
  public:
-  // Opens the database (which the tracking store has created and migrated).
-  static StatusOr<std::unique_ptr<SqliteRegistryStore>> Open(const std::string& db_path);
+  // The registry in a SQLite file the tracking store has created and migrated.
+  static StatusOr<std::unique_ptr<SqlRegistryStore>> OpenSqlite(const std::string& db_path);
+  // The registry in a PostgreSQL database the tracking store has migrated, with up to
+  // `connections` connections.
+  static StatusOr<std::unique_ptr<SqlRegistryStore>> OpenPostgres(const std::string& uri,
+                                                                  int connections);
 
   StatusOr<RegisteredModel> CreateRegisteredModel(const std::string& name,
                                                   const std::string& description,
@@ -53,19 +61,9 @@ class SqliteRegistryStore : public RegistryStore {
                                        const std::string& version) override;
 
  private:
-  explicit SqliteRegistryStore(std::unique_ptr<SqliteConnection> db) : db_(std::move(db)) {}
-  Status RequireModel(const std::string& name);
-  StatusOr<std::vector<ModelVersion>> LoadVersions(const std::string& name,
-                                                   const std::string& where_extra,
-                                                   const std::string& bind_extra);
-  StatusOr<RegisteredModel> LoadModel(const std::string& name);
-  // Runs `sql` (binding the values in order) in a write transaction; RESOURCE_DOES_NOT_EXIST
-  // with `missing` when it changes no row.
-  Status WriteRow(const std::string& sql, const std::vector<std::string>& values,
-                  const Status& missing);
+  explicit SqlRegistryStore(std::unique_ptr<SqlDatabase> db) : db_(std::move(db)) {}
 
-  std::mutex mutex_;
-  std::unique_ptr<SqliteConnection> db_;
+  std::unique_ptr<SqlDatabase> db_;
 };
 
 }  // namespace orchard

@@ -1,0 +1,70 @@
+#include "db/pg_uri.h"
+
+#include <fmt/format.h>
+
+namespace orchard {
+namespace {
+
+// The scheme's length when `uri` starts with a PostgreSQL scheme and "://", else 0.
+size_t PostgresSchemeLength(std::string_view uri) {
+  size_t end = uri.find("://");
+  if (end == std::string_view::npos) return 0;
+  std::string_view scheme = uri.substr(0, end);
+  if (scheme == "postgresql" || scheme == "postgres") return end;
+  if (scheme.starts_with("postgresql+") && scheme.size() > 11) return end;
+  return 0;
+}
+
+// The password of the "scheme://user:password@" part replaced.
+std::string RedactUserInfoPassword(std::string_view uri) {
+  size_t scheme_end = uri.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(uri);
+  size_t authority = scheme_end + 3;
+  size_t authority_end = uri.find_first_of("/?#", authority);
+  if (authority_end == std::string_view::npos) authority_end = uri.size();
+  // The last '@' of the authority ends the user information (a password may hold '@' encoded or
+  // not; what follows the last one is the host).
+  size_t at = uri.rfind('@', authority_end - 1);
+  if (at == std::string_view::npos || at < authority) return std::string(uri);
+  size_t colon = uri.find(':', authority);
+  if (colon == std::string_view::npos || colon > at) return std::string(uri);
+  return fmt::format("{}***{}", uri.substr(0, colon + 1), uri.substr(at));
+}
+
+}  // namespace
+
+bool IsPostgresUri(std::string_view uri) { return PostgresSchemeLength(uri) > 0; }
+
+StatusOr<PgUri> ParsePostgresUri(std::string_view uri) {
+  size_t scheme_length = PostgresSchemeLength(uri);
+  if (scheme_length == 0) {
+    return Status::InvalidParameter(
+        fmt::format("'{}' is not a PostgreSQL URI; use postgresql://user@host:port/database",
+                    RedactUriPassword(uri)));
+  }
+  std::string_view rest = uri.substr(scheme_length + 3);
+  if (rest.empty() || rest.front() == '?') {
+    return Status::InvalidParameter(
+        fmt::format("PostgreSQL URI '{}' names no host; use postgresql://user@host:port/database",
+                    RedactUriPassword(uri)));
+  }
+  PgUri out;
+  out.conninfo = "postgresql://" + std::string(rest);
+  out.display = RedactUriPassword(uri);
+  return out;
+}
+
+std::string RedactUriPassword(std::string_view uri) {
+  std::string out = RedactUserInfoPassword(uri);
+  // libpq also takes the password as a query parameter.
+  size_t query = out.find('?');
+  for (size_t at = query; at != std::string::npos && at < out.size(); at = out.find('&', at + 1)) {
+    if (out.compare(at + 1, 9, "password=") != 0) continue;
+    size_t value = at + 10;
+    size_t end = out.find_first_of("&#", value);
+    out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
+  }
+  return out;
+}
+
+}  // namespace orchard
