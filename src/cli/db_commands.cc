@@ -1,10 +1,12 @@
-// orchard db upgrade: applies a database's schema migrations on demand.
+// orchard db upgrade | copy: a database's schema migrations on demand, and moving a whole
+// store (Orchard's or MLflow's) into another.
 #include <fmt/format.h>
 
 #include "cli/cli_app.h"
 #include "db/pg_migrations.h"
 #include "db/pg_uri.h"
 #include "db/sqlite_connection.h"
+#include "store/transfer/store_copy.h"
 
 namespace orchard {
 namespace {
@@ -29,6 +31,41 @@ StatusOr<int> SchemaVersion(const std::string& uri) {
   ORCHARD_ASSIGN_OR_RETURN(PgUri parsed, ParsePostgresUri(uri));
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> db, PgConnection::Open(parsed));
   return PgSchemaVersion(*db);
+}
+
+void AddCopyCommand(CLI::App* group, CliContext& context) {
+  struct Options {
+    std::string from, to;
+  };
+  auto options = std::make_shared<Options>();
+  auto* copy = group->add_subcommand(
+      "copy",
+      "Copy everything in a tracking database (Orchard's, or MLflow 2.x's in SQLite or "
+      "PostgreSQL) into an Orchard database, keeping every id, name, version number and time; "
+      "verifies the result and is safe to rerun. Artifacts stay where their URIs point");
+  copy->add_option("--from", options->from,
+                   "The database to read (sqlite:///... or postgresql://...)")
+      ->required();
+  copy->add_option("--to", options->to, "The Orchard database to write (created when missing)")
+      ->required();
+  copy->callback([&context, options] {
+    context.action = [&context, options]() -> Status {
+      ORCHARD_ASSIGN_OR_RETURN(TrackingConfig from, ResolveTrackingConfig(options->from, ""));
+      ORCHARD_ASSIGN_OR_RETURN(TrackingConfig to,
+                               ResolveTrackingConfig(options->to, context.artifact_root_flag));
+      ORCHARD_ASSIGN_OR_RETURN(
+          CopyReport report,
+          CopyStore(from.tracking_uri, to.tracking_uri, to.artifact_root,
+                    [&](std::string_view line) { context.err() << "db copy: " << line << '\n'; }));
+      context.out() << fmt::format(
+          "copied {} experiments, {} runs ({} already there), {} params, {} tags, {} metric "
+          "points, {} registered models with {} versions into {}; verified\n",
+          report.experiments, report.runs, report.runs_already_there, report.params, report.tags,
+          report.metric_points, report.registered_models, report.model_versions,
+          RedactUriPassword(to.tracking_uri));
+      return Status::Ok();
+    };
+  });
 }
 
 }  // namespace
@@ -64,6 +101,7 @@ void AddDbCommands(CLI::App& app, CliContext& context) {
       return Status::Ok();
     };
   });
+  AddCopyCommand(group, context);
 }
 
 }  // namespace orchard

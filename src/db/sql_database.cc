@@ -1,5 +1,6 @@
 #include "db/sql_database.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <mutex>
 
@@ -23,6 +24,11 @@ class SqliteSession : public SqlSession {
       for (int c = 0; c < statement.ColumnCount(); ++c) {
         if (statement.ColumnIsNull(c)) {
           cells.emplace_back();
+        } else if (statement.ColumnIsFloat(c)) {
+          // SQLite's own text for a double keeps 15 digits; the shortest exact form keeps all.
+          char buffer[32];
+          auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, statement.ColumnDouble(c));
+          cells.emplace_back(std::string(buffer, end));
         } else {
           cells.emplace_back(statement.ColumnText(c));
         }
@@ -109,6 +115,16 @@ const std::string& SqlRows::Text(int row, int column) const {
 }
 
 int64_t SqlRows::Int(int row, int column) const { return std::atoll(Text(row, column).c_str()); }
+
+double SqlRows::Double(int row, int column) const {
+  // strtod reads "inf" and "nan" (SQLite) and "Infinity" and "NaN" (PostgreSQL) alike.
+  return std::strtod(Text(row, column).c_str(), nullptr);
+}
+
+bool SqlRows::Bool(int row, int column) const {
+  const std::string& text = Text(row, column);
+  return text == "1" || text == "t" || text == "true";
+}
 
 std::unique_ptr<SqlDatabase> MakeSqliteDatabase(std::unique_ptr<SqliteConnection> connection) {
   return std::make_unique<SqliteDatabase>(std::move(connection));

@@ -27,6 +27,8 @@ struct SqlRows {
   bool IsNull(int row, int column) const { return !cells[row][column].has_value(); }
   const std::string& Text(int row, int column) const;  // "" for NULL
   int64_t Int(int row, int column) const;
+  double Double(int row, int column) const;  // every bit, NaN and infinities included
+  bool Bool(int row, int column) const;      // 1/0 (SQLite) or t/f (PostgreSQL)
 };
 
 class SqlSession {

@@ -58,6 +58,7 @@ class SqliteStatement {
   int64_t ColumnInt(int index) const { return sqlite3_column_int64(stmt_, index); }
   double ColumnDouble(int index) const { return sqlite3_column_double(stmt_, index); }
   int ColumnCount() const { return sqlite3_column_count(stmt_); }
+  bool ColumnIsFloat(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_FLOAT; }
   bool ColumnIsNull(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
   std::string ColumnText(int index) const;
 
