@@ -22,8 +22,7 @@
 #include <vector>
 
 #include "server/tracking_server.h"
-#include "store/registry/sql_registry_store.h"
-#include "store/tracking/sqlite_tracking_store.h"
+#include "support/backing_stores.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 
@@ -161,24 +160,25 @@ std::string BinaryPlaceholderBody(const std::string& body) {
   return std::string(std::stoul(body.substr(kMarker.size())), '\x01');
 }
 
-class GoldenReplayTest : public ::testing::Test {
+class GoldenReplayTest : public ::testing::TestWithParam<testing::Backend> {
  protected:
   void SetUp() override {
+    ORCHARD_REQUIRE_BACKEND(GetParam());
     spdlog::set_level(spdlog::level::warn);
-    auto store = SqliteTrackingStore::Open(dir_ / "orchard.db", "mlflow-artifacts:");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    auto stores = testing::OpenBacking(GetParam(), dir_ / "db", "mlflow-artifacts:");
+    ASSERT_TRUE(stores.ok()) << stores.status().ToString();
+    store_ = std::move(stores->tracking);
+    registry_ = std::move(stores->registry);
     TrackingServerOptions options;
     options.http.port = 0;
     options.artifacts_destination = dir_ / "artifacts";
-    auto registry = SqlRegistryStore::OpenSqlite(dir_ / "orchard.db");
-    ASSERT_TRUE(registry.ok()) << registry.status().ToString();
-    registry_ = std::move(registry).value();
     options.registry = registry_.get();
     server_ = std::make_unique<TrackingServer>(options, *store_);
     ASSERT_TRUE(server_->Start().ok());
   }
-  void TearDown() override { server_->Stop(); }
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
 
   // Returns how many exchanges were replayed.
   int ReplayFile(const std::string& name) {
@@ -270,13 +270,15 @@ class GoldenReplayTest : public ::testing::Test {
   testing::TempDir dir_;
   int compared_ = 0;
   std::unique_ptr<TrackingStore> store_;
-  std::unique_ptr<SqlRegistryStore> registry_;
+  std::unique_ptr<RegistryStore> registry_;
   std::unique_ptr<TrackingServer> server_;
   Replay replay_;
   int64_t clock_ = 1716000000000;
 };
 
-TEST_F(GoldenReplayTest, TutorialTrackingArtifactsRegistryThenErrorCases) {
+ORCHARD_ON_EVERY_BACKEND(GoldenReplayTest);
+
+TEST_P(GoldenReplayTest, TutorialTrackingArtifactsRegistryThenErrorCases) {
   EXPECT_EQ(ReplayFile("tracking.jsonl"), 39);
   EXPECT_EQ(ReplayFile("artifacts.jsonl"), 28);
   EXPECT_EQ(ReplayFile("registry.jsonl"), 34);

@@ -11,6 +11,7 @@
 #include "server/tracking_server.h"
 #include "store/registry/sql_registry_store.h"
 #include "store/tracking/sqlite_tracking_store.h"
+#include "support/backing_stores.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 
@@ -35,16 +36,15 @@ std::string TokenOf(const std::string& body) {
   return encoded;
 }
 
-class RegistryServerTest : public ::testing::Test {
+class RegistryServerTest : public ::testing::TestWithParam<testing::Backend> {
  protected:
   void SetUp() override {
+    ORCHARD_REQUIRE_BACKEND(GetParam());
     spdlog::set_level(spdlog::level::warn);
-    auto store = SqliteTrackingStore::Open(dir_ / "orchard.db", "mlflow-artifacts:");
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(store).value();
-    auto registry = SqlRegistryStore::OpenSqlite(dir_ / "orchard.db");
-    ASSERT_TRUE(registry.ok());
-    registry_ = std::move(registry).value();
+    auto stores = testing::OpenBacking(GetParam(), dir_ / "db", "mlflow-artifacts:");
+    ASSERT_TRUE(stores.ok()) << stores.status().ToString();
+    store_ = std::move(stores->tracking);
+    registry_ = std::move(stores->registry);
     TrackingServerOptions options;
     options.http.port = 0;
     options.artifacts_destination = dir_ / "artifacts";
@@ -52,7 +52,9 @@ class RegistryServerTest : public ::testing::Test {
     server_ = std::make_unique<TrackingServer>(options, *store_);
     ASSERT_TRUE(server_->Start().ok());
   }
-  void TearDown() override { server_->Stop(); }
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
 
   HttpResult Call(const std::string& method, const std::string& endpoint,
                   const std::string& body = "") {
@@ -80,12 +82,14 @@ class RegistryServerTest : public ::testing::Test {
   std::string ProxyPath(const std::string& run_id) { return ProxyPath(*store_->GetRun(run_id)); }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteTrackingStore> store_;
-  std::unique_ptr<SqlRegistryStore> registry_;
+  std::unique_ptr<TrackingStore> store_;
+  std::unique_ptr<RegistryStore> registry_;
   std::unique_ptr<TrackingServer> server_;
 };
 
-TEST_F(RegistryServerTest, EditTagDeleteSearch) {
+ORCHARD_ON_EVERY_BACKEND(RegistryServerTest);
+
+TEST_P(RegistryServerTest, EditTagDeleteSearch) {
   const std::string run = RunWithModel();
   const std::string source = "mlflow-artifacts:/" + ProxyPath(run) + "/model";
   for (const char* name : {"loan_model", "loan_model_b", "churn"}) {
@@ -198,7 +202,7 @@ TEST_F(RegistryServerTest, EditTagDeleteSearch) {
 
 // order_by on both searches: MLflow's keys with ASC/DESC, several keys in turn; other keys are
 // INVALID_PARAMETER_VALUE.
-TEST_F(RegistryServerTest, SearchesHonourOrderBy) {
+TEST_P(RegistryServerTest, SearchesHonourOrderBy) {
   const std::string source = "runs:/" + RunWithModel() + "/model";
   for (const char* name : {"b_model", "a_model", "c_model"}) {
     ASSERT_EQ(
@@ -255,7 +259,7 @@ size_t FilesUnder(const std::filesystem::path& folder) {
 // model-versions/create takes every source form MLflow's clients send, stores description and
 // tags, and keeps the source's last part in the stored copy and its download URI; everything that
 // would copy more than one run's folder, or anything the server does not serve, is refused.
-TEST_F(RegistryServerTest, VersionSourcesAsMlflowAccepts) {
+TEST_P(RegistryServerTest, VersionSourcesAsMlflowAccepts) {
   const std::string run = RunWithModel();
   const std::string in_run = ProxyPath(run);  // 0/<run>/artifacts
   ASSERT_EQ(
@@ -351,7 +355,7 @@ TEST_F(RegistryServerTest, VersionSourcesAsMlflowAccepts) {
 
 // MLflow's Content-Type rule for its JSON endpoints: a POST or PUT must be application/json, so
 // a web page cannot drive the server with a "simple" text/plain request.
-TEST_F(RegistryServerTest, JsonEndpointsRequireTheJsonContentType) {
+TEST_P(RegistryServerTest, JsonEndpointsRequireTheJsonContentType) {
   const std::string body = R"({"name":"from-a-web-page"})";
   HttpResult plain =
       Http(server_->port(), "POST", "/api/2.0/mlflow/experiments/create", body, "text/plain");
@@ -387,7 +391,7 @@ TEST_F(RegistryServerTest, JsonEndpointsRequireTheJsonContentType) {
 
 // A missing alias answers as MLflow's; model versions page with max_results and page_token in
 // every order.
-TEST_F(RegistryServerTest, AliasesAndVersionPagesAsMlflow) {
+TEST_P(RegistryServerTest, AliasesAndVersionPagesAsMlflow) {
   const std::string source = "runs:/" + RunWithModel() + "/model";
   ASSERT_EQ(Call("POST", "registered-models/create", R"({"name":"m"})").status, 200);
   for (int i = 0; i < 5; ++i) {

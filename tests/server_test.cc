@@ -18,6 +18,7 @@
 
 #include "server/tracking_server.h"
 #include "store/tracking/sqlite_tracking_store.h"
+#include "support/backing_stores.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 
@@ -28,17 +29,18 @@ using testing::Http;
 using testing::HttpResult;
 using testing::TempDir;
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public ::testing::TestWithParam<testing::Backend> {
  protected:
   void SetUp() override {
+    ORCHARD_REQUIRE_BACKEND(GetParam());
     spdlog::set_level(spdlog::level::warn);  // no access log in test output
     StartServer(64ull << 20);
   }
 
   void StartServer(uint64_t max_body) {
-    auto store = SqliteTrackingStore::Open(dir_ / "orchard.db", "mlflow-artifacts:");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    auto stores = testing::OpenBacking(GetParam(), dir_ / "db", "mlflow-artifacts:");
+    ASSERT_TRUE(stores.ok()) << stores.status().ToString();
+    store_ = std::move(stores->tracking);
     TrackingServerOptions options;
     options.http.port = 0;
     options.http.threads = 4;
@@ -51,7 +53,7 @@ class ServerTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    server_->Stop();
+    if (server_) server_->Stop();
     server_.reset();
     store_.reset();
   }
@@ -91,14 +93,16 @@ class ServerTest : public ::testing::Test {
   std::list<simdjson::dom::parser> parsers_;
 };
 
-TEST_F(ServerTest, HealthAndVersion) {
+ORCHARD_ON_EVERY_BACKEND(ServerTest);
+
+TEST_P(ServerTest, HealthAndVersion) {
   HttpResult health = Http(port_, "GET", "/health");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, "OK");
   EXPECT_EQ(Http(port_, "GET", "/version").body, "test-version");
 }
 
-TEST_F(ServerTest, ExperimentEndpoints) {
+TEST_P(ServerTest, ExperimentEndpoints) {
   HttpResult created =
       Post("experiments/create", R"({"name": "loan", "tags": [{"key": "team", "value": "risk"}]})");
   ASSERT_EQ(created.status, 200) << created.body;
@@ -139,7 +143,7 @@ TEST_F(ServerTest, ExperimentEndpoints) {
   EXPECT_EQ(ErrorCodeOf(no_max), "INVALID_PARAMETER_VALUE");
 }
 
-TEST_F(ServerTest, RunEndpoints) {
+TEST_P(ServerTest, RunEndpoints) {
   HttpResult created = Post(
       "runs/create",
       R"({"experiment_id": "0", "user_id": "root", "run_name": "parent", "start_time": "1716000000000",
@@ -215,7 +219,7 @@ TEST_F(ServerTest, RunEndpoints) {
   EXPECT_EQ(ajax.status, 200);
 }
 
-TEST_F(ServerTest, BulkIntervalHistorySamplesStepsAcrossRuns) {
+TEST_P(ServerTest, BulkIntervalHistorySamplesStepsAcrossRuns) {
   std::string a = NewRun();
   std::string b = NewRun();
   std::string batch = R"({"run_id": ")" + a + R"(", "metrics": [)";
@@ -256,7 +260,7 @@ TEST_F(ServerTest, BulkIntervalHistorySamplesStepsAcrossRuns) {
 }
 
 // Headers over the limit (64 KiB) get 431 and MLflow's JSON error, not a silent close.
-TEST_F(ServerTest, OversizedHeadersGet431) {
+TEST_P(ServerTest, OversizedHeadersGet431) {
   std::string request =
       "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(70 * 1024, 'a') +
       "\r\nConnection: close\r\n\r\n";
@@ -267,7 +271,7 @@ TEST_F(ServerTest, OversizedHeadersGet431) {
   EXPECT_EQ(Http(port_, "GET", "/health").body, "OK");  // the server goes on
 }
 
-TEST_F(ServerTest, LogModelAppendsToHistory) {
+TEST_P(ServerTest, LogModelAppendsToHistory) {
   std::string run_id = NewRun();
   std::string model =
       R"({\"run_id\": \")" + run_id +
@@ -297,7 +301,7 @@ TEST_F(ServerTest, LogModelAppendsToHistory) {
   EXPECT_EQ(ErrorCodeOf(incomplete), "INVALID_PARAMETER_VALUE");
 }
 
-TEST_F(ServerTest, CallerMistakesAre4xxWithMlflowBodies) {
+TEST_P(ServerTest, CallerMistakesAre4xxWithMlflowBodies) {
   std::string run_id = NewRun();
   struct Case {
     std::string method, endpoint, body;
@@ -361,7 +365,7 @@ TEST_F(ServerTest, CallerMistakesAre4xxWithMlflowBodies) {
 
 // Random bodies and query strings (fixed seed) against every endpoint: a caller's mistake is
 // always a 4xx with an MLflow error body, never a 5xx (MLflow's client would retry it) or a crash.
-TEST_F(ServerTest, RandomInputNeverCausesA5xx) {
+TEST_P(ServerTest, RandomInputNeverCausesA5xx) {
   std::string run_id = NewRun();
   const std::vector<std::string> post_endpoints = {
       "experiments/create", "experiments/search",  "experiments/update",
@@ -441,7 +445,7 @@ TEST_F(ServerTest, RandomInputNeverCausesA5xx) {
   EXPECT_EQ(Http(port_, "GET", "/health").status, 200);
 }
 
-TEST_F(ServerTest, OversizedBodyIs413) {
+TEST_P(ServerTest, OversizedBodyIs413) {
   TearDown();
   StartServer(1024);
   HttpResult reply = Post("experiments/create", R"({"name": ")" + std::string(4096, 'x') + "\"}");
@@ -450,7 +454,7 @@ TEST_F(ServerTest, OversizedBodyIs413) {
   EXPECT_EQ(Http(port_, "GET", "/health").status, 200);
 }
 
-TEST_F(ServerTest, ConcurrentWritersToOneRunLoseNothing) {
+TEST_P(ServerTest, ConcurrentWritersToOneRunLoseNothing) {
   std::string run_id = NewRun();
   constexpr int kThreads = 8;
   constexpr int kEach = 50;
@@ -474,7 +478,7 @@ TEST_F(ServerTest, ConcurrentWritersToOneRunLoseNothing) {
   EXPECT_EQ(history->size(), static_cast<size_t>(kThreads * kEach));
 }
 
-TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+TEST_P(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   std::string request = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
   std::string pipelined;
   for (int i = 0; i < 3; ++i) pipelined += request;

@@ -1,5 +1,6 @@
 // The registry contract suite through the REST store, against a real `orchard server`
-// (in-process, port 0, over loopback) on SQLite: the same tests the SQLite registry passes.
+// (in-process, port 0, over loopback) on SQLite, then on PostgreSQL: the same tests the
+// registries pass.
 // Two stores on one folder are two servers sharing one database.
 #include "client/rest_registry_store.h"
 
@@ -11,8 +12,7 @@
 #include "server/tracking_server.h"
 #include "store/artifact/local_artifact_repo.h"
 #include "store/registry/registry_store_contract.h"
-#include "store/registry/sql_registry_store.h"
-#include "store/tracking/sqlite_tracking_store.h"
+#include "support/backing_stores.h"
 
 namespace orchard::testing {
 namespace {
@@ -20,27 +20,27 @@ namespace {
 // A REST registry that owns the server it talks to (and that server's stores).
 class RestRegistryUnderTest : public RestRegistryStore {
  public:
+  template <Backend backend>
   static std::unique_ptr<RegistryStore> Make(const std::string& dir) {
+    if (!BackendAvailable(backend)) return nullptr;  // the suite skips
     spdlog::set_level(spdlog::level::warn);
-    std::filesystem::create_directories(dir);
-    auto tracking = SqliteTrackingStore::Open(dir + "/orchard.db", "mlflow-artifacts:");
-    if (!tracking.ok()) return nullptr;
-    auto registry = SqlRegistryStore::OpenSqlite(dir + "/orchard.db");
-    if (!registry.ok()) return nullptr;
+    auto stores = OpenBacking(backend, dir, "mlflow-artifacts:");
+    EXPECT_TRUE(stores.ok()) << stores.status().ToString();
+    if (!stores.ok()) return nullptr;
     TrackingServerOptions options;
     options.http.port = 0;
     // The contract's model sources sit beside `dir`: the server serves that folder, as a
     // server holds the runs' artifacts its versions are made from.
     options.artifacts_destination = std::filesystem::path(dir).parent_path().string();
-    options.registry = registry->get();
-    auto server = std::make_unique<TrackingServer>(options, **tracking);
+    options.registry = stores->registry.get();
+    auto server = std::make_unique<TrackingServer>(options, *stores->tracking);
     if (!server->Start().ok()) return nullptr;
     auto client = HttpClient::Create("http://127.0.0.1:" + std::to_string(server->port()));
     if (!client.ok()) return nullptr;
     auto store =
         std::unique_ptr<RestRegistryUnderTest>(new RestRegistryUnderTest(std::move(*client)));
-    store->tracking_ = std::move(tracking).value();
-    store->registry_ = std::move(registry).value();
+    store->tracking_ = std::move(stores->tracking);
+    store->registry_ = std::move(stores->registry);
     store->server_ = std::move(server);
     store->destination_ = options.artifacts_destination;
     return store;
@@ -67,9 +67,13 @@ class RestRegistryUnderTest : public RestRegistryStore {
   std::string destination_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Rest, RegistryStoreContract,
-                         ::testing::Values(RegistryStoreFactory{"rest", RestRegistryUnderTest::Make,
-                                                                RestRegistryUnderTest::SourceOf}));
+INSTANTIATE_TEST_SUITE_P(
+    Rest, RegistryStoreContract,
+    ::testing::Values(RegistryStoreFactory{"rest", RestRegistryUnderTest::Make<Backend::kSqlite>,
+                                           RestRegistryUnderTest::SourceOf},
+                      RegistryStoreFactory{"rest_postgresql",
+                                           RestRegistryUnderTest::Make<Backend::kPostgres>,
+                                           RestRegistryUnderTest::SourceOf}));
 
 }  // namespace
 }  // namespace orchard::testing

@@ -1,12 +1,13 @@
 // The tracking-store contract suite through the REST store, against a real `orchard server`
-// (in-process, port 0, over loopback) backed by SQLite: the same tests the SQLite store passes.
+// (in-process, port 0, over loopback) backed by SQLite, then by PostgreSQL: the same tests the
+// stores pass.
 #include "client/rest_tracking_store.h"
 
 #include <spdlog/spdlog.h>
 
 #include "server/tracking_server.h"
-#include "store/tracking/sqlite_tracking_store.h"
 #include "store/tracking/tracking_store_contract.h"
+#include "support/backing_stores.h"
 
 namespace orchard::testing {
 namespace {
@@ -14,19 +15,22 @@ namespace {
 // A REST store that owns the server it talks to (and that server's SQLite store).
 class RestStoreUnderTest : public RestTrackingStore {
  public:
+  template <Backend backend>
   static std::unique_ptr<TrackingStore> Make(const std::string& dir) {
+    if (!BackendAvailable(backend)) return nullptr;  // the suite skips
     spdlog::set_level(spdlog::level::warn);
-    auto backing = SqliteTrackingStore::Open(dir + "/orchard.db", dir + "/artifacts");
+    auto backing = OpenBacking(backend, dir + "/db", dir + "/artifacts");
+    EXPECT_TRUE(backing.ok()) << backing.status().ToString();
     if (!backing.ok()) return nullptr;
     TrackingServerOptions options;
     options.http.port = 0;
     options.artifacts_destination = dir + "/artifacts";
-    auto server = std::make_unique<TrackingServer>(options, **backing);
+    auto server = std::make_unique<TrackingServer>(options, *backing->tracking);
     if (!server->Start().ok()) return nullptr;
     auto client = HttpClient::Create("http://127.0.0.1:" + std::to_string(server->port()));
     if (!client.ok()) return nullptr;
     auto store = std::unique_ptr<RestStoreUnderTest>(new RestStoreUnderTest(std::move(*client)));
-    store->backing_ = std::move(backing).value();
+    store->backing_ = std::move(backing->tracking);
     store->server_ = std::move(server);
     return store;
   }
@@ -39,8 +43,11 @@ class RestStoreUnderTest : public RestTrackingStore {
   std::unique_ptr<TrackingServer> server_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Rest, TrackingStoreContract,
-                         ::testing::Values(TrackingStoreFactory{"rest", RestStoreUnderTest::Make}));
+INSTANTIATE_TEST_SUITE_P(
+    Rest, TrackingStoreContract,
+    ::testing::Values(TrackingStoreFactory{"rest", RestStoreUnderTest::Make<Backend::kSqlite>},
+                      TrackingStoreFactory{"rest_postgresql",
+                                           RestStoreUnderTest::Make<Backend::kPostgres>}));
 
 }  // namespace
 }  // namespace orchard::testing
