@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -1161,6 +1162,60 @@ TEST_F(CliTest, RegistryAndScoringThroughAServer) {
   int status = 0;
   waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// Command lines written for mlflow server: a registry in its own database, an artifacts-only
+// server, the web servers' options accepted with a warning, the rest refused with advice.
+TEST_F(CliTest, ServerTakesMlflowServerCommandLines) {
+  std::string out_path = dir_ / "server.out";
+  std::string err_path = dir_ / "server.err";
+  pid_t pid = Spawn({"server", "--port", "0", "--backend-store-uri", "sqlite:///tracking.db",
+                     "--registry-store-uri", "sqlite:///registry.db", "--gunicorn-opts",
+                     "--timeout 120", "--artifacts-destination", dir_ / "served"},
+                    {}, out_path, err_path);
+  ASSERT_GT(pid, 0);
+  int port = WaitForPort(out_path);
+  ASSERT_GT(port, 0) << ReadAll(err_path);
+  EXPECT_NE(ReadAll(err_path).find("--gunicorn-opts '--timeout 120' is ignored"), std::string::npos)
+      << ReadAll(err_path);
+  HttpResult created =
+      Http(port, "POST", "/api/2.0/mlflow/registered-models/create", R"({"name": "loan_model"})");
+  EXPECT_EQ(created.status, 200) << created.body;
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  // The model is in the registry's database, not the tracking one.
+  EXPECT_NE(Ok({"--tracking-uri", "sqlite:///registry.db", "models", "list"}).find("loan_model"),
+            std::string::npos);
+  EXPECT_EQ(Ok({"--tracking-uri", "sqlite:///tracking.db", "models", "list"}).find("loan_model"),
+            std::string::npos);
+
+  // Artifacts only: the proxy works, the tracking API answers 503, no database is made.
+  pid = Spawn({"server", "--port", "0", "--artifacts-only", "--backend-store-uri",
+               "sqlite:///never.db", "--artifacts-destination", dir_ / "only"},
+              {}, out_path, err_path);
+  ASSERT_GT(pid, 0);
+  port = WaitForPort(out_path);
+  ASSERT_GT(port, 0) << ReadAll(err_path);
+  EXPECT_EQ(
+      Http(port, "PUT", "/api/2.0/mlflow-artifacts/artifacts/a/b.txt", "kept", "text/plain").status,
+      200);
+  EXPECT_EQ(Http(port, "GET", "/api/2.0/mlflow-artifacts/artifacts/a/b.txt").body, "kept");
+  HttpResult disabled = Http(port, "POST", "/api/2.0/mlflow/experiments/search", "{}");
+  EXPECT_EQ(disabled.status, 503);
+  EXPECT_NE(disabled.body.find("--artifacts-only"), std::string::npos) << disabled.body;
+  EXPECT_NE(disabled.body.find("TEMPORARILY_UNAVAILABLE"), std::string::npos) << disabled.body;
+  kill(pid, SIGTERM);
+  waitpid(pid, &status, 0);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "never.db"));
+
+  // mlflow server's flags Orchard does not take: refused, saying what to do instead.
+  Result dev = Run({"server", "--dev"});
+  EXPECT_EQ(dev.exit_code, 1);
+  EXPECT_NE(dev.err.find("--ui-dir"), std::string::npos) << dev.err;
+  Result prometheus = Run({"server", "--expose-prometheus", "/tmp/metrics"});
+  EXPECT_EQ(prometheus.exit_code, 1);
+  EXPECT_NE(prometheus.err.find("--expose-prometheus"), std::string::npos) << prometheus.err;
 }
 
 // The team store: the loan tutorial's search, registry and a server, all on PostgreSQL.

@@ -17,6 +17,12 @@ namespace {
 
 struct ServerFlags {
   std::string backend_store_uri;
+  std::string registry_store_uri;
+  bool artifacts_only = false;
+  std::string gunicorn_opts, waitress_opts;
+  // mlflow server flags Orchard does not take: each is refused with what to use instead.
+  bool dev = false;
+  std::string expose_prometheus, app_name;
   std::string artifacts_destination = "orchard-artifacts";
   std::string default_artifact_root;
   bool serve_artifacts = true;
@@ -27,16 +33,53 @@ struct ServerFlags {
   std::string ui_dir;
 };
 
+// The flags mlflow server takes that Orchard does not: an error that says what to do instead;
+// flags for mlflow's web servers: a warning, as Orchard serves requests itself.
+Status CheckMlflowOnlyFlags(CliContext& context, const ServerFlags& flags) {
+  if (flags.dev) {
+    return Status::InvalidParameter(
+        "--dev (mlflow's Flask debug server) has no Orchard counterpart: use --ui-dir to serve a "
+        "UI build and --log-level debug for more output");
+  }
+  if (!flags.expose_prometheus.empty()) {
+    return Status::InvalidParameter(
+        "--expose-prometheus is not available in this version of orchard server; leave it out");
+  }
+  if (!flags.app_name.empty()) {
+    return Status::InvalidParameter(fmt::format(
+        "--app-name {} is not available in this version of orchard server; leave it out and put "
+        "the server behind a proxy that authenticates",
+        flags.app_name));
+  }
+  for (const auto& [flag, value] : {std::pair{"--gunicorn-opts", &flags.gunicorn_opts},
+                                    std::pair{"--waitress-opts", &flags.waitress_opts}}) {
+    if (!value->empty()) {
+      context.err() << fmt::format(
+          "orchard server: {} '{}' is ignored: Orchard serves requests itself, with --workers "
+          "threads (and as many database connections); set --workers instead\n",
+          flag, *value);
+    }
+  }
+  return Status::Ok();
+}
+
 Status RunServer(CliContext& context, const ServerFlags& flags) {
+  ORCHARD_RETURN_IF_ERROR(CheckMlflowOnlyFlags(context, flags));
   std::string uri = flags.backend_store_uri;
   if (uri.empty()) uri = context.ConfiguredTrackingUri();
-  if (uri.starts_with("http://") || uri.starts_with("https://")) {
-    return Status::InvalidParameter(
-        "--backend-store-uri must name a database (sqlite:///... or postgresql://...), not "
-        "another server");
+  for (const std::string& database : {uri, flags.registry_store_uri}) {
+    if (database.starts_with("http://") || database.starts_with("https://")) {
+      return Status::InvalidParameter(
+          "--backend-store-uri and --registry-store-uri must name a database (sqlite:///... or "
+          "postgresql://...), not another server");
+    }
   }
   if (flags.workers < 1 || flags.workers > 256) {
     return Status::InvalidParameter("--workers must be between 1 and 256");
+  }
+  if (flags.artifacts_only && !flags.serve_artifacts) {
+    return Status::InvalidParameter(
+        "--artifacts-only serves artifacts only: it cannot be combined with --no-serve-artifacts");
   }
   std::error_code ec;
   std::string destination =
@@ -49,7 +92,22 @@ Status RunServer(CliContext& context, const ServerFlags& flags) {
   ORCHARD_ASSIGN_OR_RETURN(TrackingConfig config, ResolveTrackingConfig(uri, root));
   // One database connection per serving thread: a request never waits for another's.
   config.connections = flags.workers;
-  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<TrackingStore> store, OpenTrackingStore(config));
+  // An artifacts-only server opens no database, as mlflow's does not.
+  std::unique_ptr<TrackingStore> store;
+  std::unique_ptr<RegistryStore> registry;
+  if (!flags.artifacts_only) {
+    ORCHARD_ASSIGN_OR_RETURN(store, OpenTrackingStore(config));
+    // The registry lives in the same database, or in its own (--registry-store-uri), which
+    // gets the same schema.
+    TrackingConfig registry_config = config;
+    if (!flags.registry_store_uri.empty()) {
+      ORCHARD_ASSIGN_OR_RETURN(registry_config,
+                               ResolveTrackingConfig(flags.registry_store_uri, root));
+      registry_config.connections = flags.workers;
+      ORCHARD_RETURN_IF_ERROR(OpenTrackingStore(registry_config).status());
+    }
+    ORCHARD_ASSIGN_OR_RETURN(registry, OpenRegistryStore(registry_config));
+  }
   // As mlflow server's check: a path of its own, such as /mlflow.
   if (!flags.static_prefix.empty() &&
       (!flags.static_prefix.starts_with('/') || flags.static_prefix.ends_with('/'))) {
@@ -79,21 +137,25 @@ Status RunServer(CliContext& context, const ServerFlags& flags) {
   options.ui_folder = flags.ui_dir;
   options.artifacts_destination = destination;
   options.serve_artifacts = flags.serve_artifacts;
-  // The registry lives in the same database.
-  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<RegistryStore> registry, OpenRegistryStore(config));
   options.registry = registry.get();
   options.version = ORCHARD_VERSION;
-  TrackingServer server(options, *store);
-  ORCHARD_RETURN_IF_ERROR(server.Start());
+  std::unique_ptr<TrackingServer> server = store != nullptr
+                                               ? std::make_unique<TrackingServer>(options, *store)
+                                               : std::make_unique<TrackingServer>(options);
+  ORCHARD_RETURN_IF_ERROR(server->Start());
   // The readiness line: scripts and tests wait for it (with --port 0 it tells the port).
-  context.out() << fmt::format("Orchard tracking server listening on http://{}:{}{}/ (store {})",
-                               flags.host, server.port(), flags.static_prefix,
-                               RedactUriPassword(config.tracking_uri))
+  std::string serving = flags.artifacts_only ? "artifacts only, from " + destination
+                                             : "store " + RedactUriPassword(config.tracking_uri);
+  if (!flags.registry_store_uri.empty() && !flags.artifacts_only) {
+    serving += ", registry " + RedactUriPassword(flags.registry_store_uri);
+  }
+  context.out() << fmt::format("Orchard tracking server listening on http://{}:{}{}/ ({})",
+                               flags.host, server->port(), flags.static_prefix, serving)
                 << std::endl;
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("signal {}: finishing in-flight requests", received);
-  server.Stop();
+  server->Stop();
   context.out() << "Orchard tracking server stopped" << std::endl;
   return Status::Ok();
 }
@@ -107,6 +169,11 @@ void AddServerCommand(CLI::App& app, CliContext& context, const std::string& nam
   cmd->add_option("--backend-store-uri", flags->backend_store_uri,
                   "Store URI (default: --tracking-uri, $ORCHARD_TRACKING_URI, "
                   "$MLFLOW_TRACKING_URI, then sqlite:///orchard.db)");
+  cmd->add_option("--registry-store-uri", flags->registry_store_uri,
+                  "Database of the model registry (default: the backend store)");
+  cmd->add_flag("--artifacts-only", flags->artifacts_only,
+                "Serve the artifact proxy only: no database; the tracking and registry API "
+                "answers 503");
   cmd->add_option("--artifacts-destination", flags->artifacts_destination,
                   "Folder behind mlflow-artifacts:/ URIs");
   cmd->add_option("--default-artifact-root", flags->default_artifact_root,
@@ -124,6 +191,16 @@ void AddServerCommand(CLI::App& app, CliContext& context, const std::string& nam
   cmd->add_option("--ui-dir", flags->ui_dir,
                   "Serve the web UI from this build folder (web/dist) instead of the built-in "
                   "copy, for UI development");
+  cmd->add_option("--gunicorn-opts", flags->gunicorn_opts,
+                  "Accepted for mlflow server command lines and ignored (with a warning): use "
+                  "--workers");
+  cmd->add_option("--waitress-opts", flags->waitress_opts,
+                  "Accepted for mlflow server command lines and ignored (with a warning): use "
+                  "--workers");
+  // mlflow server's other flags, refused with what to do instead (not listed in --help).
+  cmd->add_flag("--dev", flags->dev)->group("");
+  cmd->add_option("--expose-prometheus", flags->expose_prometheus)->group("");
+  cmd->add_option("--app-name", flags->app_name)->group("");
   cmd->callback([&context, flags] {
     context.action = [&context, flags]() { return RunServer(context, *flags); };
   });

@@ -198,8 +198,11 @@ void AddArtifactRoutes(Router& router, const ArtifactServiceConfig& config) {
       router.AddPrefix(method, std::string(prefix) + "/", files);
     }
   }
-  router.Add("GET", "/get-artifact",
-             [config](const HttpRequest& request) { return GetRunArtifact(config, request); });
+  // A run's files need its record: not in an artifacts-only server (no store).
+  if (config.store != nullptr) {
+    router.Add("GET", "/get-artifact",
+               [config](const HttpRequest& request) { return GetRunArtifact(config, request); });
+  }
 }
 
 }  // namespace orchard

@@ -17,7 +17,7 @@
 namespace orchard {
 
 struct ArtifactServiceConfig {
-  TrackingStore* store = nullptr;  // for /get-artifact; not owned
+  TrackingStore* store = nullptr;  // for /get-artifact (absent without one); not owned
   std::string destination;         // absolute folder behind mlflow-artifacts:/
   bool serve_artifacts = true;     // off: the proxy endpoints answer 503, as MLflow's do
 };

@@ -13,16 +13,20 @@ namespace orchard {
 
 class TrackingServer::Impl {
  public:
-  Impl(TrackingServerOptions options, TrackingStore& store) : options_(std::move(options)) {
-    AddTrackingRoutes(router_,
-                      {.store = &store, .artifacts_destination = options_.artifacts_destination});
-    ArtifactServiceConfig artifacts{.store = &store,
+  // `store` is null for an artifacts-only server.
+  Impl(TrackingServerOptions options, TrackingStore* store)
+      : options_(std::move(options)), artifacts_only_(store == nullptr) {
+    if (store != nullptr) {
+      AddTrackingRoutes(router_,
+                        {.store = store, .artifacts_destination = options_.artifacts_destination});
+    }
+    ArtifactServiceConfig artifacts{.store = store,
                                     .destination = options_.artifacts_destination,
                                     .serve_artifacts = options_.serve_artifacts};
     AddArtifactRoutes(router_, artifacts);
-    if (options_.registry != nullptr) {
+    if (options_.registry != nullptr && store != nullptr) {
       AddRegistryRoutes(router_, {.registry = options_.registry,
-                                  .tracking = &store,
+                                  .tracking = store,
                                   .artifacts_destination = options_.artifacts_destination,
                                   .serve_artifacts = options_.serve_artifacts});
     }
@@ -64,17 +68,35 @@ class TrackingServer::Impl {
       case Router::Match::kNotFound:
         break;
     }
+    if (artifacts_only_ && IsTrackingEndpoint(request.path)) {
+      // MLflow's words for the same case (_disable_if_artifacts_only).
+      return ErrorReply(Status(
+          ErrorCode::kTemporarilyUnavailable,
+          fmt::format("Endpoint: {} disabled due to the server running in `--artifacts-only` "
+                      "mode. To enable tracking operations, restart the server without "
+                      "`--artifacts-only`",
+                      request.path)));
+    }
     return ErrorReply(Status(ErrorCode::kEndpointNotFound,
                              fmt::format("No API endpoint {} {}", request.method, request.path)));
   }
 
+  // The tracking and registry API (not the artifact proxy's /api/2.0/mlflow-artifacts/).
+  static bool IsTrackingEndpoint(const std::string& path) {
+    return path.starts_with("/api/2.0/mlflow/") || path.starts_with("/ajax-api/2.0/mlflow/") ||
+           path == "/get-artifact";
+  }
+
   TrackingServerOptions options_;
+  const bool artifacts_only_;
   Router router_;
   std::unique_ptr<HttpServer> server_;
 };
 
 TrackingServer::TrackingServer(TrackingServerOptions options, TrackingStore& store)
-    : impl_(std::make_unique<Impl>(std::move(options), store)) {}
+    : impl_(std::make_unique<Impl>(std::move(options), &store)) {}
+TrackingServer::TrackingServer(TrackingServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options), nullptr)) {}
 TrackingServer::~TrackingServer() = default;
 
 Status TrackingServer::Start() { return impl_->server_->Start(); }

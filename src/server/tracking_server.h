@@ -27,6 +27,9 @@ class TrackingServer {
  public:
   // `store` must outlive the server.
   TrackingServer(TrackingServerOptions options, TrackingStore& store);
+  // An artifacts-only server (`--artifacts-only`): the artifact proxy alone, with no store; the
+  // tracking and registry endpoints answer 503, as MLflow's do in that mode.
+  explicit TrackingServer(TrackingServerOptions options);
   ~TrackingServer();
 
   Status Start();
