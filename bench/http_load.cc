@@ -9,8 +9,13 @@
 //   http_load --port P --scenario new-run           (creates a run, prints its id)
 //   http_load --port P --scenario populate --count N (N runs in experiment 0, each with a
 //                                                     test_PR_AUC metric in [0, 1))
+//             [--group-size G]                        (each G runs share a parent: their tag
+//                                                     mlflow.parentRunId is "parent-<n>")
 //   http_load --port P --scenario search --seconds 5 (runs/search: metric filter, metric
 //                                                     order, top 100, as the tutorial's search)
+//   http_load --port P --scenario search-children --parent parent-500 --seconds 5
+//                                                    (the children of one parent, ordered by
+//                                                     test_PR_AUC, top 100)
 //   http_load --port P --scenario invocations --body-file F --connections 32 --seconds 5
 //                                                    (a scoring server: POST F to /invocations)
 #include <arpa/inet.h>
@@ -94,6 +99,8 @@ std::string Arg(int argc, char** argv, const char* name, const char* fallback) {
 
 // --body-file's contents, for the invocations scenario.
 std::string invocation_body;
+// --parent, for the search-children scenario.
+std::string parent_id;
 
 // The request for iteration `i` of a connection.
 std::string MakeRequest(const std::string& scenario, const std::string& run_id, int connection,
@@ -118,6 +125,11 @@ std::string MakeRequest(const std::string& scenario, const std::string& run_id, 
                 R"({"experiment_ids":["0"],"filter":"metrics.test_PR_AUC > 0.5",)"
                 R"("order_by":["metrics.test_PR_AUC DESC"],"max_results":100})");
   }
+  if (scenario == "search-children") {
+    return Post("/api/2.0/mlflow/runs/search",
+                R"({"experiment_ids":["0"],"filter":"tags.mlflow.parentRunId = ')" + parent_id +
+                    R"('","order_by":["metrics.test_PR_AUC DESC"],"max_results":100})");
+  }
   if (scenario == "invocations") return Post("/invocations", invocation_body);
   if (scenario == "create-runs") {
     return Post("/api/2.0/mlflow/runs/create", "{\"experiment_id\":\"0\",\"user_id\":\"bench\"}");
@@ -134,6 +146,8 @@ int main(int argc, char** argv) {
   const int connections = std::max(1, std::atoi(Arg(argc, argv, "--connections", "1").c_str()));
   const double seconds = std::atof(Arg(argc, argv, "--seconds", "5").c_str());
   const long count = std::atol(Arg(argc, argv, "--count", "0").c_str());
+  const long group_size = std::atol(Arg(argc, argv, "--group-size", "0").c_str());
+  parent_id = Arg(argc, argv, "--parent", "parent-0");
   if (port <= 0) {
     std::fprintf(stderr, "usage: http_load --port P --scenario NAME [...]\n");
     return 2;
@@ -165,7 +179,14 @@ int main(int argc, char** argv) {
     std::string buffer;
     uint64_t state = 42;
     for (long i = 0; i < count; ++i) {
-      if (fd < 0 || Exchange(fd, MakeRequest("create-runs", "", 0, 0), buffer) != 200) return 1;
+      std::string create = MakeRequest("create-runs", "", 0, 0);
+      if (group_size > 0) {
+        create = Post("/api/2.0/mlflow/runs/create",
+                      "{\"experiment_id\":\"0\",\"user_id\":\"bench\",\"tags\":[{\"key\":"
+                      "\"mlflow.parentRunId\",\"value\":\"parent-" +
+                          std::to_string(i / group_size) + "\"}]}");
+      }
+      if (fd < 0 || Exchange(fd, create, buffer) != 200) return 1;
       size_t at = buffer.find("\"run_id\":\"");
       if (at == std::string::npos) return 1;
       state = state * 6364136223846793005ull + 1442695040888963407ull;  // a fixed LCG

@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the test run, on 127.0.0.1 and a free port.
 #
-#   scripts/test-postgres.sh start STATE_DIR   initdb + start; writes STATE_DIR/uri
-#   scripts/test-postgres.sh stop STATE_DIR    stops it and removes its data
+#   scripts/test-postgres.sh start STATE_DIR [--durable]   initdb + start; writes STATE_DIR/uri
+#   scripts/test-postgres.sh stop STATE_DIR                stops it and removes its data
 #
 # The cluster lives in its own folder under the temp dir (owned by the postgres user when run as
-# root, since initdb refuses root), with fsync off: it holds nothing worth keeping. When
+# root, since initdb refuses root), with fsync off: it holds nothing worth keeping. --durable
+# keeps PostgreSQL's defaults (fsync and synchronous_commit on), as a team runs it, for
+# benchmarks. When
 # PostgreSQL is not installed, `start` says so loudly and writes no uri; the suites that need it
 # then skip.
 set -euo pipefail
 command=${1:?usage: test-postgres.sh start|stop STATE_DIR}
 state=${2:?usage: test-postgres.sh start|stop STATE_DIR}
+fsync=off
+if [[ ${3:-} == --durable ]]; then fsync=on; fi
+# The postgres user cannot enter a private working folder: run from the root, with an absolute
+# state path.
+state=$(realpath -m "$state")
+cd /
 
 as_owner() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -50,7 +58,7 @@ case "$command" in
     for attempt in 1 2 3 4 5; do
       port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
       if as_owner "$bin/pg_ctl" -D "$data/pgdata" -w -t 60 -l "$data/server.log" \
-        -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+        -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=$fsync -c max_connections=200" \
         start >/dev/null; then
         break
       fi

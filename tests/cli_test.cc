@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -1216,6 +1217,104 @@ TEST_F(CliTest, ServerTakesMlflowServerCommandLines) {
   Result prometheus = Run({"server", "--expose-prometheus", "/tmp/metrics"});
   EXPECT_EQ(prometheus.exit_code, 1);
   EXPECT_NE(prometheus.err.find("--expose-prometheus"), std::string::npos) << prometheus.err;
+}
+
+// Two `orchard server` processes on one PostgreSQL database, written through both at once: no
+// point lost, a param's second value refused on either, versions numbered 1..N, one version
+// left in Production.
+TEST_F(CliTest, TwoServersOnOnePostgresDatabase) {
+  if (testing::TestPostgresUri().empty()) GTEST_SKIP() << "!!! no PostgreSQL here: SKIPPED";
+  const std::string uri = testing::TestPostgresSchemaUri(testing::SchemaNameFor(dir_.path()));
+  std::vector<pid_t> pids;
+  std::vector<int> ports;
+  for (int s = 0; s < 2; ++s) {
+    std::string out_path = dir_ / ("server" + std::to_string(s) + ".out");
+    pids.push_back(Spawn({"server", "--port", "0", "--backend-store-uri", uri,
+                          "--artifacts-destination", dir_ / "shared"},
+                         {}, out_path, dir_ / ("server" + std::to_string(s) + ".err")));
+    ports.push_back(WaitForPort(out_path));
+    ASSERT_GT(ports.back(), 0) << ReadAll(dir_ / ("server" + std::to_string(s) + ".err"));
+  }
+  HttpResult created = Http(ports[0], "POST", "/api/2.0/mlflow/runs/create", R"({})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string run_id = ValueAfter(created.body, R"("run_id":")");
+  // The model the versions are made from, in the run's artifacts (the shared folder).
+  ASSERT_EQ(Http(ports[0], "PUT",
+                 "/api/2.0/mlflow-artifacts/artifacts/0/" + run_id + "/artifacts/model/MLmodel",
+                 "artifact_path: model\n", "text/plain")
+                .status,
+            200);
+  ASSERT_EQ(Http(ports[1], "POST", "/api/2.0/mlflow/registered-models/create",
+                 R"({"name": "loan_model"})")
+                .status,
+            200);
+  constexpr int kWriters = 4, kBatches = 25, kPoints = 40, kVersions = 6;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      const int port = ports[w % 2];
+      for (int b = 0; b < kBatches; ++b) {
+        std::string body = R"({"run_id": ")" + run_id + R"(", "metrics": [)";
+        for (int i = 0; i < kPoints; ++i) {
+          body += (i ? "," : "") +
+                  fmt::format(R"({{"key": "m{}", "value": {}, "timestamp": {}, "step": {}}})",
+                              i % 5, w + b, 1700000000000 + i, w * 10000 + b * 100 + i);
+        }
+        body += fmt::format(R"(], "params": [{{"key": "p{}_{}", "value": "v"}}]}})", w, b);
+        if (Http(port, "POST", "/api/2.0/mlflow/runs/log-batch", body).status != 200) ++failures;
+      }
+      for (int v = 0; v < kVersions / kWriters + (w < kVersions % kWriters); ++v) {
+        HttpResult version =
+            Http(port, "POST", "/api/2.0/mlflow/model-versions/create",
+                 R"({"name": "loan_model", "source": "runs:/)" + run_id + R"(/model"})");
+        if (version.status != 200) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  // Every point, through the other server.
+  int points = 0;
+  for (int k = 0; k < 5; ++k) {
+    HttpResult history = Http(ports[1], "GET",
+                              "/api/2.0/mlflow/metrics/get-history?run_id=" + run_id +
+                                  "&metric_key=m" + std::to_string(k) + "&max_results=100000");
+    ASSERT_EQ(history.status, 200) << history.body;
+    points += CountOf(history.body, R"("key":)");
+  }
+  EXPECT_EQ(points, kWriters * kBatches * kPoints);
+  // A param's second value is refused by whichever server gets it.
+  EXPECT_EQ(Http(ports[1], "POST", "/api/2.0/mlflow/runs/log-parameter",
+                 R"({"run_id": ")" + run_id + R"(", "key": "p0_0", "value": "other"})")
+                .status,
+            400);
+  // Versions 1..N, no gap or duplicate; then every version moved to Production at once, with
+  // "archive existing": exactly one stays there.
+  HttpResult versions =
+      Http(ports[0], "GET", "/api/2.0/mlflow/model-versions/search?filter=name%3D%27loan_model%27");
+  for (int v = 1; v <= kVersions; ++v) {
+    EXPECT_EQ(CountOf(versions.body, fmt::format(R"("version":"{}")", v)), 1) << v;
+  }
+  EXPECT_EQ(CountOf(versions.body, R"("version":")"), kVersions) << versions.body;
+  std::vector<std::thread> movers;
+  for (int v = 1; v <= kVersions; ++v) {
+    movers.emplace_back([&, v] {
+      Http(ports[v % 2], "POST", "/api/2.0/mlflow/model-versions/transition-stage",
+           fmt::format(R"({{"name": "loan_model", "version": "{}", "stage": "Production", )"
+                       R"("archive_existing_versions": true}})",
+                       v));
+    });
+  }
+  for (std::thread& t : movers) t.join();
+  versions =
+      Http(ports[1], "GET", "/api/2.0/mlflow/model-versions/search?filter=name%3D%27loan_model%27");
+  EXPECT_EQ(CountOf(versions.body, R"("current_stage":"Production")"), 1) << versions.body;
+  for (pid_t pid : pids) {
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
 }
 
 // The team store: the loan tutorial's search, registry and a server, all on PostgreSQL.

@@ -28,7 +28,7 @@ struct ServerFlags {
   bool serve_artifacts = true;
   std::string host = "127.0.0.1";
   int port = 5000;
-  int workers = 4;
+  int workers = 0;  // 0: chosen by the store (see WorkersFor)
   std::string static_prefix;
   std::string ui_dir;
 };
@@ -63,7 +63,17 @@ Status CheckMlflowOnlyFlags(CliContext& context, const ServerFlags& flags) {
   return Status::Ok();
 }
 
-Status RunServer(CliContext& context, const ServerFlags& flags) {
+// Serving threads when --workers is not given: 4, as mlflow server's default; 16 on
+// PostgreSQL, where a request mostly waits for the database and its commit, and concurrent
+// requests share commits only when there are threads enough to be concurrent
+// (docs/benchmarks.md, the team store).
+int WorkersFor(const ServerFlags& flags, const std::string& uri) {
+  if (flags.workers != 0) return flags.workers;
+  return IsPostgresUri(uri) ? 16 : 4;
+}
+
+Status RunServer(CliContext& context, const ServerFlags& given) {
+  ServerFlags flags = given;
   ORCHARD_RETURN_IF_ERROR(CheckMlflowOnlyFlags(context, flags));
   std::string uri = flags.backend_store_uri;
   if (uri.empty()) uri = context.ConfiguredTrackingUri();
@@ -74,6 +84,7 @@ Status RunServer(CliContext& context, const ServerFlags& flags) {
           "postgresql://...), not another server");
     }
   }
+  flags.workers = WorkersFor(flags, uri);
   if (flags.workers < 1 || flags.workers > 256) {
     return Status::InvalidParameter("--workers must be between 1 and 256");
   }
@@ -184,7 +195,9 @@ void AddServerCommand(CLI::App& app, CliContext& context, const std::string& nam
   cmd->add_option("-h,--host", flags->host, "Address to listen on");
   cmd->add_option("-p,--port", flags->port, "Port (0: any free port, printed at start)")
       ->check(CLI::Range(0, 65535));
-  cmd->add_option("-w,--workers", flags->workers, "Serving threads");
+  cmd->add_option("-w,--workers", flags->workers,
+                  "Serving threads, and as many database connections (default: 4; 16 on "
+                  "PostgreSQL, where requests mostly wait for the database)");
   cmd->add_option("--static-prefix", flags->static_prefix,
                   "Serve the UI and the whole API under this path (e.g. /mlflow), for a reverse "
                   "proxy that mounts the server there");

@@ -10,12 +10,15 @@
 // Thread-safe: requests take a connection from a pool (sized by the server's workers).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 
 #include "db/pg_connection.h"
+#include "store/tracking/group_commit.h"
 #include "store/tracking/tracking_store.h"
 
 namespace orchard {
@@ -77,10 +80,23 @@ class PgTrackingStore : public TrackingStore {
   StatusOr<RunRow> LoadActiveRunRow(PgConnection& db, const std::string& run_id, bool lock = false);
   // Metrics, params, tags and inputs of the runs, in the order of `rows`.
   StatusOr<std::vector<Run>> LoadRuns(PgConnection& db, std::vector<RunRow> rows);
-  // The ids of the metric names (created when missing). Ids are permanent once committed, so
-  // they are cached; `created` collects the ones this transaction made, cached after it commits.
-  Status MetricKeyIds(PgConnection& db, const std::vector<Metric>& metrics,
-                      std::vector<int64_t>& ids, std::unordered_map<std::string, int64_t>& created);
+  // The ids of the metric names, created when missing (on a connection of its own, each
+  // statement committing by itself). Ids are permanent, so they are cached.
+  Status MetricKeyIds(const std::vector<Metric>& metrics, std::vector<int64_t>& ids);
+  // A request's metric points, waiting for a shared commit.
+  struct MetricWrite {
+    const std::string& run_id;
+    const std::vector<Metric>& metrics;
+    std::vector<int64_t> key_ids;  // per point
+    Status result;
+    bool run_active = false;  // set by the commit: false means nothing was written
+  };
+  // Appends the writes' points to their runs' histories and updates their latest values, in
+  // one statement; returns the ids of the runs that were active (the others got nothing).
+  StatusOr<std::set<std::string>> WriteMetrics(PgConnection& db,
+                                               const std::vector<MetricWrite*>& writes);
+  // The group commit's leader: one statement for the group, retried after a deadlock.
+  void CommitMetricWrites(const std::vector<MetricWrite*>& group);
 
   // The run's points of `key` in history order; only those at `steps` when given.
   StatusOr<std::vector<Metric>> ReadHistory(const std::string& run_id, const std::string& key,
@@ -88,6 +104,13 @@ class PgTrackingStore : public TrackingStore {
 
   std::unique_ptr<PgPool> pool_;
   const std::string default_artifact_root_;
+  // Gives the planner fresh statistics when the runs table has grown past twice the size last
+  // analysed (checked every kRunsBetweenStatisticsChecks runs this server creates).
+  Status RefreshStatisticsIfGrown(int64_t newest_run_pk);
+  static constexpr int64_t kRunsBetweenStatisticsChecks = 200;
+
+  GroupCommit<MetricWrite> metric_writes_;
+  std::atomic<int64_t> runs_created_{0};
   std::mutex metric_keys_mutex_;
   std::unordered_map<std::string, int64_t> metric_key_ids_;
 };

@@ -855,42 +855,15 @@ StatusOr<int64_t> SqliteTrackingStore::MetricKeyId(const std::string& key) {
   return id;
 }
 
-// Group commit, leader/follower style: a request queues itself; whoever finds no leader
-// becomes one, takes everything queued and writes it in one transaction (a savepoint per
-// request, so one request's error does not undo the others), commits, and wakes the others.
-// Concurrent requests thus share commits, and each is answered only after its data committed.
+// Group commit (group_commit.h): concurrent requests share one transaction, a savepoint each,
+// so one request's error does not undo the others.
 Status SqliteTrackingStore::DoLogBatch(const std::string& run_id,
                                        const std::vector<Metric>& metrics,
                                        const std::vector<Param>& params,
                                        const std::vector<Tag>& tags) {
   PendingBatch mine{run_id, metrics, params, tags};
-  std::unique_lock lock(group_mutex_);
-  group_queue_.push_back(&mine);
-  while (true) {
-    group_cv_.wait(lock, [&] { return mine.done || !group_leader_; });
-    if (mine.done) return mine.result;
-    group_leader_ = true;
-    std::vector<PendingBatch*> group;
-    group.swap(group_queue_);
-    lock.unlock();
-    try {
-      CommitGroup(group);
-    } catch (...) {
-      // Never leave followers waiting on a leader that is gone.
-      lock.lock();
-      for (PendingBatch* pending : group) {
-        if (pending->result.ok()) pending->result = Status::Internal("the write failed");
-        pending->done = true;
-      }
-      group_leader_ = false;
-      group_cv_.notify_all();
-      throw;
-    }
-    lock.lock();
-    for (PendingBatch* pending : group) pending->done = true;
-    group_leader_ = false;
-    group_cv_.notify_all();
-  }
+  return group_commit_.Submit(
+      mine, [this](const std::vector<PendingBatch*>& group) { CommitGroup(group); });
 }
 
 void SqliteTrackingStore::CommitGroup(const std::vector<PendingBatch*>& group) {

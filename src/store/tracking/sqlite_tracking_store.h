@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "db/sqlite_connection.h"
+#include "store/tracking/group_commit.h"
 #include "store/tracking/search_sql.h"
 #include "store/tracking/tracking_store.h"
 
@@ -62,7 +63,6 @@ class SqliteTrackingStore : public TrackingStore {
     const std::vector<Param>& params;
     const std::vector<Tag>& tags;
     Status result;
-    bool done = false;
   };
   // Writes the group in one transaction, setting each request's result.
   void CommitGroup(const std::vector<PendingBatch*>& group);
@@ -119,11 +119,7 @@ class SqliteTrackingStore : public TrackingStore {
   std::unordered_map<std::string, int64_t> metric_key_ids_;
   std::unordered_map<std::string, int64_t> pending_metric_keys_;
   std::vector<std::string> added_metric_keys_;  // names created by the current request
-  // The group-commit queue (guarded by group_mutex_).
-  std::mutex group_mutex_;
-  std::condition_variable group_cv_;
-  std::vector<PendingBatch*> group_queue_;
-  bool group_leader_ = false;
+  GroupCommit<PendingBatch> group_commit_;
   // Runs in the table when statistics were last gathered (guarded by writer_mutex_).
   int64_t analyzed_runs_ = -1;
   // Bumped after each ANALYZE; the reader reloads statistics when it lags (another connection
