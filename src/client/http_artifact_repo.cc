@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "client/http_error.h"
+#include "db/pg_uri.h"
 #include "store/artifact/local_artifact_repo.h"
 
 namespace fs = std::filesystem;
@@ -163,7 +164,7 @@ StatusOr<std::unique_ptr<ArtifactRepo>> OpenArtifactRepoForRun(const std::string
         return Status::InvalidParameter(fmt::format(
             "Artifact URI '{}' is served by a tracking server, but the tracking URI is '{}'; "
             "set --tracking-uri to that server's http:// address",
-            artifact_uri, tracking_uri));
+            artifact_uri, RedactUriPassword(tracking_uri)));
       }
       std::string base = tracking_uri;
       while (base.ends_with('/')) base.pop_back();

@@ -111,7 +111,13 @@ StatusOr<SqlFragment> AnyOfSql(const std::vector<Filter>& alternatives, Translat
 
 }  // namespace
 
-StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form) {
+SqlFragment MetricKeyIdSql(const std::string& key, const MetricKeyResolver* resolver) {
+  if (resolver != nullptr) return {"?", {(*resolver)(key)}};
+  return {"(SELECT key_id FROM metric_keys WHERE key = ?)", {key}};
+}
+
+StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form,
+                                   const MetricKeyResolver* resolver) {
   // Driving: "r.run_pk IN (uncorrelated subquery)" lets SQLite start from the filter's index
   // (latest_metrics by (key_id, value), tags and params by (key, value)) when it is selective.
   // Probing: "EXISTS (correlated subquery)" checks one run by primary key, cheap when another
@@ -120,8 +126,9 @@ StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form) {
   SqlFragment out;
   for (const FilterClause& clause : filter.clauses) {
     if (!clause.any_of.empty()) {
-      ORCHARD_ASSIGN_OR_RETURN(SqlFragment either, AnyOfSql(clause.any_of, [form](const Filter& f) {
-                                 return RunFilterSql(f, form);
+      ORCHARD_ASSIGN_OR_RETURN(SqlFragment either,
+                               AnyOfSql(clause.any_of, [form, resolver](const Filter& f) {
+                                 return RunFilterSql(f, form, resolver);
                                }));
       out.Append(either);
       continue;
@@ -130,12 +137,11 @@ StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form) {
     switch (clause.entity) {
       case FilterEntity::kMetric: {
         ORCHARD_ASSIGN_OR_RETURN(SqlFragment cmp, NumberComparison("m.value", clause));
-        condition.sql = fmt::format(
-            "{} FROM latest_metrics m WHERE {}m.key_id = (SELECT key_id FROM metric_keys WHERE "
-            "key = ?) AND {})",
-            probe ? "EXISTS (SELECT 1" : "r.run_pk IN (SELECT m.run_pk",
-            probe ? "m.run_pk = r.run_pk AND " : "", cmp.sql);
-        condition.args.emplace_back(clause.key);
+        SqlFragment key_id = MetricKeyIdSql(clause.key, resolver);
+        condition.sql = fmt::format("{} FROM latest_metrics m WHERE {}m.key_id = {} AND {})",
+                                    probe ? "EXISTS (SELECT 1" : "r.run_pk IN (SELECT m.run_pk",
+                                    probe ? "m.run_pk = r.run_pk AND " : "", key_id.sql, cmp.sql);
+        condition.args = key_id.args;
         condition.args.insert(condition.args.end(), cmp.args.begin(), cmp.args.end());
         break;
       }
@@ -217,7 +223,8 @@ StatusOr<SqlFragment> ExperimentFilterSql(const Filter& filter) {
   return out;
 }
 
-StatusOr<RunOrderSql> RunOrderBySql(const std::vector<OrderBy>& order_by, bool skip_first) {
+StatusOr<RunOrderSql> RunOrderBySql(const std::vector<OrderBy>& order_by, bool skip_first,
+                                    const MetricKeyResolver* resolver) {
   RunOrderSql out;
   bool has_start_time = false;
   auto add_term = [&](const std::string& term) {
@@ -234,16 +241,17 @@ StatusOr<RunOrderSql> RunOrderBySql(const std::vector<OrderBy>& order_by, bool s
     if (i == 0 && skip_first) continue;
     std::string alias = fmt::format("o{}", i);
     switch (key.entity) {
-      case FilterEntity::kMetric:
+      case FilterEntity::kMetric: {
+        SqlFragment key_id = MetricKeyIdSql(key.key, resolver);
         out.joins.sql += fmt::format(
-            " LEFT JOIN latest_metrics {0} ON {0}.run_pk = r.run_pk AND {0}.key_id = (SELECT "
-            "key_id FROM metric_keys WHERE key = ?)",
-            alias);
-        out.joins.args.emplace_back(key.key);
+            " LEFT JOIN latest_metrics {0} ON {0}.run_pk = r.run_pk AND {0}.key_id = {1}", alias,
+            key_id.sql);
+        out.joins.args.insert(out.joins.args.end(), key_id.args.begin(), key_id.args.end());
         // Numbers first, then NaN, then runs without the metric (MLflow's order).
         add_term(fmt::format("({0}.run_pk IS NULL), ({0}.value IS NULL), {0}.value {1}", alias,
                              direction));
         break;
+      }
       case FilterEntity::kParam:
       case FilterEntity::kTag:
         out.joins.sql += fmt::format(" LEFT JOIN {0} {1} ON {1}.run_pk = r.run_pk AND {1}.key = ?",

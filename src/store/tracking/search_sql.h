@@ -3,6 +3,7 @@
 // spliced into the text.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,19 @@ inline constexpr char kExperimentColumns[] =
 // search from (kDriving), or as per-run checks for a loop that proposes runs itself (kProbing).
 enum class FilterForm { kDriving, kProbing };
 
+// A metric name's key_id, for a store that looks names up before it writes the SQL: the
+// database then plans with the id as a value (PostgreSQL estimates a skewed key_id from its
+// statistics only so). -1 for a name no run has.
+using MetricKeyResolver = std::function<int64_t(const std::string&)>;
+
+// The key_id of metric `key`: the resolver's as a value, or without one a subquery on
+// metric_keys.
+SqlFragment MetricKeyIdSql(const std::string& key, const MetricKeyResolver* resolver);
+
 // " AND <clause>" for each clause of a run filter over table alias `r` (runs). Unknown
 // attributes, and comparators or values that do not fit the entity, are INVALID_PARAMETER_VALUE.
-StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form = FilterForm::kDriving);
+StatusOr<SqlFragment> RunFilterSql(const Filter& filter, FilterForm form = FilterForm::kDriving,
+                                   const MetricKeyResolver* resolver = nullptr);
 // The same for experiments, over table alias `e`.
 StatusOr<SqlFragment> ExperimentFilterSql(const Filter& filter);
 
@@ -37,7 +48,8 @@ struct RunOrderSql {
   SqlFragment joins;
   SqlFragment terms;  // without "ORDER BY"
 };
-StatusOr<RunOrderSql> RunOrderBySql(const std::vector<OrderBy>& order_by, bool skip_first);
+StatusOr<RunOrderSql> RunOrderBySql(const std::vector<OrderBy>& order_by, bool skip_first,
+                                    const MetricKeyResolver* resolver = nullptr);
 
 // ORDER BY terms for an experiment search over alias `e`.
 StatusOr<std::string> ExperimentOrderBySql(const std::vector<OrderBy>& order_by);
