@@ -5,12 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
 # The browser tests drive Debian's Chromium (never a downloaded browser); the team-store suites
-# run against a throwaway PostgreSQL server (scripts/test-postgres.sh, started by CTest).
+# run against a throwaway PostgreSQL server and the Slurm ones against a single-node Slurm
+# cluster (scripts/test-postgres.sh, scripts/test-slurm.sh, both started by CTest).
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v slurmctld >/dev/null 2>&1 || missing+=(slurm-wlm)
+command -v munged >/dev/null 2>&1 || missing+=(munge)
 if ((${#missing[@]} > 0)); then
   echo "orchard: installing Debian packages for the tests: ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq

@@ -1219,6 +1219,124 @@ TEST_F(CliTest, ServerTakesMlflowServerCommandLines) {
   EXPECT_NE(prometheus.err.find("--expose-prometheus"), std::string::npos) << prometheus.err;
 }
 
+// The test run's Slurm cluster (scripts/test-slurm.sh, a CTest fixture): its config, or "" when
+// there is none.
+std::string TestSlurmConf() {
+#ifdef ORCHARD_TEST_SLURM_CONF
+  return std::filesystem::exists(ORCHARD_TEST_SLURM_CONF) ? ORCHARD_TEST_SLURM_CONF : "";
+#else
+  return "";
+#endif
+}
+
+constexpr char kSlurmProject[] = R"(name: cluster
+entry_points:
+  ok:
+    command: "echo from-the-job $MLFLOW_RUN_ID $MLFLOW_EXPERIMENT_ID; echo to-stderr >&2"
+  fail:
+    command: "echo going-wrong >&2; exit 3"
+  sleep:
+    command: "sleep 600"
+)";
+
+// `orchard run --backend slurm` on a real Slurm: a job that finishes, one that fails, one
+// cancelled with scancel while nobody waits (then `runs sync-slurm`); the run follows each.
+TEST_F(CliTest, ProjectRunsAsSlurmJobs) {
+  const std::string conf = TestSlurmConf();
+  if (conf.empty()) GTEST_SKIP() << "!!! no Slurm here (scripts/test-slurm.sh): SKIPPED";
+  const std::map<std::string, std::string> env = {{"SLURM_CONF", conf}};
+  std::string project = dir_ / "cluster";
+  WriteText(project + "/MLproject", kSlurmProject);
+  const std::string config = R"({"time": "5", "output_dir": ")" + (dir_ / "slurm-output") +
+                             R"(", "sbatch_options": )"
+                             R"(["--comment=orchard-test"], "setup": "export FROM_SETUP=yes"})";
+
+  Result ok = Run({"run", project, "-e", "ok", "--backend", "slurm", "--backend-config", config,
+                   "--experiment-name", "cluster"},
+                  env);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  std::string run_id = ok.out.substr(0, 32);
+  EXPECT_NE(ok.err.find("submitted as Slurm job"), std::string::npos) << ok.err;
+  std::string shown = Ok({"runs", "get", "-r", run_id, "--json"});
+  for (const char* expected :
+       {R"("status":"FINISHED")", R"({"key":"mlflow.project.backend","value":"slurm"})",
+        R"({"key":"orchard.slurm.final_state","value":"COMPLETED"})",
+        R"("key":"orchard.slurm.job_id")", R"("end_time":)"}) {
+    EXPECT_NE(shown.find(expected), std::string::npos) << expected << "\n" << shown;
+  }
+  // The job's output, logged as the run's artifacts, shows the run's environment.
+  Ok({"artifacts", "download", "-r", run_id, "--path", "slurm", "-d", dir_ / "logs"});
+  EXPECT_NE(ReadAll(dir_ / "logs/slurm/stdout.txt").find("from-the-job " + run_id + " 1"),
+            std::string::npos)
+      << ReadAll(dir_ / "logs/slurm/stdout.txt");
+  EXPECT_EQ(ReadAll(dir_ / "logs/slurm/stderr.txt"), "to-stderr\n");
+
+  // A failing job: exit 1, the run FAILED with the job's state and exit code, its stderr kept.
+  Result failed = Run({"run", project, "-e", "fail", "--backend", "slurm", "--backend-config",
+                       config, "--experiment-name", "cluster"},
+                      env);
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_NE(failed.err.find("ended FAILED"), std::string::npos) << failed.err;
+  std::string failed_id = failed.err.substr(failed.err.find("=== Run ") + 8, 32);
+  shown = Ok({"runs", "get", "-r", failed_id, "--json"});
+  EXPECT_NE(shown.find(R"("status":"FAILED")"), std::string::npos) << shown;
+  EXPECT_NE(shown.find(R"({"key":"orchard.slurm.reason","value":"FAILED)"), std::string::npos)
+      << shown;
+  EXPECT_NE(shown.find("exit code 3:0"), std::string::npos) << shown;
+  Ok({"artifacts", "download", "-r", failed_id, "--path", "slurm", "-d", dir_ / "failed"});
+  EXPECT_EQ(ReadAll(dir_ / "failed/slurm/stderr.txt"), "going-wrong\n");
+
+  // Not waiting: the run id at once, SCHEDULED or RUNNING; cancelled with scancel, the sweep
+  // marks it KILLED.
+  Result started = Run({"run", project, "-e", "sleep", "--backend", "slurm", "--backend-config",
+                        config, "--no-wait", "--experiment-name", "cluster"},
+                       env);
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  std::string sleeping = started.out.substr(0, 32);
+  shown = Ok({"runs", "get", "-r", sleeping, "--json"});
+  EXPECT_TRUE(shown.find(R"("status":"SCHEDULED")") != std::string::npos ||
+              shown.find(R"("status":"RUNNING")") != std::string::npos)
+      << shown;
+  std::string job_id = ValueAfter(shown, R"("key":"orchard.slurm.job_id","value":")");
+  job_id = job_id.substr(0, job_id.find('"'));
+  ASSERT_FALSE(job_id.empty()) << shown;
+  std::string cancel = "SLURM_CONF=" + conf + " scancel " + job_id;
+  ASSERT_EQ(std::system(cancel.c_str()), 0);
+  // Bounded: Slurm takes a moment to record the cancellation.
+  for (int attempt = 0; attempt < 600; ++attempt) {
+    Ok({"runs", "sync-slurm"}, env);
+    shown = Ok({"runs", "get", "-r", sleeping, "--json"});
+    if (shown.find(R"("status":"KILLED")") != std::string::npos) break;
+    usleep(100000);
+  }
+  EXPECT_NE(shown.find(R"("status":"KILLED")"), std::string::npos) << shown;
+  EXPECT_NE(shown.find(R"({"key":"orchard.slurm.final_state","value":"CANCELLED"})"),
+            std::string::npos)
+      << shown;
+
+  // A config Orchard cannot use is refused before anything is submitted.
+  Result bad = Run({"run", project, "-e", "ok", "--backend", "slurm", "--backend-config",
+                    R"({"partitions": "gpu"})"},
+                   env);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("unknown Slurm config key 'partitions'"), std::string::npos) << bad.err;
+}
+
+// Slurm's time limits are whole minutes: a job over its minute is ended (TIMEOUT) and its run
+// FAILED. A test of its own, so that it runs beside the others rather than before them.
+TEST_F(CliTest, ASlurmJobOverItsTimeLimitFailsItsRun) {
+  const std::string conf = TestSlurmConf();
+  if (conf.empty()) GTEST_SKIP() << "!!! no Slurm here (scripts/test-slurm.sh): SKIPPED";
+  std::string project = dir_ / "cluster";
+  WriteText(project + "/MLproject", kSlurmProject);
+  Result over = Run({"run", project, "-e", "sleep", "--backend", "slurm", "--backend-config",
+                     R"({"time": "1", "output_dir": ")" + (dir_ / "out") + R"("})"},
+                    {{"SLURM_CONF", conf}});
+  EXPECT_EQ(over.exit_code, 1);
+  EXPECT_NE(over.err.find("ended TIMEOUT"), std::string::npos) << over.err;
+  EXPECT_NE(Ok({"runs", "list"}).find("FAILED"), std::string::npos);
+}
+
 // Two `orchard server` processes on one PostgreSQL database, written through both at once: no
 // point lost, a param's second value refused on either, versions numbered 1..N, one version
 // left in Production.

@@ -92,6 +92,7 @@ void AddModelsCommands(CLI::App& app, CliContext& context);
 void AddModelServingCommands(CLI::App& models, CliContext& context);
 // `runs best`, registered by the runs group (it lives with the registry commands).
 void AddRunsBestCommand(CLI::App& runs, CliContext& context);
+void AddRunsSyncSlurmCommand(CLI::App& runs, CliContext& context);
 
 // Parses `argv`, runs the command and returns the process exit status.
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

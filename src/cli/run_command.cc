@@ -13,6 +13,7 @@
 #include "project/mlproject.h"
 #include "project/project_source.h"
 #include "project/virtualenv.h"
+#include "slurm/slurm_runs.h"
 
 extern char** environ;
 
@@ -29,6 +30,7 @@ struct RunFlags {
   std::string run_name, run_id, version;
   std::string env_manager = "local";
   std::string backend = "local";
+  std::string backend_config;
   bool no_wait = false;
 };
 
@@ -47,11 +49,65 @@ std::vector<std::string> CommandEnvironment(
   return environment;
 }
 
+// Asks on the terminal whether to cancel the job; without one, leaves it running.
+bool AskToCancel(CliContext& context, const std::string& job_id) {
+  if (isatty(STDIN_FILENO) == 0) return false;
+  context.err() << fmt::format("\nCancel Slurm job {}? [y/N] ", job_id) << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return !answer.empty() && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
+// --backend slurm: the run's command as a job; then, unless --no-wait, the job followed to its
+// end (the run's status with it).
+Status RunOnSlurm(CliContext& context, const RunFlags& flags, const SlurmConfig& slurm,
+                  Client& client, ActiveRun& run, SlurmJobSpec job) {
+  std::ostream& log = context.err();
+  const std::string output_dir =
+      slurm.output_dir.empty() ? context.CacheDir() + "/slurm" : slurm.output_dir;
+  StatusOr<std::string> job_id =
+      SubmitRunAsSlurmJob(client, run.run_id(), slurm, std::move(job), output_dir);
+  if (!job_id.ok()) {
+    (void)run.End(RunStatus::kFailed);
+    return job_id.status();
+  }
+  run.Release();  // the job's state decides how the run ends
+  log << fmt::format("=== Run {} submitted as Slurm job {} ===\n", run.run_id(), *job_id)
+      << std::flush;
+  if (flags.no_wait) {
+    log << "orchard runs sync-slurm brings its status up to date\n";
+    context.out() << run.run_id() << '\n';
+    return Status::Ok();
+  }
+  ORCHARD_ASSIGN_OR_RETURN(RunStatus final_status,
+                           FollowSlurmRun(client, run.run_id(), log, [&](const std::string& id) {
+                             return AskToCancel(context, id);
+                           }));
+  if (final_status != RunStatus::kFinished) {
+    ORCHARD_ASSIGN_OR_RETURN(Run ended, client.store().GetRun(run.run_id()));
+    return Status(ErrorCode::kInvalidState,
+                  fmt::format("Slurm job {} ended {}; run {} marked {}", *job_id,
+                              ended.TagValue(kTagSlurmReason).value_or("without success"),
+                              run.run_id(), RunStatusName(final_status)));
+  }
+  log << fmt::format("=== Run (ID '{}') succeeded ===\n", run.run_id());
+  context.out() << run.run_id() << '\n';
+  return Status::Ok();
+}
+
 Status RunProject(CliContext& context, const RunFlags& flags) {
   std::ostream& log = context.err();
-  if (flags.backend != "local") {
+  if (flags.backend != "local" && flags.backend != "slurm") {
     return Status::InvalidParameter(
-        fmt::format("backend '{}' is not available; use --backend local", flags.backend));
+        fmt::format("unknown backend '{}'; use --backend local or slurm", flags.backend));
+  }
+  SlurmConfig slurm;
+  if (flags.backend == "slurm") {
+    if (!flags.backend_config.empty()) {
+      ORCHARD_ASSIGN_OR_RETURN(slurm, LoadSlurmConfig(flags.backend_config));
+    }
+  } else if (!flags.backend_config.empty()) {
+    return Status::InvalidParameter("--backend-config is for --backend slurm");
   }
   if (flags.env_manager == "conda") {
     return Status::NotImplemented(
@@ -135,6 +191,13 @@ Status RunProject(CliContext& context, const RunFlags& flags) {
   // Absolute, so experiments the command creates put their artifacts where ours go.
   variables.push_back({"ORCHARD_ARTIFACT_ROOT", context.tracking_config().artifact_root});
   if (!venv.empty()) variables.push_back({"VIRTUAL_ENV", venv});
+  if (flags.backend == "slurm") {
+    return RunOnSlurm(context, flags, slurm, *client, run,
+                      {.name = "orchard-" + run.run_id().substr(0, 8),
+                       .working_dir = checkout.folder,
+                       .environment = variables,
+                       .command = resolved.command});
+  }
   if (flags.no_wait) {
     // A detached `orchard run` of the same project takes the run over and finishes it.
     std::vector<std::string> argv = {OrchardBinary(),   "run",       flags.uri,    "-e",
@@ -197,10 +260,16 @@ void AddRunCommand(CLI::App& app, CliContext& context) {
   cmd->add_option("--env-manager", flags->env_manager,
                   "local: the current environment; virtualenv: a venv for the project's "
                   "python_env file (with the system's packages)");
-  cmd->add_option("-b,--backend", flags->backend, "local (the only one so far)");
+  cmd->add_option("-b,--backend", flags->backend,
+                  "local: here; slurm: as a Slurm batch job, the run following its state "
+                  "(docs/slurm.md)");
+  cmd->add_option("--backend-config", flags->backend_config,
+                  "The Slurm job's settings: a YAML file or a JSON object (partition, time, cpus, "
+                  "memory, gpus, account, qos, sbatch_options, setup, output_dir)");
   cmd->add_flag("--no-wait", flags->no_wait,
-                "Start the command in the background and print the run id at once; the "
-                "background runner ends the run");
+                "Start the command in the background (or submit the job) and print the run id "
+                "at once; the background runner ends the run (for Slurm: orchard runs "
+                "sync-slurm)");
   cmd->callback([&context, flags] {
     context.action = [&context, flags]() { return RunProject(context, *flags); };
   });

@@ -113,6 +113,7 @@ void AddRunsCommands(CLI::App& app, CliContext& context) {
   CLI::App* group = app.add_subcommand("runs", "Create, inspect, search and log to runs");
   group->require_subcommand(1);
   AddRunsBestCommand(*group, context);
+  AddRunsSyncSlurmCommand(*group, context);
 
   {
     struct Options {
