@@ -12,16 +12,24 @@ set -euo pipefail
 command=${1:?usage: test-slurm.sh start|stop STATE_DIR}
 state=$(realpath -m "${2:?usage: test-slurm.sh start|stop STATE_DIR}")
 
+# Waits up to 10 s for process $1 to end.
+wait_gone() {
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  return 1
+}
+
 stop() {
   if [[ -f "$state/slurm.conf" ]]; then
     SLURM_CONF="$state/slurm.conf" scontrol shutdown >/dev/null 2>&1 || true
   fi
-  # Whatever is still running from this folder (it started them, by their pid files).
+  # What this script started, by its pid files: Slurm's daemons end after the shutdown (else
+  # they are told to), then munge; the folder goes once none of them can write to it.
   for pidfile in "$state/slurmctld.pid" "$state/slurmd.pid" "$state/munged.pid"; do
     if [[ -f "$pidfile" ]]; then
       pid=$(cat "$pidfile")
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      if [[ $pidfile != *munged.pid ]]; then wait_gone "$pid" || true; fi
       kill "$pid" 2>/dev/null || true
+      wait_gone "$pid" || kill -9 "$pid" 2>/dev/null || true
     fi
   done
   rm -rf "$state"

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -1335,6 +1336,123 @@ TEST_F(CliTest, ASlurmJobOverItsTimeLimitFailsItsRun) {
   EXPECT_EQ(over.exit_code, 1);
   EXPECT_NE(over.err.find("ended TIMEOUT"), std::string::npos) << over.err;
   EXPECT_NE(Ok({"runs", "list"}).find("FAILED"), std::string::npos);
+}
+
+constexpr char kSlurmSearchProject[] = R"(name: search
+entry_points:
+  trial:
+    parameters:
+      x: {type: float, default: 0.5}
+      pause: {type: float, default: 0}
+    command: "sleep {pause}; orchard runs log-metric -r $MLFLOW_RUN_ID score {x}"
+)";
+
+// The ids of the search's children that carry a Slurm job (one line each).
+std::vector<std::string> SlurmTrials(const std::string& listing) {
+  std::vector<std::string> ids;
+  std::istringstream lines(listing);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.size() >= 32 && line.find_first_not_of("0123456789abcdef") >= 32) {
+      ids.push_back(line.substr(0, 32));
+    }
+  }
+  return ids;
+}
+
+// A search whose trials are Slurm jobs, two at a time; then one whose driver dies mid-search
+// and is resumed, adopting the jobs still running.
+TEST_F(CliTest, SearchesOnSlurm) {
+  const std::string conf = TestSlurmConf();
+  if (conf.empty()) GTEST_SKIP() << "!!! no Slurm here (scripts/test-slurm.sh): SKIPPED";
+  const std::map<std::string, std::string> env = {{"SLURM_CONF", conf}};
+  std::string project = dir_ / "search";
+  WriteText(project + "/MLproject", kSlurmSearchProject);
+  WriteText(dir_ / "space.yaml", "x: {dist: uniform, low: 0, high: 1}\n");
+  const std::string config = R"({"time": "5", "output_dir": ")" + (dir_ / "jobs") + R"("})";
+  auto search_args = [&](const std::string& experiment, int trials, const std::string& pause) {
+    return std::vector<std::string>{"tune",
+                                    "--project",
+                                    project,
+                                    "--entry-point",
+                                    "trial",
+                                    "--space",
+                                    dir_ / "space.yaml",
+                                    "--startup-trials",
+                                    "2",
+                                    "--max-trials",
+                                    std::to_string(trials),
+                                    "--parallel",
+                                    "2",
+                                    "--metric",
+                                    "score",
+                                    "--param",
+                                    "pause=" + pause,
+                                    "--backend",
+                                    "slurm",
+                                    "--backend-config",
+                                    config,
+                                    "--experiment-name",
+                                    experiment};
+  };
+  auto children = [&](const std::string& experiment, const std::string& parent) {
+    return Ok({"runs", "search", "--experiment-name", experiment, "--filter",
+               "tags.mlflow.parentRunId = '" + parent + "' AND tags.orchard.slurm.job_id LIKE '%'"},
+              env);
+  };
+
+  Result search = Run(search_args("six", 6, "0"), env);
+  ASSERT_EQ(search.exit_code, 0) << search.err;
+  const std::string parent = ValueAfter(search.out, "parent run");
+  std::string listed = children("six", parent);
+  EXPECT_EQ(SlurmTrials(listed).size(), 6u) << listed;
+  EXPECT_EQ(CountOf(listed, "FINISHED"), 6) << listed;
+  std::set<std::string> jobs;
+  for (const std::string& trial : SlurmTrials(listed)) {
+    std::string shown = Ok({"runs", "get", "-r", trial, "--json"});
+    std::string job = ValueAfter(shown, R"("key":"orchard.slurm.job_id","value":")");
+    jobs.insert(job.substr(0, job.find('"')));
+  }
+  EXPECT_EQ(jobs.size(), 6u) << "one job per trial";
+  EXPECT_NE(search.out.find("best trial"), std::string::npos) << search.out;
+
+  // The driver dies while two trials' jobs run; the resumed search adopts them.
+  std::string out_path = dir_ / "tune.out", err_path = dir_ / "tune.err";
+  pid_t driver = Spawn(search_args("resumed", 4, "4"), env, out_path, err_path);
+  ASSERT_GT(driver, 0);
+  std::string resumed_parent;
+  for (int attempt = 0; attempt < 600; ++attempt) {
+    std::string err = ReadAll(err_path);
+    size_t at = err.find("search ");
+    if (at != std::string::npos && resumed_parent.empty()) resumed_parent = err.substr(at + 7, 32);
+    if (!resumed_parent.empty() && SlurmTrials(children("resumed", resumed_parent)).size() == 2) {
+      break;
+    }
+    usleep(100000);
+  }
+  std::vector<std::string> running = SlurmTrials(children("resumed", resumed_parent));
+  ASSERT_EQ(running.size(), 2u) << ReadAll(err_path);
+  // The driver and the trial runners it started (all ours), at once.
+  std::ifstream child_list("/proc/" + std::to_string(driver) + "/task/" + std::to_string(driver) +
+                           "/children");
+  std::vector<pid_t> runners;
+  for (pid_t pid; child_list >> pid;) runners.push_back(pid);
+  kill(driver, SIGKILL);
+  for (pid_t pid : runners) kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(driver, &status, 0);
+  std::vector<std::string> resume_args = search_args("resumed", 4, "4");
+  resume_args.insert(resume_args.begin() + 1, {"--resume", resumed_parent});
+  Result resumed = Run(resume_args, env);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("2 still running (adopted)"), std::string::npos) << resumed.err;
+  listed = children("resumed", resumed_parent);
+  std::vector<std::string> trials = SlurmTrials(listed);
+  EXPECT_EQ(trials.size(), 4u) << listed;
+  EXPECT_EQ(CountOf(listed, "FINISHED"), 4) << listed;
+  for (const std::string& adopted : running) {
+    EXPECT_NE(std::find(trials.begin(), trials.end(), adopted), trials.end()) << adopted;
+  }
 }
 
 // Two `orchard server` processes on one PostgreSQL database, written through both at once: no

@@ -1,6 +1,8 @@
 // orchard tune: a hyperparameter search as one parent run and a child run per trial. Trials are
 // in-process trainings on data loaded once (--data), or subprocess project runs of an entry
 // point (--project), each taking over its child run.
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include "cli/cli_app.h"
 #include "data/csv_reader.h"
 #include "pipeline/training_run.h"
+#include "slurm/slurm_runs.h"
 #include "store/tracking/search_filter_parser.h"
 #include "tuning/pruner.h"
 #include "tuning/tuner.h"
@@ -49,12 +52,14 @@ struct TuneFlags {
   int threads = 1;
   std::string prune = "none";
   std::string resume;
+  std::string backend = "local", backend_config;
   ExperimentChoice experiment;
   std::string run_id, run_name = "search";
 };
 
 // The trials an interrupted search left under `parent`: finished and failed ones count; a trial
-// still marked RUNNING was interrupted and is ended KILLED (it will be tried again).
+// whose Slurm job has not ended is adopted (running); any other trial still marked RUNNING was
+// interrupted and is ended KILLED (it will be tried again).
 StatusOr<std::vector<TrialRecord>> PreviousTrials(TrackingStore& store, const Run& parent,
                                                   const SearchSpace& space,
                                                   const std::string& metric) {
@@ -66,7 +71,10 @@ StatusOr<std::vector<TrialRecord>> PreviousTrials(TrackingStore& store, const Ru
   ORCHARD_ASSIGN_OR_RETURN(RunPage page, store.SearchRuns(request));
   std::vector<TrialRecord> trials;
   for (const Run& child : page.runs) {
-    if (child.info.status == RunStatus::kRunning || child.info.status == RunStatus::kScheduled) {
+    const bool job_goes_on =
+        child.TagValue(kTagSlurmJobId).has_value() && !child.TagValue(kTagSlurmFinalState);
+    if (!job_goes_on &&
+        (child.info.status == RunStatus::kRunning || child.info.status == RunStatus::kScheduled)) {
       ORCHARD_RETURN_IF_ERROR(store
                                   .UpdateRun({.run_id = child.info.run_id,
                                               .status = RunStatus::kKilled,
@@ -85,7 +93,8 @@ StatusOr<std::vector<TrialRecord>> PreviousTrials(TrackingStore& store, const Ru
         trial.objective = value.value;
       }
     }
-    if (!trial.objective) trial.error = "failed before the search was resumed";
+    trial.running = job_goes_on;
+    if (!trial.objective && !trial.running) trial.error = "failed before the search was resumed";
     trials.push_back(std::move(trial));
   }
   return trials;
@@ -101,6 +110,21 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
   }
   if (!in_process && flags.entry_point.empty()) {
     return Status::InvalidParameter("--project needs --entry-point, the entry point of a trial");
+  }
+  if (flags.backend != "local" && flags.backend != "slurm") {
+    return Status::InvalidParameter(
+        fmt::format("unknown backend '{}'; use --backend local or slurm", flags.backend));
+  }
+  const bool on_slurm = flags.backend == "slurm";
+  if (on_slurm && in_process) {
+    return Status::InvalidParameter(
+        "trials on Slurm are project runs: give --project and --entry-point instead of --data");
+  }
+  if (on_slurm && !flags.backend_config.empty()) {
+    // Checked here, once, rather than by each trial's job.
+    ORCHARD_RETURN_IF_ERROR(LoadSlurmConfig(flags.backend_config).status());
+  } else if (!on_slurm && !flags.backend_config.empty()) {
+    return Status::InvalidParameter("--backend-config is for --backend slurm");
   }
   TuneOptions options;
   if (!flags.space.empty()) {
@@ -186,6 +210,11 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
     options.run_trial = [&](ActiveRun& child, const Assignment& params, int) -> StatusOr<double> {
       std::vector<std::string> argv = {OrchardBinary(),   "run",      flags.project, "-e",
                                        flags.entry_point, "--run-id", child.run_id()};
+      // On Slurm, the trial's own `orchard run` submits its job and follows it to its end.
+      if (on_slurm) argv.insert(argv.end(), {"--backend", "slurm"});
+      if (!flags.backend_config.empty()) {
+        argv.insert(argv.end(), {"--backend-config", flags.backend_config});
+      }
       for (const auto& [key, value] : fixed) argv.insert(argv.end(), {"-P", key + "=" + value});
       for (const auto& [key, value] : params) argv.insert(argv.end(), {"-P", key + "=" + value});
       std::string output;
@@ -203,6 +232,26 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
     };
   }
 
+  // A resumed search's trials whose jobs were still running: followed to their end.
+  options.adopt_trial = [&](const TrialRecord& trial) -> StatusOr<double> {
+    while (true) {
+      ORCHARD_ASSIGN_OR_RETURN(RunStatusOfJob now, SyncRunWithSlurmJob(*client, trial.run_id));
+      if (now.final) break;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    ORCHARD_ASSIGN_OR_RETURN(Run run, client->store().GetRun(trial.run_id));
+    if (run.info.status != RunStatus::kFinished) {
+      return Status(
+          ErrorCode::kInvalidState,
+          fmt::format(
+              "its job ended {}",
+              run.TagValue(kTagSlurmReason).value_or(std::string(RunStatusName(run.info.status)))));
+    }
+    for (const Metric& metric : run.data.metrics) {
+      if (metric.key == flags.metric) return metric.value;
+    }
+    return Status::InvalidParameter(fmt::format("the trial logged no metric '{}'", flags.metric));
+  };
   // The parent: the search to resume, the run handed over by a project runner
   // ($MLFLOW_RUN_ID), else a new one.
   const std::string parent_id = flags.resume.empty() ? flags.run_id : flags.resume;
@@ -213,8 +262,10 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
     ORCHARD_ASSIGN_OR_RETURN(Run previous, client->store().GetRun(flags.resume));
     ORCHARD_ASSIGN_OR_RETURN(
         options.previous, PreviousTrials(client->store(), previous, options.space, flags.metric));
-    log << fmt::format("resuming search {}: {} trials done before\n", flags.resume,
-                       options.previous.size());
+    const auto adopted = std::count_if(options.previous.begin(), options.previous.end(),
+                                       [](const TrialRecord& t) { return t.running; });
+    log << fmt::format("resuming search {}: {} trials done before, {} still running (adopted)\n",
+                       flags.resume, options.previous.size() - adopted, adopted);
   }
   if (parent_id.empty()) {
     ORCHARD_ASSIGN_OR_RETURN(start.experiment_id, flags.experiment.Resolve(*client, true));
@@ -288,9 +339,15 @@ void AddTuneCommand(CLI::App& app, CliContext& context) {
       ->check(CLI::IsMember({"none", "median"}));
   cmd->add_option("--resume", flags->resume,
                   "Continue the interrupted search with this parent run id (its finished "
-                  "trials count toward --max-trials)");
-  cmd->add_option("--parallel", flags->parallel, "Trials at a time (default: one per core)")
+                  "trials count toward --max-trials; trials whose Slurm jobs still run are "
+                  "adopted)");
+  cmd->add_option("--parallel", flags->parallel,
+                  "Trials at a time (default: one per core; on Slurm, jobs at a time)")
       ->check(CLI::Range(1, 64));
+  cmd->add_option("-b,--backend", flags->backend,
+                  "local, or slurm: each trial (a --project run) as a Slurm job (docs/slurm.md)");
+  cmd->add_option("--backend-config", flags->backend_config,
+                  "The trials' Slurm settings: a YAML file or a JSON object (as orchard run's)");
   cmd->add_option("--threads", flags->threads, "Training threads per trial")
       ->check(CLI::Range(1, 256));
   flags->experiment.AddTo(cmd);

@@ -71,6 +71,9 @@ StatusOr<std::string> SubmitRunAsSlurmJob(Client& client, const std::string& run
     script << SlurmBatchScript(config, job);
     if (!script) return Status::Internal(fmt::format("cannot write '{}'", script_path));
   }
+  // The script holds the run's environment, a tracking URI's password included: the owner's.
+  fs::permissions(script_path, fs::perms::owner_read | fs::perms::owner_write,
+                  fs::perm_options::replace, ec);
   ORCHARD_ASSIGN_OR_RETURN(std::string job_id, SubmitSlurmJob(script_path));
   TrackingStore& store = client.store();
   ORCHARD_RETURN_IF_ERROR(

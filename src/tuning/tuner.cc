@@ -101,53 +101,89 @@ StatusOr<TuneResult> Tune(Client& client, ActiveRun& parent, const TuneOptions& 
     }
   }
   int next = static_cast<int>(options.previous.size());
+  // Previous trials still running (adopted; index into result.trials), and the parameters of
+  // trials in flight (for the constant liar).
+  std::vector<size_t> to_adopt;
+  for (size_t i = 0; i < options.previous.size(); ++i) {
+    if (options.previous[i].running) to_adopt.push_back(i);
+  }
+  if (!to_adopt.empty() && !options.adopt_trial) return Status::Internal("no trial adopter");
+  std::vector<const Assignment*> in_flight;
+  const bool liar = options.sampler == "tpe";
   Status fatal;
+  auto report = [&](const TrialRecord& trial, bool ok) {
+    if (options.progress == nullptr) return;
+    std::string shown;
+    for (const auto& [name, value] : trial.params) shown += fmt::format(" {}={}", name, value);
+    *options.progress << (ok ? fmt::format("trial {:>3}/{}  {} {:.4f} {}\n", trial.number,
+                                           options.max_trials, options.metric, *trial.objective,
+                                           shown)
+                             : fmt::format("trial {:>3}/{}  FAILED: {}\n", trial.number,
+                                           options.max_trials, trial.error))
+                      << std::flush;
+  };
+  // Records a trial's outcome (mutex held).
+  auto record = [&](TrialRecord& trial, const StatusOr<double>& objective) {
+    const bool ok = objective.ok() && std::isfinite(*objective);
+    if (ok) {
+      trial.objective = *objective;
+      history.push_back({trial.params, options.maximize ? *objective : -*objective});
+    } else {
+      trial.error = objective.ok() ? fmt::format("{} is not a number", options.metric)
+                                   : objective.status().message();
+    }
+    report(trial, ok);
+    return ok;
+  };
   auto worker = [&] {
     while (true) {
-      int index;
-      Assignment params;
-      {
-        std::lock_guard lock(mutex);
-        if (next >= options.max_trials || !fatal.ok()) return;
-        index = next++;
-        params = sampler->Next(history);
+      std::unique_lock lock(mutex);
+      if (!fatal.ok()) return;
+      if (!to_adopt.empty()) {
+        TrialRecord& trial = result.trials[to_adopt.back()];
+        to_adopt.pop_back();
+        in_flight.push_back(&trial.params);
+        lock.unlock();
+        StatusOr<double> objective = options.adopt_trial(trial);
+        lock.lock();
+        std::erase(in_flight, &trial.params);
+        trial.running = false;
+        record(trial, objective);
+        continue;
       }
+      if (next >= options.max_trials) return;
+      const int index = next++;
       TrialRecord& trial = result.trials[static_cast<size_t>(index)];
+      // Trials in flight count as the worst seen so far (TPE only: the other samplers do not
+      // learn from history, and grid counts it).
+      std::vector<Observation> seen = history;
+      if (liar && !history.empty()) {
+        double worst = history.front().objective;
+        for (const Observation& o : history) worst = std::min(worst, o.objective);
+        for (const Assignment* params : in_flight) seen.push_back({*params, worst});
+      }
+      trial.params = sampler->Next(seen);
       trial.number = index + 1;
-      trial.params = params;
+      in_flight.push_back(&trial.params);
+      lock.unlock();
       StatusOr<ActiveRun> child =
           client.StartRun({.experiment_id = parent.experiment_id(),
                            .run_name = fmt::format("trial-{}", trial.number),
                            .parent_run_id = parent.run_id(),
                            .source_name = "orchard tune"});
       if (!child.ok()) {
-        std::lock_guard lock(mutex);
+        lock.lock();
         fatal = child.status();
         return;
       }
       trial.run_id = child->run_id();
-      StatusOr<double> objective = options.run_trial(*child, params, trial.number);
+      StatusOr<double> objective = options.run_trial(*child, trial.params, trial.number);
       const bool ok = objective.ok() && std::isfinite(*objective);
       Status ended = child->End(ok ? RunStatus::kFinished : RunStatus::kFailed);
-      std::lock_guard lock(mutex);
+      lock.lock();
+      std::erase(in_flight, &trial.params);
       if (!ended.ok()) fatal = ended;
-      if (ok) {
-        trial.objective = *objective;
-        history.push_back({params, options.maximize ? *objective : -*objective});
-      } else {
-        trial.error = objective.ok() ? fmt::format("{} is not a number", options.metric)
-                                     : objective.status().message();
-      }
-      if (options.progress != nullptr) {
-        std::string shown;
-        for (const auto& [name, value] : params) shown += fmt::format(" {}={}", name, value);
-        *options.progress << (ok ? fmt::format("trial {:>3}/{}  {} {:.4f} {}\n", trial.number,
-                                               options.max_trials, options.metric, *objective,
-                                               shown)
-                                 : fmt::format("trial {:>3}/{}  FAILED: {}\n", trial.number,
-                                               options.max_trials, trial.error))
-                          << std::flush;
-      }
+      record(trial, objective);
     }
   };
   std::vector<std::thread> threads;

@@ -5,8 +5,11 @@
 // `best params` (JSON), a CSV table of the trials and a PNG of the objective per trial.
 //
 // How a trial runs is the caller's: in-process training on data loaded once, or a subprocess
-// (`orchard run -e ENTRY --run-id CHILD`). Trials run `parallel` at a time; the sampler sees the
-// trials finished so far. Thread-safe use of the Client is required (it is).
+// (`orchard run -e ENTRY --run-id CHILD`, locally or as a Slurm job). Trials run `parallel` at a
+// time; the sampler sees the trials finished so far and, for TPE, those still running with the
+// worst objective seen (the "constant liar"), so that concurrent proposals spread out. A
+// resumed search adopts the trials still running (their jobs) before it proposes new ones.
+// Thread-safe use of the Client is required (it is).
 #pragma once
 
 #include <functional>
@@ -28,6 +31,8 @@ struct TrialRecord {
   Assignment params;
   std::optional<double> objective;  // none: the trial failed
   std::string error;
+  // Still running when the search was resumed (a job on a cluster): adopted, not run again.
+  bool running = false;
 };
 
 struct TuneOptions {
@@ -41,6 +46,9 @@ struct TuneOptions {
   // Runs trial `number` with `params` inside its child run (open; Tune ends it) and returns the
   // objective's value.
   std::function<StatusOr<double>(ActiveRun& child, const Assignment& params, int number)> run_trial;
+  // Waits for a trial of `previous` that was still running (TrialRecord::running) and returns
+  // its objective; its run's status is the caller's. Needed only when there are such trials.
+  std::function<StatusOr<double>(const TrialRecord& trial)> adopt_trial;
   std::ostream* progress = nullptr;
   // Trials of an earlier, interrupted run of this search (--resume): they count toward
   // max_trials, the finished ones feed the sampler, and numbering continues after them.
