@@ -1455,6 +1455,63 @@ TEST_F(CliTest, SearchesOnSlurm) {
   }
 }
 
+// The issue's own words: `orchard tune --data FILE --model rf --max-trials 4 --backend slurm
+// --parallel 2` runs four trials as four jobs (each an `orchard train`) under one parent.
+TEST_F(CliTest, TuneOnDataAsSlurmJobs) {
+  const std::string conf = TestSlurmConf();
+  if (conf.empty()) GTEST_SKIP() << "!!! no Slurm here (scripts/test-slurm.sh): SKIPPED";
+  const std::map<std::string, std::string> env = {{"SLURM_CONF", conf}};
+  std::string csv = dir_ / "loan.csv";
+  Ok({"datasets", "make-loan", "--rows", "2000", "-o", csv});
+  Result search = Run({"tune", "--data", csv, "--model", "rf", "--max-trials", "4", "--backend",
+                       "slurm", "--parallel", "2", "--param", "n_estimators=5", "--backend-config",
+                       R"({"time": "5", "shared_dir": ")" + (dir_ / "shared") + R"("})",
+                       "--experiment-name", "loan"},
+                      env);
+  ASSERT_EQ(search.exit_code, 0) << search.err;
+  const std::string parent = ValueAfter(search.out, "parent run");
+  std::string listed =
+      Ok({"runs", "search", "--experiment-name", "loan", "--filter",
+          "tags.mlflow.parentRunId = '" + parent + "' AND tags.orchard.slurm.job_id LIKE '%'"});
+  EXPECT_EQ(SlurmTrials(listed).size(), 4u) << listed;
+  EXPECT_EQ(CountOf(listed, "FINISHED"), 4) << listed;
+  // Each trial's job trained and logged into its run: the model is there.
+  const std::string best = ValueAfter(search.out, "best trial");
+  EXPECT_NE(Ok({"artifacts", "list", "-r", best}).find("model"), std::string::npos);
+}
+
+// A git project in a virtualenv on Slurm: the checkout and the venv go to the config's shared
+// folder, which the job sees; the job runs in both.
+TEST_F(CliTest, SlurmJobFromGitInAVirtualenv) {
+  const std::string conf = TestSlurmConf();
+  if (conf.empty()) GTEST_SKIP() << "!!! no Slurm here (scripts/test-slurm.sh): SKIPPED";
+  std::string work = dir_ / "work";
+  WriteText(work + "/MLproject", R"(name: g
+python_env: python_env.yaml
+entry_points:
+  main:
+    command: "echo in $PWD; python -c 'import sys; print(sys.prefix)'"
+)");
+  WriteText(work + "/python_env.yaml",
+            "python: \"3.11\"\nbuild_dependencies: [pip]\ndependencies: [numpy]\n");
+  ASSERT_EQ(std::system(("cd " + work +
+                         " && git init -q -b main . && git add . && git -c user.email=t@t -c "
+                         "user.name=t commit -q -m one >/dev/null 2>&1")
+                            .c_str()),
+            0);
+  const std::string shared = dir_ / "shared";
+  Result run = Run({"run", "file://" + work, "--env-manager", "virtualenv", "--backend", "slurm",
+                    "--backend-config", R"({"time": "5", "shared_dir": ")" + shared + R"("})"},
+                   {{"SLURM_CONF", conf}, {"ORCHARD_CACHE_DIR", dir_ / "cache"}});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string run_id = run.out.substr(0, 32);
+  Ok({"artifacts", "download", "-r", run_id, "--path", "slurm", "-d", dir_ / "logs"});
+  const std::string out = ReadAll(dir_ / "logs/slurm/stdout.txt");
+  EXPECT_NE(out.find("in " + shared + "/projects/"), std::string::npos) << out;
+  EXPECT_NE(out.find(shared + "/virtualenvs/"), std::string::npos) << out;
+  EXPECT_TRUE(std::filesystem::exists(shared + "/slurm/" + run_id + ".out"));
+}
+
 // Two `orchard server` processes on one PostgreSQL database, written through both at once: no
 // point lost, a param's second value refused on either, versions numbered 1..N, one version
 // left in Production.

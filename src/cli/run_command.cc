@@ -64,7 +64,9 @@ Status RunOnSlurm(CliContext& context, const RunFlags& flags, const SlurmConfig&
                   Client& client, ActiveRun& run, SlurmJobSpec job) {
   std::ostream& log = context.err();
   const std::string output_dir =
-      slurm.output_dir.empty() ? context.CacheDir() + "/slurm" : slurm.output_dir;
+      !slurm.output_dir.empty()
+          ? slurm.output_dir
+          : (slurm.shared_dir.empty() ? context.CacheDir() : slurm.shared_dir) + "/slurm";
   StatusOr<std::string> job_id =
       SubmitRunAsSlurmJob(client, run.run_id(), slurm, std::move(job), output_dir);
   if (!job_id.ok()) {
@@ -117,9 +119,11 @@ Status RunProject(CliContext& context, const RunFlags& flags) {
     return Status::InvalidParameter(
         fmt::format("unknown --env-manager '{}'; use local or virtualenv", flags.env_manager));
   }
-  ORCHARD_ASSIGN_OR_RETURN(
-      ProjectCheckout checkout,
-      CheckoutProject(flags.uri, flags.version, context.CacheDir() + "/projects"));
+  // Where git checkouts and virtualenvs go: on Slurm, a folder the jobs see too.
+  const std::string shared =
+      flags.backend == "slurm" && !slurm.shared_dir.empty() ? slurm.shared_dir : context.CacheDir();
+  ORCHARD_ASSIGN_OR_RETURN(ProjectCheckout checkout,
+                           CheckoutProject(flags.uri, flags.version, shared + "/projects"));
   ORCHARD_ASSIGN_OR_RETURN(ProjectSpec spec, LoadProject(checkout.folder));
   for (const std::string& warning : spec.warnings) log << "orchard: warning: " << warning << "\n";
   if (spec.environment == ProjectEnvironment::kCondaEnv ||
@@ -137,8 +141,7 @@ Status RunProject(CliContext& context, const RunFlags& flags) {
           "--env-manager virtualenv needs a python_env file in the MLproject of '{}'", spec.name));
     }
     ORCHARD_ASSIGN_OR_RETURN(PythonEnv python_env, LoadPythonEnv(spec.environment_file));
-    ORCHARD_ASSIGN_OR_RETURN(
-        venv, PrepareVirtualenv(python_env, context.CacheDir() + "/virtualenvs", &log));
+    ORCHARD_ASSIGN_OR_RETURN(venv, PrepareVirtualenv(python_env, shared + "/virtualenvs", &log));
   }
   std::vector<std::pair<std::string, std::string>> given;
   for (const std::string& text : flags.params) {
@@ -265,7 +268,7 @@ void AddRunCommand(CLI::App& app, CliContext& context) {
                   "(docs/slurm.md)");
   cmd->add_option("--backend-config", flags->backend_config,
                   "The Slurm job's settings: a YAML file or a JSON object (partition, time, cpus, "
-                  "memory, gpus, account, qos, sbatch_options, setup, output_dir)");
+                  "memory, gpus, account, qos, sbatch_options, setup, shared_dir, output_dir)");
   cmd->add_flag("--no-wait", flags->no_wait,
                 "Start the command in the background (or submit the job) and print the run id "
                 "at once; the background runner ends the run (for Slurm: orchard runs "

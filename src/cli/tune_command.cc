@@ -15,6 +15,7 @@
 #include "cli/cli_app.h"
 #include "data/csv_reader.h"
 #include "pipeline/training_run.h"
+#include "project/mlproject.h"
 #include "slurm/slurm_runs.h"
 #include "store/tracking/search_filter_parser.h"
 #include "tuning/pruner.h"
@@ -116,15 +117,15 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
         fmt::format("unknown backend '{}'; use --backend local or slurm", flags.backend));
   }
   const bool on_slurm = flags.backend == "slurm";
-  if (on_slurm && in_process) {
-    return Status::InvalidParameter(
-        "trials on Slurm are project runs: give --project and --entry-point instead of --data");
-  }
+  SlurmConfig slurm;
   if (on_slurm && !flags.backend_config.empty()) {
     // Checked here, once, rather than by each trial's job.
-    ORCHARD_RETURN_IF_ERROR(LoadSlurmConfig(flags.backend_config).status());
+    ORCHARD_ASSIGN_OR_RETURN(slurm, LoadSlurmConfig(flags.backend_config));
   } else if (!on_slurm && !flags.backend_config.empty()) {
     return Status::InvalidParameter("--backend-config is for --backend slurm");
+  }
+  if (on_slurm && flags.prune != "none") {
+    return Status::InvalidParameter("--prune works on trials trained here, not on Slurm jobs");
   }
   TuneOptions options;
   if (!flags.space.empty()) {
@@ -158,7 +159,62 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
   }
   MedianPruner pruner;
   Frame frame;
-  if (in_process) {
+  if (in_process && on_slurm) {
+    // Each trial an `orchard train` job on the data file (which the nodes must see), taking
+    // over the trial's run.
+    ORCHARD_ASSIGN_OR_RETURN(SourceOptions sources, context.DataSources());
+    ORCHARD_ASSIGN_OR_RETURN(std::string path, ResolveDataSource(flags.data, sources));
+    std::error_code ec;
+    path = fs::absolute(path, ec).string();
+    const std::string shared = slurm.shared_dir.empty() ? context.CacheDir() : slurm.shared_dir;
+    const std::string output_dir = slurm.output_dir.empty() ? shared + "/slurm" : slurm.output_dir;
+    const std::string own_folder = fs::path(OrchardBinary()).parent_path().string();
+    const char* inherited_path = std::getenv("PATH");
+    std::vector<std::pair<std::string, std::string>> environment = {
+        {"ORCHARD_TRACKING_URI", client->tracking_uri()},
+        {"MLFLOW_TRACKING_URI", client->tracking_uri()},
+        {"ORCHARD_ARTIFACT_ROOT", context.tracking_config().artifact_root},
+        {"PATH", own_folder + (inherited_path ? std::string(":") + inherited_path : "")}};
+    options.run_trial = [&, path, output_dir, environment](ActiveRun& child,
+                                                           const Assignment& params,
+                                                           int number) -> StatusOr<double> {
+      std::vector<std::string> argv = {OrchardBinary(), "train",
+                                       "--data",        path,
+                                       "--model",       flags.model,
+                                       "--run-id",      child.run_id(),
+                                       "--seed",        std::to_string(flags.seed),
+                                       "--threads",     std::to_string(flags.threads)};
+      if (!flags.target.empty()) argv.insert(argv.end(), {"--target", flags.target});
+      for (const auto& [key, value] : fixed)
+        argv.insert(argv.end(), {"--param", key + "=" + value});
+      for (const auto& [key, value] : params) {
+        argv.insert(argv.end(), {"--param", key + "=" + value});
+      }
+      std::string command;
+      for (const std::string& word : argv)
+        command += (command.empty() ? "" : " ") + ShellQuote(word);
+      std::error_code cwd_error;
+      SlurmJobSpec job{.name = fmt::format("orchard-trial-{}", number),
+                       .working_dir = fs::current_path(cwd_error).string(),
+                       .environment = environment,
+                       .command = command};
+      ORCHARD_RETURN_IF_ERROR(
+          SubmitRunAsSlurmJob(*client, child.run_id(), slurm, job, output_dir).status());
+      ORCHARD_ASSIGN_OR_RETURN(RunStatus ended, WaitForSlurmRun(*client, child.run_id()));
+      ORCHARD_ASSIGN_OR_RETURN(Run run, client->store().GetRun(child.run_id()));
+      if (ended != RunStatus::kFinished) {
+        return Status(
+            ErrorCode::kInvalidState,
+            fmt::format("its job ended {}",
+                        run.TagValue(kTagSlurmReason).value_or(std::string(RunStatusName(ended)))));
+      }
+      for (const Metric& metric : run.data.metrics) {
+        if (metric.key == flags.metric) return metric.value;
+      }
+      return Status::InvalidParameter(
+          fmt::format("the trials log no metric '{}'; choose another --metric", flags.metric));
+    };
+  } else if (in_process) {
     ORCHARD_ASSIGN_OR_RETURN(SourceOptions sources, context.DataSources());
     ORCHARD_ASSIGN_OR_RETURN(std::string path, ResolveDataSource(flags.data, sources));
     ORCHARD_ASSIGN_OR_RETURN(frame, ReadCsv(path));
@@ -234,11 +290,7 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
 
   // A resumed search's trials whose jobs were still running: followed to their end.
   options.adopt_trial = [&](const TrialRecord& trial) -> StatusOr<double> {
-    while (true) {
-      ORCHARD_ASSIGN_OR_RETURN(RunStatusOfJob now, SyncRunWithSlurmJob(*client, trial.run_id));
-      if (now.final) break;
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-    }
+    ORCHARD_RETURN_IF_ERROR(WaitForSlurmRun(*client, trial.run_id).status());
     ORCHARD_ASSIGN_OR_RETURN(Run run, client->store().GetRun(trial.run_id));
     if (run.info.status != RunStatus::kFinished) {
       return Status(
@@ -345,7 +397,8 @@ void AddTuneCommand(CLI::App& app, CliContext& context) {
                   "Trials at a time (default: one per core; on Slurm, jobs at a time)")
       ->check(CLI::Range(1, 64));
   cmd->add_option("-b,--backend", flags->backend,
-                  "local, or slurm: each trial (a --project run) as a Slurm job (docs/slurm.md)");
+                  "local, or slurm: each trial as a Slurm job (an `orchard train` on the --data "
+                  "file, or a --project run), --parallel at a time (docs/slurm.md)");
   cmd->add_option("--backend-config", flags->backend_config,
                   "The trials' Slurm settings: a YAML file or a JSON object (as orchard run's)");
   cmd->add_option("--threads", flags->threads, "Training threads per trial")

@@ -19,7 +19,8 @@ namespace orchard {
 namespace {
 
 constexpr char kConfigKeys[] =
-    "partition, time, cpus, memory, gpus, account, qos, sbatch_options, setup, output_dir";
+    "partition, time, cpus, memory, gpus, account, qos, sbatch_options, setup, shared_dir, "
+    "output_dir";
 
 // Slurm's times are local ("2026-12-04T21:24:49"); "Unknown" and "None" are absent.
 std::optional<int64_t> ParseSlurmTime(const std::string& text) {
@@ -123,6 +124,8 @@ StatusOr<SlurmConfig> LoadSlurmConfig(const std::string& file_or_json) {
             config.qos = text_value;
           } else if (key == "setup") {
             config.setup = text_value;
+          } else if (key == "shared_dir") {
+            config.shared_dir = text_value;
           } else if (key == "output_dir") {
             config.output_dir = text_value;
           } else {

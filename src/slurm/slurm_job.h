@@ -28,8 +28,11 @@ struct SlurmConfig {
   std::string qos;
   std::vector<std::string> sbatch_options;  // further sbatch options, as written
   std::string setup;  // shell lines run before the command (modules, environment)
-  // Where the jobs' stdout and stderr files go (a folder the jobs and this machine both see;
-  // empty: orchard's cache folder).
+  // A folder the jobs and this machine both see (a shared filesystem): git projects are checked
+  // out and virtualenvs made there, and the jobs' output goes there unless output_dir says
+  // otherwise. Empty: orchard's cache folder, which must then be shared.
+  std::string shared_dir;
+  // Where the jobs' stdout and stderr files go (empty: <shared_dir>/slurm).
   std::string output_dir;
 };
 

@@ -4,9 +4,11 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -160,6 +162,14 @@ StatusOr<RunStatus> FollowSlurmRun(Client& client, const std::string& run_id, st
                   fmt::format("stopped following job {}, which goes on; `orchard runs sync-slurm` "
                               "brings run {} up to date later",
                               job_id, run_id));
+  }
+}
+
+StatusOr<RunStatus> WaitForSlurmRun(Client& client, const std::string& run_id, int poll_ms) {
+  while (true) {
+    ORCHARD_ASSIGN_OR_RETURN(RunStatusOfJob now, SyncRunWithSlurmJob(client, run_id));
+    if (now.final) return now.status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
   }
 }
 

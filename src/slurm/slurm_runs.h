@@ -47,6 +47,10 @@ using SlurmInterruptChoice = std::function<bool(const std::string& job_id)>;
 StatusOr<RunStatus> FollowSlurmRun(Client& client, const std::string& run_id, std::ostream& log,
                                    const SlurmInterruptChoice& on_interrupt, int poll_ms = 1000);
 
+// Waits for run `run_id`'s job to end (polling every `poll_ms`, no signal handling: for worker
+// threads) and returns the run's final status.
+StatusOr<RunStatus> WaitForSlurmRun(Client& client, const std::string& run_id, int poll_ms = 1000);
+
 // Every active run with a job whose end is not recorded yet, in every active experiment, brought
 // up to date (`orchard runs sync-slurm`); returns how many runs changed.
 StatusOr<int> SyncSlurmRuns(Client& client, std::ostream& log);
