@@ -32,6 +32,7 @@ stop() {
       wait_gone "$pid" || kill -9 "$pid" 2>/dev/null || true
     fi
   done
+  if [[ -f "$state/munge_dir" ]]; then rm -rf "$(cat "$state/munge_dir")"; fi
   rm -rf "$state"
 }
 
@@ -51,17 +52,20 @@ case "$command" in
         "suites are SKIPPED" >&2
       exit 0
     fi
-    mkdir -p "$state/state" "$state/spool" "$state/munge"
-    chown munge "$state/munge"
-    chmod 700 "$state/munge"
-    # munge: its own daemon, socket and key in the state folder (any system munge is left alone).
-    dd if=/dev/urandom of="$state/munge/munge.key" bs=1 count=1024 status=none
-    chown munge "$state/munge/munge.key"
-    chmod 400 "$state/munge/munge.key"
-    runuser -u munge -- /usr/sbin/munged --socket="$state/munge/socket" \
-      --key-file="$state/munge/munge.key" --pid-file="$state/munge/munged.pid" \
-      --log-file="$state/munge/munged.log" --seed-file="$state/munge/munged.seed" --force
-    cp "$state/munge/munged.pid" "$state/munged.pid"
+    mkdir -p "$state/state" "$state/spool"
+    # munge: its own daemon, socket and key (any system munge is left alone), in a folder of its
+    # own under the temp dir, since the munge user may not be able to enter STATE_DIR's parents.
+    munge_dir=$(mktemp -d "${TMPDIR:-/tmp}/orchard-munge.XXXXXX")
+    echo "$munge_dir" >"$state/munge_dir"
+    chown munge "$munge_dir"
+    chmod 711 "$munge_dir"
+    dd if=/dev/urandom of="$munge_dir/munge.key" bs=1 count=1024 status=none
+    chown munge "$munge_dir/munge.key"
+    chmod 400 "$munge_dir/munge.key"
+    runuser -u munge -- /usr/sbin/munged --socket="$munge_dir/socket" \
+      --key-file="$munge_dir/munge.key" --pid-file="$munge_dir/munged.pid" \
+      --log-file="$munge_dir/munged.log" --seed-file="$munge_dir/munged.seed" --force
+    cp "$munge_dir/munged.pid" "$state/munged.pid"
     host=$(hostname -s)
     cpus=$(nproc)
     memory=$(awk '/MemTotal/ { print int($2 / 1024 / 2) }' /proc/meminfo)
@@ -71,7 +75,7 @@ SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$(free_port)
 SlurmdPort=$(free_port)
 AuthType=auth/munge
-AuthInfo=socket=$state/munge/socket
+AuthInfo=socket=$munge_dir/socket
 CredType=cred/munge
 SlurmUser=root
 SlurmdUser=root
