@@ -1315,6 +1315,15 @@ TEST_F(CliTest, ProjectRunsAsSlurmJobs) {
             std::string::npos)
       << shown;
 
+  // A job Slurm no longer knows, with no final state seen: its run FAILED, saying why.
+  std::string lost = Ok({"runs", "create", "--experiment-name", "cluster"});
+  Ok({"runs", "set-tag", "-r", lost, "orchard.slurm.job_id", "999999"});
+  Ok({"runs", "sync-slurm"}, env);
+  shown = Ok({"runs", "get", "-r", lost, "--json"});
+  EXPECT_NE(shown.find(R"("status":"FAILED")"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("job 999999 left Slurm without a final state seen"), std::string::npos)
+      << shown;
+
   // A config Orchard cannot use is refused before anything is submitted.
   Result bad = Run({"run", project, "-e", "ok", "--backend", "slurm", "--backend-config",
                     R"({"partitions": "gpu"})"},

@@ -84,6 +84,16 @@ Status LogSummary(ActiveRun& parent, const TuneOptions& options, const TuneResul
 
 }  // namespace
 
+std::vector<Observation> WithConstantLiar(const std::vector<Observation>& history,
+                                          const std::vector<const Assignment*>& in_flight) {
+  std::vector<Observation> seen = history;
+  if (history.empty()) return seen;
+  double worst = history.front().objective;
+  for (const Observation& o : history) worst = std::min(worst, o.objective);
+  for (const Assignment* params : in_flight) seen.push_back({*params, worst});
+  return seen;
+}
+
 StatusOr<TuneResult> Tune(Client& client, ActiveRun& parent, const TuneOptions& options) {
   if (options.max_trials < 1) return Status::InvalidParameter("--max-trials must be at least 1");
   if (options.parallel < 1) return Status::InvalidParameter("--parallel must be at least 1");
@@ -156,13 +166,7 @@ StatusOr<TuneResult> Tune(Client& client, ActiveRun& parent, const TuneOptions& 
       TrialRecord& trial = result.trials[static_cast<size_t>(index)];
       // Trials in flight count as the worst seen so far (TPE only: the other samplers do not
       // learn from history, and grid counts it).
-      std::vector<Observation> seen = history;
-      if (liar && !history.empty()) {
-        double worst = history.front().objective;
-        for (const Observation& o : history) worst = std::min(worst, o.objective);
-        for (const Assignment* params : in_flight) seen.push_back({*params, worst});
-      }
-      trial.params = sampler->Next(seen);
+      trial.params = sampler->Next(liar ? WithConstantLiar(history, in_flight) : history);
       trial.number = index + 1;
       in_flight.push_back(&trial.params);
       lock.unlock();

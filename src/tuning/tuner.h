@@ -60,6 +60,12 @@ struct TuneResult {
   int best = -1;                    // index into trials; -1 when every trial failed
 };
 
+// What TPE is shown while trials run: the finished trials, plus each trial in flight as if it
+// had the worst objective seen so far (the "constant liar"); nothing more before any trial has
+// finished.
+std::vector<Observation> WithConstantLiar(const std::vector<Observation>& history,
+                                          const std::vector<const Assignment*>& in_flight);
+
 // Runs the search under `parent` (open; the caller ends it). Errors: a bad option; every
 // trial failing is not an error of Tune (best stays -1).
 StatusOr<TuneResult> Tune(Client& client, ActiveRun& parent, const TuneOptions& options);
