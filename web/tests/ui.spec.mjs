@@ -71,6 +71,12 @@ async function startServer() {
     server.stderr.on('data', (d) => { out += d; });
     server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`orchard server exited (${code}): ${out}`)); });
   });
+  // A server that dies mid-suite says how, with the end of its log (the tests then fail on it).
+  let log = '';
+  server.stderr.on('data', (d) => { log = (log + d).slice(-16384); });
+  server.on('exit', (code, signal) => {
+    if (!ctx.stopping) console.log(`# orchard server exited early (code ${code}, signal ${signal}):\n${log.replace(/^/gm, '#   ')}`);
+  });
   return `http://127.0.0.1:${port}/mlflow/`;
 }
 
@@ -107,6 +113,7 @@ before(async () => {
 
 after(async () => {
   await ctx.browser?.close().catch(() => {});
+  ctx.stopping = true;
   if (ctx.server && ctx.server.exitCode === null) {
     ctx.server.kill('SIGTERM');
     await new Promise((r) => { ctx.server.once('exit', r); setTimeout(r, 5000); });
