@@ -1441,13 +1441,17 @@ TEST_F(CliTest, SearchesOnSlurm) {
   }
   std::vector<std::string> running = SlurmTrials(children("resumed", resumed_parent));
   ASSERT_EQ(running.size(), 2u) << ReadAll(err_path);
-  // The driver and the trial runners it started (all ours), at once.
-  std::ifstream child_list("/proc/" + std::to_string(driver) + "/task/" + std::to_string(driver) +
-                           "/children");
+  // The driver and the trial runners it started (all ours), at once. Stopped first, the driver
+  // reaps no runner meanwhile, so no pid read below can pass to another process.
+  kill(driver, SIGSTOP);
   std::vector<pid_t> runners;
-  for (pid_t pid; child_list >> pid;) runners.push_back(pid);
-  kill(driver, SIGKILL);
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(driver) + "/task")) {
+    std::ifstream child_list(task.path() / "children");
+    for (pid_t pid; child_list >> pid;) runners.push_back(pid);
+  }
   for (pid_t pid : runners) kill(pid, SIGKILL);
+  kill(driver, SIGKILL);
   int status = 0;
   waitpid(driver, &status, 0);
   std::vector<std::string> resume_args = search_args("resumed", 4, "4");
