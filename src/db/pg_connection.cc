@@ -153,6 +153,15 @@ Status PgConnection::ResultError(PGresult* result, std::string_view sql) {
 StatusOr<PgResult> PgConnection::Run(const std::string& sql, const std::vector<SqlArg>& args,
                                      bool prepare) {
   last_sqlstate_.clear();
+  // PostgreSQL's text cannot hold NUL, and libpq would send the value cut at it: refuse it
+  // whole instead of storing less than was given.
+  for (const SqlArg& arg : args) {
+    const auto* text = std::get_if<std::string>(&arg);
+    if (text != nullptr && text->find('\0') != std::string::npos) {
+      return Status::InvalidParameter(
+          "a value holds a NUL character, which a PostgreSQL store cannot keep");
+    }
+  }
   Params params = EncodeParams(args);
   const int count = static_cast<int>(args.size());
   PGresult* result = nullptr;

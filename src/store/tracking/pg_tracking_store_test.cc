@@ -62,6 +62,19 @@ TEST(PgTrackingStore, AnUnreachableServerIsAClearErrorWithoutThePassword) {
       << store.status().message();
 }
 
+TEST(PgTrackingStore, AValueWithANulCharacterIsRefusedNotCut) {
+  ORCHARD_REQUIRE_POSTGRES();
+  TempDir dir;
+  auto store = OpenPg(dir.path().string(), 1);
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK_AND_ASSIGN(orchard::Run run, store->CreateRun({}));
+  const std::string with_nul("before\0after", 12);
+  Status tagged = store->SetTag(run.info.run_id, {"note", with_nul});
+  EXPECT_EQ(tagged.code(), ErrorCode::kInvalidParameterValue) << tagged.ToString();
+  ASSERT_OK_AND_ASSIGN(orchard::Run read, store->GetRun(run.info.run_id));
+  EXPECT_FALSE(read.TagValue("note").has_value()) << "nothing half-written";
+}
+
 TEST(PgTrackingStore, ServersStartingTogetherOnAnEmptyDatabaseEndWithOneSchema) {
   ORCHARD_REQUIRE_POSTGRES();
   TempDir dir;
