@@ -15,9 +15,12 @@ load="$repo/build/bench/http_load"
 seconds=${1:-5}
 runs=${2:-100000}
 work=$(mktemp -d)
-pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # The servers' pids are in files: serve() runs in a subshell ($(...)), so a variable it set
+  # would not reach this shell.
+  for pidfile in "$work"/*.pid; do
+    [[ -f "$pidfile" ]] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
   "$repo/scripts/test-postgres.sh" stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -31,7 +34,7 @@ pg=$(cat "$work/pg/uri")
 # PostgreSQL) or $3; prints its port.
 serve() {
   "$orchard" server --port 0 ${3:+--workers "$3"} --backend-store-uri "$1" >"$2" 2>&1 &
-  pids+=($!)
+  echo $! >"$work/$2.pid"
   until grep -q 'listening on' "$2" 2>/dev/null; do sleep 0.01; done
   grep -o '127.0.0.1:[0-9]*' "$2" | head -1 | cut -d: -f2
 }
