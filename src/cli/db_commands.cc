@@ -6,6 +6,7 @@
 #include "db/pg_migrations.h"
 #include "db/pg_uri.h"
 #include "db/sqlite_connection.h"
+#include "db/sqlite_migrations.h"
 #include "store/transfer/store_copy.h"
 
 namespace orchard {
@@ -17,16 +18,7 @@ StatusOr<int> SchemaVersion(const std::string& uri) {
   if (uri.starts_with(kSqlite)) {
     ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> db,
                              SqliteConnection::Open(uri.substr(kSqlite.size())));
-    ORCHARD_ASSIGN_OR_RETURN(
-        SqliteStatement exists,
-        db->Prepare(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'"));
-    ORCHARD_ASSIGN_OR_RETURN(bool has_table, exists.Step());
-    if (!has_table) return 0;
-    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement max,
-                             db->Prepare("SELECT max(version) FROM schema_version"));
-    ORCHARD_ASSIGN_OR_RETURN(bool row, max.Step());
-    return row && !max.ColumnIsNull(0) ? static_cast<int>(max.ColumnInt(0)) : 0;
+    return SqliteSchemaVersion(*db);
   }
   ORCHARD_ASSIGN_OR_RETURN(PgUri parsed, ParsePostgresUri(uri));
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> db, PgConnection::Open(parsed));

@@ -4,10 +4,7 @@
 
 namespace orchard {
 
-namespace {
-
-// The schema version recorded in the file; 0 for a new file.
-StatusOr<int> CurrentVersion(SqliteConnection& db) {
+StatusOr<int> SqliteSchemaVersion(SqliteConnection& db) {
   ORCHARD_ASSIGN_OR_RETURN(
       SqliteStatement exists,
       db.Prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'"));
@@ -18,6 +15,8 @@ StatusOr<int> CurrentVersion(SqliteConnection& db) {
   ORCHARD_ASSIGN_OR_RETURN(bool row, select.Step());
   return row && !select.ColumnIsNull(0) ? static_cast<int>(select.ColumnInt(0)) : 0;
 }
+
+namespace {
 
 Status TooNew(SqliteConnection& db, int current, int latest) {
   return Status(ErrorCode::kInvalidState,
@@ -32,14 +31,14 @@ Status ApplySqliteMigrations(SqliteConnection& db, std::span<const SqliteMigrati
                              const std::function<Status()>& after) {
   const int latest = migrations.empty() ? 0 : migrations.back().version;
   // The common case, a current schema, needs no write lock (and works on a read-only file).
-  ORCHARD_ASSIGN_OR_RETURN(int seen, CurrentVersion(db));
+  ORCHARD_ASSIGN_OR_RETURN(int seen, SqliteSchemaVersion(db));
   if (seen == latest) return Status::Ok();
   if (seen > latest) return TooNew(db, seen, latest);
   return db.WriteTransaction([&]() -> Status {
     ORCHARD_RETURN_IF_ERROR(
         db.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
     // Another process may have migrated between our look and our lock: look again.
-    ORCHARD_ASSIGN_OR_RETURN(int current, CurrentVersion(db));
+    ORCHARD_ASSIGN_OR_RETURN(int current, SqliteSchemaVersion(db));
     if (current > latest) return TooNew(db, current, latest);
     if (current == latest) return Status::Ok();
     for (const SqliteMigration& migration : migrations) {

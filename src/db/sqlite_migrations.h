@@ -17,6 +17,9 @@ struct SqliteMigration {
   const char* sql;  // one or more statements
 };
 
+// The schema version recorded in the file (0 for a new file).
+StatusOr<int> SqliteSchemaVersion(SqliteConnection& db);
+
 // Brings the database to the last migration's version and runs `after` in the same
 // transaction (for seed rows that depend on run-time settings); does nothing, and takes no write
 // lock, when the schema is current.
