@@ -19,6 +19,7 @@
 #include "base/base64.h"
 #include "http/http_server.h"
 #include "support/http_client.h"
+#include "support/orchard_process.h"
 #include "support/temp_dir.h"
 #include "support/test_postgres.h"
 #include "support/zip_writer.h"
@@ -31,6 +32,7 @@ namespace {
 using testing::Http;
 using testing::HttpResult;
 using testing::TempDir;
+using testing::WaitForPort;
 
 struct Result {
   int exit_code = -1;
@@ -38,12 +40,7 @@ struct Result {
   std::string err;
 };
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string ReadAll(const std::string& path) { return testing::ReadTextFile(path); }
 
 class CliTest : public ::testing::Test {
  protected:
@@ -51,35 +48,7 @@ class CliTest : public ::testing::Test {
   // stdout and stderr going to the given files. Returns the pid, or -1.
   pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
               const std::string& out_path, const std::string& err_path) {
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) {
-      std::string entry = *e;
-      if (entry.starts_with("ORCHARD_") || entry.starts_with("MLFLOW_")) continue;
-      env_strings.push_back(entry);
-    }
-    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-
-    std::vector<std::string> argv_strings = {ORCHARD_BINARY};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& s : argv_strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addchdir_np(&actions, dir_.path().c_str());
-    pid_t pid = -1;
-    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) != 0) pid = -1;
-    posix_spawn_file_actions_destroy(&actions);
-    return pid;
+    return testing::SpawnProcess(ORCHARD_BINARY, args, env, dir_.path(), out_path, err_path);
   }
 
   // Runs build/orchard to completion (see Spawn).
@@ -973,19 +942,6 @@ TEST_F(CliTest, OutputsNamedWithoutAFolder) {
   }
 }
 
-// Waits for a server's readiness line in `out_path` (bounded: 30 s); returns its port or 0.
-int WaitForPort(const std::string& out_path) {
-  for (int attempt = 0; attempt < 3000; ++attempt) {
-    std::string out = ReadAll(out_path);
-    size_t at = out.find("http://127.0.0.1:");
-    if (at != std::string::npos && out.find(' ', at) != std::string::npos) {
-      return std::stoi(out.substr(at + 17));
-    }
-    usleep(10000);
-  }
-  return 0;
-}
-
 // The first `rows` data rows of a CSV, with its header.
 std::string HeadRows(const std::string& path, int rows) {
   std::ifstream in(path);
@@ -1193,9 +1149,10 @@ TEST_F(CliTest, ServerTakesMlflowServerCommandLines) {
             std::string::npos);
 
   // Artifacts only: the proxy works, the tracking API answers 503, no database is made.
-  pid = Spawn({"server", "--port", "0", "--artifacts-only", "--backend-store-uri",
-               "sqlite:///never.db", "--artifacts-destination", dir_ / "only"},
-              {}, out_path, err_path);
+  pid =
+      Spawn({"server", "--port", "0", "--artifacts-only", "--expose-prometheus",
+             "--backend-store-uri", "sqlite:///never.db", "--artifacts-destination", dir_ / "only"},
+            {}, out_path, err_path);
   ASSERT_GT(pid, 0);
   port = WaitForPort(out_path);
   ASSERT_GT(port, 0) << ReadAll(err_path);
@@ -1207,6 +1164,10 @@ TEST_F(CliTest, ServerTakesMlflowServerCommandLines) {
   EXPECT_EQ(disabled.status, 503);
   EXPECT_NE(disabled.body.find("--artifacts-only"), std::string::npos) << disabled.body;
   EXPECT_NE(disabled.body.find("TEMPORARILY_UNAVAILABLE"), std::string::npos) << disabled.body;
+  // --expose-prometheus (mlflow's flag) is accepted: /metrics is always there.
+  EXPECT_NE(ReadAll(err_path).find("metrics are always served at /metrics"), std::string::npos);
+  EXPECT_NE(Http(port, "GET", "/metrics").body.find("orchard_http_requests_total"),
+            std::string::npos);
   kill(pid, SIGTERM);
   waitpid(pid, &status, 0);
   EXPECT_FALSE(std::filesystem::exists(dir_ / "never.db"));
@@ -1215,9 +1176,6 @@ TEST_F(CliTest, ServerTakesMlflowServerCommandLines) {
   Result dev = Run({"server", "--dev"});
   EXPECT_EQ(dev.exit_code, 1);
   EXPECT_NE(dev.err.find("--ui-dir"), std::string::npos) << dev.err;
-  Result prometheus = Run({"server", "--expose-prometheus", "/tmp/metrics"});
-  EXPECT_EQ(prometheus.exit_code, 1);
-  EXPECT_NE(prometheus.err.find("--expose-prometheus"), std::string::npos) << prometheus.err;
 }
 
 // The test run's Slurm cluster (scripts/test-slurm.sh, a CTest fixture): its config, or "" when

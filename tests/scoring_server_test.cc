@@ -184,7 +184,7 @@ class ScoringServerTest : public ::testing::Test {
     live_ = live;
     ScoringServerOptions options;
     options.http.port = 0;
-    options.http.max_body_bytes = 1 << 20;
+    options.http.limits.max_body_bytes = 1 << 20;
     options.orchard_version = "test";
     server_ = std::make_unique<ScoringServer>(options, live_);
     ASSERT_TRUE(server_->Start().ok());

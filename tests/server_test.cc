@@ -44,7 +44,7 @@ class ServerTest : public ::testing::TestWithParam<testing::Backend> {
     TrackingServerOptions options;
     options.http.port = 0;
     options.http.threads = 4;
-    options.http.max_body_bytes = max_body;
+    options.http.limits.max_body_bytes = max_body;
     options.artifacts_destination = dir_ / "artifacts";
     options.version = "test-version";
     server_ = std::make_unique<TrackingServer>(options, *store_);

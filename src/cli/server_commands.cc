@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/cli_app.h"
+#include "cli/http_flags.h"
 #include "db/pg_uri.h"
 #include "server/tracking_server.h"
 
@@ -22,7 +23,11 @@ struct ServerFlags {
   std::string gunicorn_opts, waitress_opts;
   // mlflow server flags Orchard does not take: each is refused with what to use instead.
   bool dev = false;
-  std::string expose_prometheus, app_name;
+  std::string app_name;
+  // MLflow's flag, with or without its folder: Orchard's /metrics is always on and keeps its
+  // counts in memory, so the folder is not needed.
+  std::string expose_prometheus;
+  CLI::Option* expose_prometheus_option = nullptr;
   std::string artifacts_destination = "orchard-artifacts";
   std::string default_artifact_root;
   bool serve_artifacts = true;
@@ -31,6 +36,7 @@ struct ServerFlags {
   int workers = 0;  // 0: chosen by the store (see WorkersFor)
   std::string static_prefix;
   std::string ui_dir;
+  HttpFlags http;
 };
 
 // The flags mlflow server takes that Orchard does not: an error that says what to do instead;
@@ -41,9 +47,13 @@ Status CheckMlflowOnlyFlags(CliContext& context, const ServerFlags& flags) {
         "--dev (mlflow's Flask debug server) has no Orchard counterpart: use --ui-dir to serve a "
         "UI build and --log-level debug for more output");
   }
-  if (!flags.expose_prometheus.empty()) {
-    return Status::InvalidParameter(
-        "--expose-prometheus is not available in this version of orchard server; leave it out");
+  if (flags.expose_prometheus_option != nullptr && flags.expose_prometheus_option->count() > 0) {
+    context.err() << "orchard server: metrics are always served at /metrics"
+                  << (flags.expose_prometheus.empty()
+                          ? ""
+                          : fmt::format(", from memory: the folder '{}' is not used",
+                                        flags.expose_prometheus))
+                  << "\n";
   }
   if (!flags.app_name.empty()) {
     return Status::InvalidParameter(fmt::format(
@@ -133,14 +143,17 @@ Status RunServer(CliContext& context, const ServerFlags& given) {
         flags.ui_dir));
   }
 
-  // The serving threads inherit this mask, so SIGINT/SIGTERM reach only the sigwait below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   TrackingServerOptions options;
+  ORCHARD_RETURN_IF_ERROR(ApplyHttpFlags(flags.http, options.http.limits));
+  if (flags.http.max_body_bytes != 0) options.max_json_body_bytes = flags.http.max_body_bytes;
+  // The HTTP layer's in-memory limit only has to hold the largest JSON body.
+  options.http.limits.max_body_bytes = options.max_json_body_bytes;
+  if (options.http.limits.max_buffered_bytes < options.max_json_body_bytes) {
+    return Status::InvalidParameter("--max-buffered-size must be at least --max-body-size");
+  }
+  options.access_log = flags.http.access_log;
+  // The serving threads inherit this mask, so SIGINT/SIGTERM reach only the signal wait below.
+  BlockStopSignals();
   options.http.host = flags.host;
   options.http.port = flags.port;
   options.http.threads = flags.workers;
@@ -163,10 +176,7 @@ Status RunServer(CliContext& context, const ServerFlags& given) {
   context.out() << fmt::format("Orchard tracking server listening on http://{}:{}{}/ ({})",
                                flags.host, server->port(), flags.static_prefix, serving)
                 << std::endl;
-  int received = 0;
-  sigwait(&signals, &received);
-  spdlog::info("signal {}: finishing in-flight requests", received);
-  server->Stop();
+  WaitForStopSignal(flags.http, [&](std::chrono::milliseconds grace) { server->Stop(grace); });
   context.out() << "Orchard tracking server stopped" << std::endl;
   return Status::Ok();
 }
@@ -204,6 +214,9 @@ void AddServerCommand(CLI::App& app, CliContext& context, const std::string& nam
   cmd->add_option("--ui-dir", flags->ui_dir,
                   "Serve the web UI from this build folder (web/dist) instead of the built-in "
                   "copy, for UI development");
+  AddHttpFlags(cmd, flags->http,
+               "Largest JSON request body (16MiB, ...); beyond: 413. Artifact uploads stream to "
+               "disk and are not bounded by it");
   cmd->add_option("--gunicorn-opts", flags->gunicorn_opts,
                   "Accepted for mlflow server command lines and ignored (with a warning): use "
                   "--workers");
@@ -212,7 +225,10 @@ void AddServerCommand(CLI::App& app, CliContext& context, const std::string& nam
                   "--workers");
   // mlflow server's other flags, refused with what to do instead (not listed in --help).
   cmd->add_flag("--dev", flags->dev)->group("");
-  cmd->add_option("--expose-prometheus", flags->expose_prometheus)->group("");
+  flags->expose_prometheus_option =
+      cmd->add_option("--expose-prometheus", flags->expose_prometheus,
+                      "Accepted for MLflow compatibility: metrics are always at /metrics")
+          ->expected(0, 1);
   cmd->add_option("--app-name", flags->app_name)->group("");
   cmd->callback([&context, flags] {
     context.action = [&context, flags]() { return RunServer(context, *flags); };

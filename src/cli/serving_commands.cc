@@ -19,6 +19,7 @@
 #include "base/json_writer.h"
 #include "base/scratch_dir.h"
 #include "cli/cli_app.h"
+#include "cli/http_flags.h"
 #include "data/csv_reader.h"
 #include "pipeline/model_uri.h"
 #include "serve/scoring_server.h"
@@ -141,7 +142,8 @@ struct ServeFlags {
   std::string predict_fn = "predict_proba";
   bool watch = false;
   double watch_interval = 5;
-  int max_request_mb = 64;
+  int max_request_mb = 0;  // the older spelling of --max-body-size, in MiB
+  HttpFlags http;
   std::string env_manager;
   bool no_conda = false;
 };
@@ -156,7 +158,7 @@ Status Serve(CliContext& context, const ServeFlags& flags) {
   if (flags.watch_interval <= 0) {
     return Status::InvalidParameter("--watch-interval must be a positive number of seconds");
   }
-  if (flags.max_request_mb < 1) return Status::InvalidParameter("--max-request-mb must be >= 1");
+  if (flags.max_request_mb < 0) return Status::InvalidParameter("--max-request-mb must be >= 1");
   int workers = flags.workers > 0
                     ? flags.workers
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -167,18 +169,18 @@ Status Serve(CliContext& context, const ServeFlags& flags) {
                            LoadLiveModel(context, flags.model_uri, downloads.path() / "first"));
   double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
 
-  // The serving threads inherit this mask, so SIGINT/SIGTERM reach only the sigwait below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   ScoringServerOptions options;
+  HttpFlags http_flags = flags.http;
+  if (flags.max_request_mb > 0 && http_flags.max_body_bytes == 0) {
+    http_flags.max_body_bytes = static_cast<uint64_t>(flags.max_request_mb) << 20;
+  }
+  ORCHARD_RETURN_IF_ERROR(ApplyHttpFlags(http_flags, options.http.limits));
+  options.access_log = flags.http.access_log;
+  // The serving threads inherit this mask, so SIGINT/SIGTERM reach only the signal wait below.
+  BlockStopSignals();
   options.http.host = flags.host;
   options.http.port = flags.port;
   options.http.threads = workers;
-  options.http.max_body_bytes = static_cast<uint64_t>(flags.max_request_mb) << 20;
   options.predict_fn = predict_fn;
   options.orchard_version = ORCHARD_VERSION;
   ScoringServer server(options, live);
@@ -198,10 +200,10 @@ Status Serve(CliContext& context, const ServeFlags& flags) {
         std::chrono::milliseconds(static_cast<int64_t>(flags.watch_interval * 1000)),
         downloads.path());
   }
-  int received = 0;
-  sigwait(&signals, &received);
-  watcher.reset();
-  server.Stop();
+  WaitForStopSignal(flags.http, [&](std::chrono::milliseconds grace) {
+    watcher.reset();
+    server.Stop(grace);
+  });
   context.out() << "Orchard scoring server stopped" << std::endl;
   return Status::Ok();
 }
@@ -356,8 +358,10 @@ void AddModelServingCommands(CLI::App& models, CliContext& context) {
                   "moves, and switch to it without failing a request");
     cmd->add_option("--watch-interval", flags->watch_interval,
                     "Seconds between registry checks with --watch");
-    cmd->add_option("--max-request-mb", flags->max_request_mb,
-                    "Largest request body accepted (larger: 413)");
+    AddHttpFlags(cmd, flags->http,
+                 "Largest /invocations body (64MiB by default; 1GiB, ...); beyond: 413");
+    cmd->add_option("--max-request-mb", flags->max_request_mb, "Same as --max-body-size, in MiB")
+        ->group("");
     cmd->add_option("--env-manager", flags->env_manager,
                     "Accepted for MLflow compatibility and ignored: scoring needs no Python "
                     "environment");

@@ -2,6 +2,7 @@
 // Boost types, so handlers compile without Beast. Thread-compatible.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,8 @@ struct HttpRequest {
   // Set instead of `body` when the body was streamed to a file (HttpServerOptions::plan_body):
   // its path. The handler may move the file away; the server removes whatever is left after.
   std::string body_file;
+  uint64_t body_bytes = 0;     // the body's size, in memory or in body_file
+  std::string remote_address;  // the client's IP address, as the server saw it
 
   // The value of header `name` (case-insensitive), or nullopt.
   std::optional<std::string> Header(std::string_view name) const;

@@ -1,6 +1,8 @@
 #include "http/http_server.h"
 
 #include <fcntl.h>
+#include <malloc.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,11 +29,45 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
-// The most header bytes a request may send; beyond it the answer is 431.
-constexpr uint64_t kHeaderLimit = 64 * 1024;
-
 HttpResponse PlainError(int status, const std::string& message) {
   return {.status = status, .content_type = "text/plain; charset=utf-8", .body = message + "\n"};
+}
+
+// After a request or a reply this large, freed memory is handed back to the system: the
+// allocator would otherwise keep it, and a server that once parsed a large body would stay at its
+// peak size.
+constexpr uint64_t kTrimAfterBytes = 4u << 20;
+// A body of unknown length (chunked) reserves its share of the buffered-bytes budget in steps.
+constexpr uint64_t kReservationStep = 1u << 20;
+// Room left after an in-memory body, so a JSON parser that reads in 64-byte blocks (simdjson)
+// can parse it in place instead of copying it.
+constexpr size_t kBodyPadding = 64;
+
+// Raises the soft limit on open files to the hard one (Debian's soft default is 1,024, which
+// 1,000 idle clients would exhaust) and returns the connections that leaves room for.
+size_t ConnectionsAllowedByFileLimit() {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    struct rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  // Files, the store's connections and the listening socket need some.
+  constexpr rlim_t kReserved = 128;
+  if (limit.rlim_cur == RLIM_INFINITY) return SIZE_MAX;
+  return limit.rlim_cur > 2 * kReserved ? static_cast<size_t>(limit.rlim_cur - kReserved)
+                                        : static_cast<size_t>(limit.rlim_cur / 2);
+}
+
+// The bytes of a whole HTTP/1.1 response, for writing without a parser: the refusal sent to a
+// connection over the cap.
+std::string SerializeClosingResponse(const HttpResponse& response) {
+  std::string text = fmt::format(
+      "HTTP/1.1 {} Service Unavailable\r\nServer: orchard\r\nContent-Type: {}\r\n"
+      "Retry-After: 1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+      response.status, response.content_type, response.body.size());
+  return text + response.body;
 }
 
 }  // namespace
@@ -49,21 +85,35 @@ class HttpServer::Impl {
   }
 
   Status Start();
-  void Stop();
+  void Stop(std::chrono::milliseconds grace);
   void Wait();
   int port() const { return port_; }
 
-  // Session bookkeeping, so Stop() can close idle connections.
+  // Session bookkeeping: Stop() closes idle connections, the connection cap evicts them.
   void Register(const std::shared_ptr<Session>& session);
-  void Unregister(Session* session);
+  void Unregister();
   bool stopping() const { return stopping_; }
+  size_t connections() const { return connections_; }
+  std::atomic<size_t>& in_flight() { return in_flight_; }
+  size_t in_flight() const { return in_flight_; }
+
+  // The budget of HttpLimits::max_buffered_bytes: false when `bytes` more would pass it.
+  bool ReserveBuffered(uint64_t bytes);
+  void ReleaseBuffered(uint64_t bytes) { buffered_ -= bytes; }
+  uint64_t buffered() const { return buffered_; }
 
   HttpResponse Serve(const HttpRequest& request);
   BodyPlan Plan(const HttpRequest& head);
   const HttpServerOptions& options() const { return options_; }
+  const HttpLimits& limits() const { return options_.limits; }
 
  private:
   void Accept();
+  // At the connection cap: closes the connection idle longest; false when none is idle.
+  bool EvictIdle();
+  // Answers 503 on a connection over the cap and closes it, without reading from it.
+  void RefuseBusy(tcp::socket socket);
+  std::vector<std::shared_ptr<Session>> LiveSessions();
 
   HttpServerOptions options_;
   HttpHandler handler_;
@@ -74,8 +124,14 @@ class HttpServer::Impl {
   std::atomic<bool> stopping_{false};
   bool started_ = false;
   int port_ = 0;
+  size_t max_connections_ = 0;
+  std::string busy_reply_;
+  std::atomic<size_t> connections_{0};
+  std::atomic<uint64_t> buffered_{0};
+  std::atomic<size_t> in_flight_{0};
   std::mutex mutex_;  // guards sessions_, stopped_
   std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions_;
+  std::condition_variable sessions_cv_;  // a connection closed
   std::condition_variable stopped_cv_;
   bool stopped_ = false;
   std::once_flag stop_once_;
@@ -85,45 +141,79 @@ class HttpServer::Impl {
 //
 // The headers are read first; the BodyPlan then says whether the body goes into memory or is
 // streamed into a file chunk by chunk. A reply with a file_path is sent with sendfile(2), so
-// neither direction holds a large body in memory.
+// neither direction holds a large body in memory. A body read into memory first reserves its
+// size from the server's buffered-bytes budget, and gives it back once the reply is sent.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl& server)
       : stream_(std::move(socket)), server_(server), wait_timer_(stream_.get_executor()) {}
   ~Session() {
+    if (in_flight_) --server_.in_flight();
     CloseFile();
     RemoveSpool();
-    server_.Unregister(this);
+    ReleaseBody();
+    server_.Unregister();
   }
 
   void Start() { ReadRequest(); }
 
+  // Whether the connection waits for (the headers of) a request, and since when.
+  bool idle() const { return idle_; }
+  std::chrono::steady_clock::time_point idle_since() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(idle_since_.load()));
+  }
+
   // Called on Stop(): closes the connection if it waits for a request; a request being served
-  // finishes first (then the connection closes, as `stopping` is set).
+  // finishes first (then the connection closes, as `stopping` is set). Also how the connection
+  // cap evicts an idle connection.
   void CloseIfIdle() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->idle_) {
-        beast::error_code ignored;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        self->stream_.close();
-      }
+      if (self->idle_) self->ForceClose();
     });
   }
 
+  // Closes the connection whatever it is doing: pending reads and writes end with an error.
+  void CloseNow() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->ForceClose(); });
+  }
+
  private:
+  void ForceClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    wait_timer_.cancel();
+  }
+
   void ReadRequest() {
     if (server_.stopping()) return Close();
+    idle_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
     idle_ = true;
     head_parser_.emplace();
     // The plan's own limit is checked once the headers are in. (Not boost::none: Boost 1.74
     // compares a Content-Length with an empty limit as exceeding it.)
     head_parser_->body_limit(
-        std::max(server_.options().max_body_bytes, server_.options().max_spooled_body_bytes));
-    head_parser_->header_limit(kHeaderLimit);
+        std::max(server_.limits().max_body_bytes, server_.limits().max_spooled_body_bytes));
+    head_parser_->header_limit(
+        static_cast<uint32_t>(std::min<uint64_t>(server_.limits().max_header_bytes, UINT32_MAX)));
     body_parser_.reset();
     file_parser_.reset();
-    stream_.expires_after(server_.options().idle_timeout);
-    // Headers first (so a client that starts a request but stalls is timed out sooner)...
+    if (buffer_.size() > 0) return ReadHeader();  // the next request is already here
+    // The idle wait: for the first byte of the next request.
+    stream_.expires_after(server_.limits().idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                              if (ec) return self->Fail(ec);
+                              self->buffer_.commit(bytes);
+                              self->ReadHeader();
+                            });
+  }
+
+  // Then the headers must come whole within the header timeout: a client that trickles them
+  // (slowloris) is cut off.
+  void ReadHeader() {
+    stream_.expires_after(server_.limits().header_timeout);
     bhttp::async_read_header(
         stream_, buffer_, *head_parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
@@ -131,24 +221,34 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec) {
     idle_ = false;
+    started_ = std::chrono::steady_clock::now();
+    request_ = HttpRequest{};
+    if (!ec) {
+      in_flight_ = true;
+      ++server_.in_flight();
+      beast::error_code endpoint_ec;
+      auto remote = stream_.socket().remote_endpoint(endpoint_ec);
+      if (!endpoint_ec) request_.remote_address = remote.address().to_string();
+    }
     if (ec == bhttp::error::header_limit) {
       // RFC 6585: say why, rather than close without a word.
-      linger_ = true;
-      return Reply(
-          server_.options().error_reply(
-              431, fmt::format("Request headers exceed the limit of {} bytes", kHeaderLimit)),
-          /*keep_alive=*/false, nullptr);
+      return ReplyEarly(server_.options().error_reply(
+          431, fmt::format("Request headers exceed the limit of {} bytes",
+                           server_.limits().max_header_bytes)));
     }
     if (ec) return Fail(ec);
     if (server_.stopping()) return Close();
-    started_ = std::chrono::steady_clock::now();
     const auto& head = head_parser_->get();
-    request_ = HttpRequest{};
     request_.method = std::string(head.method_string());
     request_.target = std::string(head.target());
     request_.content_type = std::string(head[bhttp::field::content_type]);
     for (const auto& field : head) {
       request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    if (request_.headers.size() > server_.limits().max_header_count) {
+      return ReplyEarly(server_.options().error_reply(
+          431, fmt::format("Requests may send at most {} header fields; this one sent {}",
+                           server_.limits().max_header_count, request_.headers.size())));
     }
     keep_alive_ = head.keep_alive();
     if (!ParseRequestTarget(request_.target, request_.path, request_.query)) {
@@ -161,11 +261,13 @@ class Session : public std::enable_shared_from_this<Session> {
     BodyPlan plan = server_.Plan(request_);
     if (plan.reply) return ReplyEarly(std::move(*plan.reply));
     const bool spool = !plan.spool_file.empty();
-    limit_ = spool ? server_.options().max_spooled_body_bytes : server_.options().max_body_bytes;
+    limit_ = spool ? server_.limits().max_spooled_body_bytes : server_.limits().max_body_bytes;
+    if (plan.max_body_bytes != 0) limit_ = std::min(limit_, plan.max_body_bytes);
     // A declared Content-Length over the limit is refused before any body is read.
-    if (auto length = head_parser_->content_length(); length && *length > limit_) {
-      return ReplyTooLarge();
-    }
+    std::optional<uint64_t> length;
+    if (auto declared = head_parser_->content_length()) length = *declared;
+    if (length && *length > limit_) return ReplyTooLarge();
+    if (!spool && length && *length > 0 && !Reserve(*length + kBodyPadding)) return ReplyBusy();
     const bool expect_continue = beast::iequals(head[bhttp::field::expect], "100-continue");
     if (spool) {
       file_parser_.emplace(std::move(*head_parser_));
@@ -183,12 +285,16 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       body_parser_.emplace(std::move(*head_parser_));
       body_parser_->body_limit(limit_);
+      // The parser reserves exactly the declared length; with the padding reserved first, a
+      // JSON handler parses the body where it lies.
+      if (length) body_parser_->get().body().reserve(static_cast<size_t>(*length) + kBodyPadding);
     }
     head_parser_.reset();
+    body_deadline_ = std::chrono::steady_clock::now() + server_.limits().body_timeout;
     if (!expect_continue) return ReadBody();
     // The client waits for this before it sends a large body (curl does so above 1 MB).
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    stream_.expires_after(server_.options().idle_timeout);
+    stream_.expires_after(server_.limits().idle_timeout);
     asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                       [self = shared_from_this()](beast::error_code ec, size_t) {
                         if (ec) return self->Fail(ec);
@@ -198,16 +304,29 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadBody() {
     if (file_parser_) return ReadFileBody();
-    stream_.expires_after(server_.options().body_timeout);
-    bhttp::async_read(
-        stream_, buffer_, *body_parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+    ReadMemoryBody();
+  }
+
+  // The whole body within the body timeout. A body of unknown length reserves its memory as it
+  // grows, and is refused (503) when the budget runs out.
+  void ReadMemoryBody() {
+    if (body_parser_->is_done()) return OnBody({});
+    if (!body_parser_->content_length()) {
+      uint64_t held = body_parser_->get().body().size() + kReservationStep;
+      if (held > reserved_ && !Reserve(kReservationStep)) return ReplyBusy();
+    }
+    stream_.expires_at(body_deadline_);
+    bhttp::async_read_some(stream_, buffer_, *body_parser_,
+                           [self = shared_from_this()](beast::error_code ec, size_t) {
+                             if (ec) return self->OnBody(ec);
+                             self->ReadMemoryBody();
+                           });
   }
 
   // A streamed body may take long as a whole; each chunk must come within the idle timeout.
   void ReadFileBody() {
     if (file_parser_->is_done()) return OnBody({});
-    stream_.expires_after(server_.options().idle_timeout);
+    stream_.expires_after(server_.limits().idle_timeout);
     bhttp::async_read_some(stream_, buffer_, *file_parser_,
                            [self = shared_from_this()](beast::error_code ec, size_t) {
                              if (ec) return self->OnBody(ec);
@@ -229,55 +348,86 @@ class Session : public std::enable_shared_from_this<Session> {
       RemoveSpool();
       return Fail(ec);
     }
-    if (body_parser_) request_.body = std::move(body_parser_->get().body());
-    if (file_parser_) request_.body_file = spool_file_;
+    if (body_parser_) {
+      request_.body = std::move(body_parser_->get().body());
+      request_.body_bytes = request_.body.size();
+    }
+    if (file_parser_) {
+      request_.body_file = spool_file_;
+      std::error_code size_ec;
+      request_.body_bytes = std::filesystem::file_size(spool_file_, size_ec);
+    }
+    body_parser_.reset();
+    file_parser_.reset();
     bool keep_alive = keep_alive_ && !server_.stopping();
     HttpResponse response = server_.Serve(request_);
     RemoveSpool();  // whatever the handler did not move away
-    Reply(std::move(response), keep_alive, &request_);
+    Reply(std::move(response), keep_alive);
+  }
+
+  bool Reserve(uint64_t bytes) {
+    if (!server_.ReserveBuffered(bytes)) return false;
+    reserved_ += bytes;
+    return true;
+  }
+
+  // Frees the last request's body and its share of the budget.
+  void ReleaseBody() {
+    if (reserved_ > 0) server_.ReleaseBuffered(reserved_);
+    reserved_ = 0;
+    body_parser_.reset();
+    std::string().swap(request_.body);
   }
 
   // Answers before the body was read: the connection cannot be reused.
   void ReplyEarly(HttpResponse response) {
     linger_ = true;  // the unread body must be drained, or the reply may be lost to a reset
-    Reply(std::move(response), /*keep_alive=*/false, &request_);
+    Reply(std::move(response), /*keep_alive=*/false);
   }
 
   void ReplyTooLarge() {
-    linger_ = true;
-    Reply(server_.options().error_reply(
-              413, fmt::format("Request body exceeds the limit of {} bytes", limit_)),
-          /*keep_alive=*/false, nullptr);
+    ReplyEarly(server_.options().error_reply(
+        413, fmt::format("Request body exceeds the limit of {} bytes", limit_)));
   }
 
-  void Reply(HttpResponse response, bool keep_alive, const HttpRequest* request) {
-    if (!response.file_path.empty()) return ReplyFile(std::move(response), keep_alive, request);
+  void ReplyBusy() {
+    HttpResponse reply = server_.options().error_reply(
+        503, fmt::format("The server holds as many request bodies in memory as it may ({} "
+                         "bytes); retry shortly",
+                         server_.limits().max_buffered_bytes));
+    reply.headers.emplace_back("Retry-After", "1");
+    ReplyEarly(std::move(reply));
+  }
+
+  void Reply(HttpResponse response, bool keep_alive) {
+    if (!response.file_path.empty()) return ReplyFile(std::move(response), keep_alive);
     auto reply = std::make_shared<bhttp::response<bhttp::string_body>>();
     SetHeaders(*reply, response, keep_alive);
-    if (request != nullptr && request->method == "HEAD") {
+    if (request_.method == "HEAD") {
       reply->content_length(response.body.size());
     } else {
+      reply_bytes_ = response.body.size();
       reply->body() = std::move(response.body);
       reply->prepare_payload();
     }
-    Log(request, response);
-    stream_.expires_after(server_.options().body_timeout);
+    answered_ = std::move(response);
+    stream_.expires_after(server_.limits().send_timeout);
     bhttp::async_write(
         stream_, *reply,
         [self = shared_from_this(), reply, keep_alive](beast::error_code ec, size_t) {
+          self->reply_sent_ = ec ? 0 : self->reply_bytes_;
           if (ec) return self->Fail(ec);
           self->Finish(keep_alive);
         });
   }
 
   // Sends the headers, then the file with sendfile(2): no copy through user space.
-  void ReplyFile(HttpResponse response, bool keep_alive, const HttpRequest* request) {
+  void ReplyFile(HttpResponse response, bool keep_alive) {
     int fd = ::open(response.file_path.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat info {};
     if (fd < 0 || ::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
       if (fd >= 0) ::close(fd);
-      return Reply(server_.options().error_reply(404, "The file is no longer there"), keep_alive,
-                   request);
+      return Reply(server_.options().error_reply(404, "The file is no longer there"), keep_alive);
     }
     file_fd_ = fd;
     file_offset_ = 0;
@@ -285,9 +435,9 @@ class Session : public std::enable_shared_from_this<Session> {
     auto reply = std::make_shared<bhttp::response<bhttp::empty_body>>();
     SetHeaders(*reply, response, keep_alive);
     reply->content_length(file_remaining_);
-    const bool head_only = request != nullptr && request->method == "HEAD";
-    Log(request, response);
-    stream_.expires_after(server_.options().body_timeout);
+    const bool head_only = request_.method == "HEAD";
+    answered_ = std::move(response);
+    stream_.expires_after(server_.limits().send_timeout);
     bhttp::async_write(
         stream_, *reply,
         [self = shared_from_this(), reply, keep_alive, head_only](beast::error_code ec, size_t) {
@@ -312,14 +462,15 @@ class Session : public std::enable_shared_from_this<Session> {
       ssize_t sent = ::sendfile(socket.native_handle(), file_fd_, &file_offset_, chunk);
       if (sent > 0) {
         file_remaining_ -= static_cast<uint64_t>(sent);
+        reply_sent_ += static_cast<uint64_t>(sent);
         budget -= std::min<uint64_t>(budget, static_cast<uint64_t>(sent));
         continue;
       }
       if (sent < 0 && errno == EINTR) continue;
       if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         // Wait until the socket can take more; give up on a client that reads nothing for the
-        // idle timeout.
-        wait_timer_.expires_after(server_.options().idle_timeout);
+        // idle timeout (a client that stops reading a download holds nothing else).
+        wait_timer_.expires_after(server_.limits().idle_timeout);
         wait_timer_.async_wait([self = shared_from_this()](beast::error_code timer_ec) {
           if (!timer_ec) {
             beast::error_code ignored;
@@ -353,14 +504,32 @@ class Session : public std::enable_shared_from_this<Session> {
     reply.keep_alive(keep_alive);
   }
 
-  void Log(const HttpRequest* request, const HttpResponse& response) {
-    if (request == nullptr || !server_.options().on_response) return;
-    server_.options().on_response(*request, response,
-                                  std::chrono::duration_cast<std::chrono::microseconds>(
-                                      std::chrono::steady_clock::now() - started_));
+  // Reports the exchange (once), when its reply has been sent or has failed.
+  void Log() {
+    if (!answered_) return;
+    if (server_.options().on_response) {
+      server_.options().on_response(request_, *answered_, reply_sent_,
+                                    std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now() - started_));
+    }
+    answered_.reset();
+  }
+
+  // The end of an exchange: report it, free its memory, and read the next request.
+  void EndExchange() {
+    Log();
+    const bool large = request_.body.size() >= kTrimAfterBytes || reserved_ >= kTrimAfterBytes ||
+                       reply_bytes_ >= kTrimAfterBytes;
+    ReleaseBody();
+    request_ = HttpRequest{};
+    reply_bytes_ = reply_sent_ = 0;
+    if (in_flight_) --server_.in_flight();
+    in_flight_ = false;
+    if (large) ::malloc_trim(0);
   }
 
   void Finish(bool keep_alive) {
+    EndExchange();
     if (!keep_alive || server_.stopping()) return Close();
     ReadRequest();
   }
@@ -380,6 +549,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Fail(beast::error_code ec) {
     // A client that goes away or times out is not an error of the server.
     (void)ec;
+    linger_ = false;
+    EndExchange();
     Close();
   }
 
@@ -395,6 +566,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // has read the reply.
   void Drain() {
     linger_ = false;
+    EndExchange();
     // Bounded in total, not per read: a client that keeps sending is cut off after 2 s or 64 MB.
     auto now = std::chrono::steady_clock::now();
     if (!drain_started_) drain_started_ = now;
@@ -423,8 +595,14 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
   std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
   HttpRequest request_;
+  std::optional<HttpResponse> answered_;  // the reply being sent, without its body
+  uint64_t reply_bytes_ = 0;              // the reply's body size
+  uint64_t reply_sent_ = 0;               // ...and how much of it was sent
   bool keep_alive_ = false;
+  bool in_flight_ = false;  // counted in the server's requests in flight
   uint64_t limit_ = 0;
+  uint64_t reserved_ = 0;  // this request's share of the buffered-bytes budget
+  std::chrono::steady_clock::time_point body_deadline_;
   std::string spool_file_;
   int file_fd_ = -1;
   off_t file_offset_ = 0;
@@ -432,6 +610,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer wait_timer_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> idle_{true};
+  std::atomic<std::chrono::steady_clock::rep> idle_since_{0};
   bool linger_ = false;
   std::vector<char> drain_buffer_;
   std::optional<std::chrono::steady_clock::time_point> drain_started_;
@@ -457,21 +636,55 @@ HttpResponse HttpServer::Impl::Serve(const HttpRequest& request) {
   }
 }
 
+bool HttpServer::Impl::ReserveBuffered(uint64_t bytes) {
+  uint64_t held = buffered_.load();
+  do {
+    if (held + bytes > options_.limits.max_buffered_bytes) return false;
+  } while (!buffered_.compare_exchange_weak(held, held + bytes));
+  return true;
+}
+
 void HttpServer::Impl::Register(const std::shared_ptr<Session>& session) {
   std::lock_guard lock(mutex_);
   sessions_.insert(session);
+  ++connections_;
 }
 
-void HttpServer::Impl::Unregister(Session* session) {
+void HttpServer::Impl::Unregister() {
   std::lock_guard lock(mutex_);
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (it->expired()) {
-      it = sessions_.erase(it);
-    } else {
-      ++it;
+  std::erase_if(sessions_, [](const std::weak_ptr<Session>& weak) { return weak.expired(); });
+  --connections_;
+  sessions_cv_.notify_all();
+}
+
+std::vector<std::shared_ptr<Session>> HttpServer::Impl::LiveSessions() {
+  std::vector<std::shared_ptr<Session>> live;
+  std::lock_guard lock(mutex_);
+  for (const auto& weak : sessions_) {
+    if (auto session = weak.lock()) live.push_back(std::move(session));
+  }
+  return live;
+}
+
+bool HttpServer::Impl::EvictIdle() {
+  std::shared_ptr<Session> oldest;
+  for (auto& session : LiveSessions()) {
+    if (session->idle() && (!oldest || session->idle_since() < oldest->idle_since())) {
+      oldest = session;
     }
   }
-  (void)session;
+  if (!oldest) return false;
+  oldest->CloseIfIdle();
+  return true;
+}
+
+void HttpServer::Impl::RefuseBusy(tcp::socket socket) {
+  auto refused = std::make_shared<tcp::socket>(std::move(socket));
+  asio::async_write(*refused, asio::buffer(busy_reply_), [refused](beast::error_code, size_t) {
+    beast::error_code ignored;
+    refused->shutdown(tcp::socket::shutdown_both, ignored);
+    refused->close(ignored);
+  });
 }
 
 Status HttpServer::Impl::Start() {
@@ -484,6 +697,11 @@ Status HttpServer::Impl::Start() {
   if (options_.port < 0 || options_.port > 65535) {
     return Status::InvalidParameter(fmt::format("port {} is out of range", options_.port));
   }
+  max_connections_ = std::max<size_t>(
+      1, std::min(options_.limits.max_connections, ConnectionsAllowedByFileLimit()));
+  busy_reply_ = SerializeClosingResponse(options_.error_reply(
+      503, fmt::format("The server has as many connections open as it may ({}); retry shortly",
+                       max_connections_)));
   tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
@@ -516,6 +734,12 @@ void HttpServer::Impl::Accept() {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    // At the cap, a fresh client is served at the expense of one that has been idle longest;
+    // with every connection busy, it is told so.
+    if (connections_ >= max_connections_ && !EvictIdle()) {
+      RefuseBusy(std::move(socket));
+      return Accept();
+    }
     auto session = std::make_shared<Session>(std::move(socket), *this);
     Register(session);
     session->Start();
@@ -523,8 +747,8 @@ void HttpServer::Impl::Accept() {
   });
 }
 
-void HttpServer::Impl::Stop() {
-  std::call_once(stop_once_, [this] {
+void HttpServer::Impl::Stop(std::chrono::milliseconds grace) {
+  std::call_once(stop_once_, [this, grace] {
     stopping_ = true;
     if (started_) {
       asio::post(acceptor_.get_executor(), [this] {
@@ -532,15 +756,18 @@ void HttpServer::Impl::Stop() {
         acceptor_.close(ignored);
         retry_timer_.cancel();
       });
-      std::vector<std::shared_ptr<Session>> live;
+      for (auto& session : LiveSessions()) session->CloseIfIdle();
+      // Requests in flight may finish within the grace period; then their connections close.
       {
-        std::lock_guard lock(mutex_);
-        for (const auto& weak : sessions_) {
-          if (auto session = weak.lock()) live.push_back(std::move(session));
+        std::unique_lock lock(mutex_);
+        auto drained = [this] { return connections_ == 0; };
+        if (grace == std::chrono::milliseconds::max()) {
+          sessions_cv_.wait(lock, drained);
+        } else {
+          sessions_cv_.wait_for(lock, grace, drained);
         }
       }
-      for (auto& session : live) session->CloseIfIdle();
-      live.clear();
+      for (auto& session : LiveSessions()) session->CloseNow();
       // The threads end when the last connection has closed and nothing else is queued.
       for (std::thread& thread : threads_) thread.join();
       threads_.clear();
@@ -559,11 +786,14 @@ void HttpServer::Impl::Wait() {
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
 
-HttpServer::~HttpServer() { impl_->Stop(); }
+HttpServer::~HttpServer() { impl_->Stop(std::chrono::milliseconds::max()); }
 
 Status HttpServer::Start() { return impl_->Start(); }
 int HttpServer::port() const { return impl_->port(); }
-void HttpServer::Stop() { impl_->Stop(); }
+void HttpServer::Stop(std::chrono::milliseconds grace) { impl_->Stop(grace); }
 void HttpServer::Wait() { impl_->Wait(); }
+size_t HttpServer::open_connections() const { return impl_->connections(); }
+size_t HttpServer::requests_in_flight() const { return impl_->in_flight(); }
+uint64_t HttpServer::buffered_bytes() const { return impl_->buffered(); }
 
 }  // namespace orchard

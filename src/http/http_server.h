@@ -1,6 +1,7 @@
 // HttpServer: an HTTP/1.1 server (Boost.Beast, behind this interface) that hands every request
-// to one handler. Keep-alive, a request-size limit (413 beyond it), header and body timeouts,
-// and a catch-all: an exception in the handler becomes a 500 for that request only.
+// to one handler. Keep-alive, the limits of HttpLimits (connections, header and body sizes,
+// memory held by bodies, timeouts), and a catch-all: an exception in the handler becomes a 500
+// for that request only.
 //
 // Start() binds and listens; requests are served by `threads` threads until Stop(), which stops
 // accepting, closes idle connections, lets in-flight requests finish and returns once every
@@ -28,6 +29,34 @@ struct BodyPlan {
   // Set: stream the body into this file (created; it should be on the final destination's
   // filesystem, so the handler can rename it into place). Empty: read it into memory.
   std::string spool_file;
+  // The largest body this request may send (413 beyond it); 0: the server's limit for its kind
+  // (HttpServerOptions::max_body_bytes or max_spooled_body_bytes).
+  uint64_t max_body_bytes = 0;
+};
+
+// Limits that bound what one client, or many, can make the server hold. Each has a safe default;
+// docs/reliability.md lists them with what happens beyond each.
+struct HttpLimits {
+  // Connections open at once. At the cap, a new connection closes the connection idle longest;
+  // with none idle it is answered 503 and closed. Also kept below the open-file limit.
+  size_t max_connections = 4096;
+  uint64_t max_header_bytes = 64 << 10;          // request line and headers together: 431 beyond
+  size_t max_header_count = 100;                 // header fields: 431 beyond
+  uint64_t max_body_bytes = 64ull << 20;         // a body read into memory: 413 beyond
+  uint64_t max_spooled_body_bytes = 1ull << 40;  // a body streamed to a file: 413 beyond
+  // The bodies held in memory by all connections together. A request whose body would pass it
+  // is answered 503 (Retry-After) before its body is read: memory stays bounded however many
+  // clients send large bodies at once, and slowly.
+  uint64_t max_buffered_bytes = 256ull << 20;
+  // A keep-alive connection may wait this long for the first byte of its next request...
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+  // ...then its headers must arrive whole within this...
+  std::chrono::milliseconds header_timeout{std::chrono::seconds(30)};
+  // ...its body within this (a streamed body: each chunk within idle_timeout)...
+  std::chrono::milliseconds body_timeout{std::chrono::seconds(300)};
+  // ...and its reply must be taken by the client within this (a file reply: each chunk within
+  // idle_timeout).
+  std::chrono::milliseconds send_timeout{std::chrono::seconds(300)};
 };
 
 struct HttpServerOptions {
@@ -38,19 +67,16 @@ struct HttpServerOptions {
   // handled as "/x" (HttpRequest::path; `target` keeps what was sent), "/mlflow" as "/", and any
   // other path is 404. For a reverse proxy that mounts the server on a sub-path.
   std::string path_prefix;
-  uint64_t max_body_bytes = 64ull << 20;         // for bodies read into memory
-  uint64_t max_spooled_body_bytes = 1ull << 40;  // for bodies streamed to a file
+  HttpLimits limits;
   // Chooses each request's BodyPlan; unset: every body is read into memory.
   std::function<BodyPlan(const HttpRequest& head)> plan_body;
-  // A keep-alive connection may wait this long for the next request's headers...
-  std::chrono::seconds idle_timeout{60};
-  // ...and a request then has this long to arrive whole, and its reply to be sent.
-  std::chrono::seconds body_timeout{300};
-  // Builds the reply for an error the HTTP layer itself detects (413, 400 for a malformed
-  // request, 500 for an exception). The server supplies MLflow's JSON shape.
+  // Builds the reply for an error the HTTP layer itself detects (413, 431, 503, 400 for a
+  // malformed request, 500 for an exception). The server supplies MLflow's JSON shape.
   std::function<HttpResponse(int status, const std::string& message)> error_reply;
-  // Called once per answered request (access log), from the serving thread.
-  std::function<void(const HttpRequest&, const HttpResponse&, std::chrono::microseconds)>
+  // Called once per answered request (access log, metrics), from the serving thread, when the
+  // reply has been sent (or sending it failed): `sent_bytes` counts the reply's body bytes.
+  std::function<void(const HttpRequest&, const HttpResponse&, uint64_t sent_bytes,
+                     std::chrono::microseconds)>
       on_response;
 };
 
@@ -66,8 +92,15 @@ class HttpServer {
   Status Start();
   // The bound port (useful with port 0). REQUIRES: Start() succeeded.
   int port() const;
-  // Graceful stop; waits for the threads. Idempotent.
-  void Stop();
+  // Graceful stop: stops accepting (new connections are refused), closes idle connections and
+  // lets requests in flight finish. After `grace`, connections still open are closed; a handler
+  // already running still returns first. Waits for the threads. Idempotent.
+  void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds::max());
+  // Connections open now, requests read and not yet answered, and request bodies held in memory
+  // now (for metrics).
+  size_t open_connections() const;
+  size_t requests_in_flight() const;
+  uint64_t buffered_bytes() const;
   // Blocks until the server has stopped (by Stop() from another thread).
   void Wait();
 

@@ -35,4 +35,13 @@ Router::Match Router::Find(const std::string& method, const std::string& path,
   return Match::kNotFound;
 }
 
+std::string Router::RouteOf(const std::string& path) const {
+  if (routes_.contains(path)) return path;
+  for (auto it = prefixes_.upper_bound(path); it != prefixes_.begin();) {
+    --it;
+    if (path.starts_with(it->first)) return it->first + "*";
+  }
+  return "other";
+}
+
 }  // namespace orchard

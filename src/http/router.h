@@ -24,6 +24,9 @@ class Router {
   enum class Match { kFound, kWrongMethod, kNotFound };
   // The handler for the request; kWrongMethod when the path exists under other methods.
   Match Find(const std::string& method, const std::string& path, const HttpHandler** handler) const;
+  // The route `path` falls under, for metrics: the exact path registered, the prefix followed by
+  // "*", or "other". A bounded set, however many ids the paths hold.
+  std::string RouteOf(const std::string& path) const;
 
  private:
   using ByMethod = std::map<std::string, HttpHandler>;

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <optional>
+
 #include <algorithm>
 #include <cmath>
 
@@ -14,6 +16,9 @@ namespace {
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;
+
+// Bodies up to this size are parsed by the serving thread's own parser, which keeps its buffers.
+constexpr size_t kSharedParserLimit = 1 << 20;
 
 constexpr std::string_view kInputKeys[] = {"dataframe_split", "dataframe_records", "instances",
                                            "inputs"};
@@ -87,6 +92,7 @@ Status SetCell(InputTable& table, InputCell& cell, element value, const InputSch
 Status ReadRecords(simdjson::dom::array records, const InputSchema& schema, InputTable& table,
                    std::vector<char>& present) {
   std::vector<char> in_record(table.columns, 0);
+  table.cells.reserve(table.cells.size() + records.size() * table.columns);
   for (element record : records) {
     simdjson::dom::object fields;
     if (record.get(fields) != simdjson::SUCCESS) {
@@ -108,6 +114,7 @@ Status ReadRecords(simdjson::dom::array records, const InputSchema& schema, Inpu
 // Rows given as lists of values, with the columns named by `columns` (-1: not read).
 Status ReadRows(simdjson::dom::array rows, const std::vector<int>& columns,
                 const InputSchema& schema, InputTable& table) {
+  table.cells.reserve(table.cells.size() + rows.size() * table.columns);
   for (element row_value : rows) {
     simdjson::dom::array values;
     if (row_value.get(values) != simdjson::SUCCESS) return Shape("every row must be a list");
@@ -184,7 +191,8 @@ Status ReadTfServing(element input, const InputSchema& schema, InputTable& table
     length = values.size();
     first = false;
   }
-  for (size_t r = 0; r < length; ++r) table.AddRow();
+  table.cells.assign(length * table.columns, InputCell{});  // every cell missing at first
+  table.rows = length;
   for (auto field : by_column) {
     int column = schema.Find(field.key);
     if (column < 0) continue;
@@ -227,6 +235,11 @@ void InputTable::Reset(size_t column_count) {
   arena.clear();
 }
 
+void InputTable::ReleaseIfLarge() {
+  constexpr size_t kKeepBytes = 8u << 20;
+  if (cells.capacity() * sizeof(InputCell) + arena.capacity() > kKeepBytes) *this = InputTable{};
+}
+
 InputCell* InputTable::AddRow() {
   cells.resize(cells.size() + columns);
   ++rows;
@@ -240,12 +253,36 @@ void InputTable::SetText(InputCell& cell, std::string_view text) {
   arena.append(text);
 }
 
+// `capacity`: the bytes readable from body.data(), body and padding.
+static Status ParseJsonBody(std::string_view body, size_t capacity, const InputSchema& schema,
+                            InputTable& table);
+
 Status ParseJsonInput(std::string_view body, const InputSchema& schema, InputTable& table) {
+  return ParseJsonBody(body, body.size(), schema, table);
+}
+
+Status ParseJsonInput(const std::string& body, const InputSchema& schema, InputTable& table) {
+  return ParseJsonBody(body, body.capacity(), schema, table);
+}
+
+static Status ParseJsonBody(std::string_view body, size_t capacity, const InputSchema& schema,
+                            InputTable& table) {
   table.Reset(schema.names().size());
-  // One parser per serving thread: it keeps its buffers between requests.
-  thread_local simdjson::dom::parser parser;
+  // One parser per serving thread keeps its buffers (about 13 bytes a body byte, most never
+  // touched) between requests; a large body gets a parser of its own, freed with the request, so
+  // one large request does not pin its memory in a serving thread.
+  thread_local simdjson::dom::parser shared_parser;
+  std::optional<simdjson::dom::parser> own_parser;
+  simdjson::dom::parser* parser = &shared_parser;
+  if (body.size() > kSharedParserLimit) parser = &own_parser.emplace();
   element root;
-  if (auto error = parser.parse(body.data(), body.size()).get(root); error) {
+  // With room for simdjson's padding after the body (the HTTP server leaves it), the body is
+  // parsed where it lies; otherwise simdjson copies it first.
+  auto parsed =
+      capacity >= body.size() + simdjson::SIMDJSON_PADDING
+          ? parser->parse(simdjson::padded_string_view(body.data(), body.size(), capacity))
+          : parser->parse(body.data(), body.size());
+  if (auto error = parsed.get(root); error) {
     return Status::BadRequest(fmt::format(
         "Invalid input. Ensure that input is a valid JSON formatted string. Error: '{}'",
         simdjson::error_message(error)));

@@ -62,6 +62,8 @@ struct InputTable {
   std::string arena;
 
   void Reset(size_t column_count);
+  // Gives the memory back when it holds more than a large request's worth (call after use).
+  void ReleaseIfLarge();
   // Appends a row of missing cells and returns it.
   InputCell* AddRow();
   std::string_view Text(const InputCell& cell) const {
@@ -71,8 +73,10 @@ struct InputTable {
   const InputCell& At(size_t row, size_t column) const { return cells[row * columns + column]; }
 };
 
-// A JSON body (see the file comment). `table` is reset first.
+// A JSON body (see the file comment). `table` is reset first. Given the std::string itself, a
+// body with spare capacity (the HTTP server leaves some) is parsed without a copy.
 Status ParseJsonInput(std::string_view body, const InputSchema& schema, InputTable& table);
+Status ParseJsonInput(const std::string& body, const InputSchema& schema, InputTable& table);
 // A CSV body with a header row.
 Status ParseCsvInput(std::string_view body, const InputSchema& schema, InputTable& table);
 // The rows of a frame already in memory (a CSV file read for batch scoring).

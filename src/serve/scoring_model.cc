@@ -166,7 +166,13 @@ Status ScoringModel::PredictRows(const InputTable& table, size_t first, size_t c
 
 Status ScoringModel::PredictProba(const InputTable& table, std::vector<double>& proba) const {
   proba.resize(table.rows);
-  return PredictRows(table, 0, table.rows, proba.data());
+  // In blocks, so the encoded features of a large request stay small (and in cache).
+  constexpr size_t kBlockRows = 4096;
+  for (size_t first = 0; first < table.rows; first += kBlockRows) {
+    size_t count = std::min(kBlockRows, table.rows - first);
+    ORCHARD_RETURN_IF_ERROR(PredictRows(table, first, count, proba.data() + first));
+  }
+  return Status::Ok();
 }
 
 }  // namespace orchard

@@ -58,20 +58,53 @@ std::string PredictionsJson(const std::vector<double>& proba, const ScoringModel
 ScoringServer::ScoringServer(ScoringServerOptions options, std::shared_ptr<const LiveModel> model)
     : options_(std::move(options)), live_(std::move(model)) {}
 
-void ScoringServer::Swap(std::shared_ptr<const LiveModel> model) { live_.store(std::move(model)); }
+void ScoringServer::Swap(std::shared_ptr<const LiveModel> model) {
+  if (swaps_ != nullptr) swaps_->Add({});
+  if (model) ShowLive(*model);
+  live_.store(std::move(model));
+}
+
+void ScoringServer::ShowLive(const LiveModel& model) {
+  if (model_info_ == nullptr) return;
+  model_info_->Clear();
+  model_info_->Set({model.uri, model.name, model.version}, 1);
+}
 
 Status ScoringServer::Start() {
+  ORCHARD_ASSIGN_OR_RETURN(observer_, HttpObserver::Create({
+                                          .access_log = options_.access_log,
+                                          .route_of =
+                                              [](const HttpRequest& request) {
+                                                const std::string& path = request.path;
+                                                bool known = path == "/invocations" ||
+                                                             path == "/ping" || path == "/health" ||
+                                                             path == "/version" ||
+                                                             path == "/metrics";
+                                                return known ? path : std::string("other");
+                                              },
+                                      }));
+  MetricsRegistry& metrics = observer_->metrics();
+  rows_scored_ = &metrics.Counter("orchard_scoring_rows_total", "Rows scored");
+  swaps_ = &metrics.Counter("orchard_scoring_model_swaps_total",
+                            "Times a new model version went live (--watch)");
+  swaps_->Add({}, 0);
+  model_info_ = &metrics.Gauge("orchard_scoring_model_info",
+                               "The model being served: its URI, registered name and version",
+                               {"model_uri", "name", "version"});
+  if (auto live = this->live()) ShowLive(*live);
   HttpServerOptions http = options_.http;
   http.error_reply = HttpLayerErrorReply;
+  observer_->Attach(http);
   http_ = std::make_unique<HttpServer>(
       http, [this](const HttpRequest& request) { return Handle(request); });
+  observer_->Watch(*http_);
   return http_->Start();
 }
 
 int ScoringServer::port() const { return http_->port(); }
 
-void ScoringServer::Stop() {
-  if (http_) http_->Stop();
+void ScoringServer::Stop(std::chrono::milliseconds grace) {
+  if (http_) http_->Stop(grace);
 }
 
 void ScoringServer::Wait() {
@@ -88,10 +121,12 @@ HttpResponse ScoringServer::Handle(const HttpRequest& request) const {
       return {.status = live() ? 200 : 404, .content_type = "application/json", .body = "\n"};
   } else if (path == "/version") {
     if (get) return Version();
+  } else if (path == "/metrics" && observer_) {
+    if (get) return observer_->MetricsReply();
   } else {
     return ErrorReply(Status(ErrorCode::kEndpointNotFound,
                              fmt::format("No endpoint {} {}; the scoring server answers /ping, "
-                                         "/health, /version and POST /invocations",
+                                         "/health, /version, /metrics and POST /invocations",
                                          request.method, path)));
   }
   HttpResponse reply = ErrorReply(
@@ -164,9 +199,19 @@ HttpResponse ScoringServer::Invocations(const HttpRequest& request) const {
   thread_local std::vector<double> proba;
   Status parsed = json ? ParseJsonInput(request.body, model.schema(), table)
                        : ParseCsvInput(request.body, model.schema(), table);
-  if (!parsed.ok()) return ErrorReply(parsed);
-  if (Status scored = model.PredictProba(table, proba); !scored.ok()) return ErrorReply(scored);
-  return JsonReply(PredictionsJson(proba, model, options_.predict_fn));
+  if (!parsed.ok()) {
+    table.ReleaseIfLarge();
+    return ErrorReply(parsed);
+  }
+  Status scored = model.PredictProba(table, proba);
+  if (scored.ok() && rows_scored_ != nullptr)
+    rows_scored_->Add({}, static_cast<double>(table.rows));
+  // A large request's buffers are freed, not kept by this thread for the next one.
+  table.ReleaseIfLarge();
+  if (!scored.ok()) return ErrorReply(scored);
+  HttpResponse reply = JsonReply(PredictionsJson(proba, model, options_.predict_fn));
+  if (proba.capacity() > (1u << 20)) std::vector<double>().swap(proba);
+  return reply;
 }
 
 }  // namespace orchard

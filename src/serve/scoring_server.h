@@ -16,6 +16,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "http/http_observer.h"
 #include "http/http_server.h"
 #include "serve/scoring_model.h"
 
@@ -38,6 +39,7 @@ struct ScoringServerOptions {
   HttpServerOptions http;
   PredictFn predict_fn = PredictFn::kPredictProba;
   std::string orchard_version;
+  std::string access_log;  // JSON lines: "-" for stdout, a file, or "" for none
 };
 
 class ScoringServer {
@@ -48,7 +50,8 @@ class ScoringServer {
 
   Status Start();
   int port() const;  // REQUIRES: Start() succeeded
-  void Stop();       // graceful: in-flight requests finish
+  // Graceful: new connections are refused, requests in flight finish (HttpServer::Stop).
+  void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds::max());
   void Wait();
 
   // Makes `model` live for every request that starts from now on.
@@ -62,8 +65,14 @@ class ScoringServer {
   HttpResponse Invocations(const HttpRequest& request) const;
   HttpResponse Version() const;
 
+  void ShowLive(const LiveModel& model);
+
   ScoringServerOptions options_;
   std::atomic<std::shared_ptr<const LiveModel>> live_;
+  std::unique_ptr<HttpObserver> observer_;
+  CounterFamily* rows_scored_ = nullptr;
+  CounterFamily* swaps_ = nullptr;
+  GaugeFamily* model_info_ = nullptr;
   std::unique_ptr<HttpServer> http_;
 };
 

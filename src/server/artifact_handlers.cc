@@ -18,6 +18,18 @@ namespace {
 constexpr const char* kProxyPrefixes[] = {"/api/2.0/mlflow-artifacts/artifacts",
                                           "/ajax-api/2.0/mlflow-artifacts/artifacts"};
 
+// The staging folder, when it has to live inside the artifact root, is no one's artifact.
+bool IsStagingPath(std::string_view normalized) {
+  std::string_view first = normalized.substr(0, normalized.find('/'));
+  return first == UploadStaging::kInsideRootName;
+}
+
+StatusOr<std::string> StagingRefused(const std::string& path) {
+  return Status::InvalidParameter(
+      fmt::format("Invalid artifact path '{}': '{}' is reserved for uploads in progress", path,
+                  UploadStaging::kInsideRootName));
+}
+
 // The artifact path of a proxy request ("<prefix>/<path>"), checked; nullopt when the request
 // is not for the proxy's file endpoints.
 std::optional<StatusOr<std::string>> ProxyPathOf(const std::string& request_path) {
@@ -33,6 +45,7 @@ std::optional<StatusOr<std::string>> ProxyPathOf(const std::string& request_path
       return StatusOr<std::string>(
           Status::InvalidParameter("The request names no artifact path after /artifacts/"));
     }
+    if (normalized.ok() && IsStagingPath(*normalized)) return StagingRefused(*normalized);
     return normalized;
   }
   return std::nullopt;
@@ -102,8 +115,14 @@ HttpResponse Delete(const ArtifactServiceConfig& config, const std::string& path
 // GET .../artifacts?path=<dir>: the entries directly under <dir>, by bare name.
 HttpResponse List(const ArtifactServiceConfig& config, const HttpRequest& request) {
   LocalArtifactRepo repo(config.destination);
-  StatusOr<std::vector<FileInfo>> files = repo.List(request.QueryValue("path").value_or(""));
+  std::string path = request.QueryValue("path").value_or("");
+  if (StatusOr<std::string> normalized = NormalizeArtifactPath(path);
+      normalized.ok() && IsStagingPath(*normalized)) {
+    return ErrorReply(StagingRefused(*normalized).status());
+  }
+  StatusOr<std::vector<FileInfo>> files = repo.List(path);
   if (!files.ok()) return ErrorReply(files.status());
+  std::erase_if(*files, [](const FileInfo& file) { return IsStagingPath(file.path); });
   JsonWriter json;
   json.BeginObject();
   if (!files->empty()) {
@@ -172,10 +191,12 @@ BodyPlan PlanArtifactUpload(const ArtifactServiceConfig& config, const HttpReque
     return {.reply = ErrorReply(Status::InvalidParameter(
                 fmt::format("cannot create the folder of '{}': {}", **path, ec.message())))};
   }
-  // Beside the target, so the final rename is atomic; the name hides it from listings.
-  return {.spool_file = (target.parent_path() /
-                         fmt::format(".{}.tmp-{}", target.filename().string(), NewRunId()))
-                            .string()};
+  // In the staging folder, on the target's filesystem: the final rename is atomic, and an upload
+  // cut short leaves nothing among the artifacts.
+  if (config.staging == nullptr) {
+    return {.reply = ErrorReply(Status::Internal("uploads have no staging folder"))};
+  }
+  return {.spool_file = config.staging->NewFilePath()};
 }
 
 void AddArtifactRoutes(Router& router, const ArtifactServiceConfig& config) {

@@ -8,10 +8,13 @@
 // the file. Paths are checked: no "..", no absolute paths, percent-encoded or not.
 #pragma once
 
+#include <memory>
+
 #include <string>
 
 #include "http/http_server.h"
 #include "http/router.h"
+#include "store/artifact/upload_staging.h"
 #include "store/tracking/tracking_store.h"
 
 namespace orchard {
@@ -20,6 +23,9 @@ struct ArtifactServiceConfig {
   TrackingStore* store = nullptr;  // for /get-artifact (absent without one); not owned
   std::string destination;         // absolute folder behind mlflow-artifacts:/
   bool serve_artifacts = true;     // off: the proxy endpoints answer 503, as MLflow's do
+  // Where uploads are written before they are renamed into place (see upload_staging.h).
+  // Required when serve_artifacts is on.
+  std::shared_ptr<const UploadStaging> staging;
 };
 
 void AddArtifactRoutes(Router& router, const ArtifactServiceConfig& config);

@@ -22,6 +22,7 @@ HttpResponse ErrorReply(const Status& status) {
 HttpResponse HttpLayerErrorReply(int http_status, const std::string& message) {
   ErrorCode code = http_status == 413 || http_status == 431 ? ErrorCode::kRequestLimitExceeded
                    : http_status == 404                     ? ErrorCode::kEndpointNotFound
+                   : http_status == 503                     ? ErrorCode::kTemporarilyUnavailable
                    : http_status >= 500                     ? ErrorCode::kInternalError
                                                             : ErrorCode::kBadRequest;
   HttpResponse reply = ErrorReply(Status(code, message));

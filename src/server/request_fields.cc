@@ -82,7 +82,13 @@ StatusOr<RequestFields> RequestFields::Parse(const HttpRequest& request) {
     fields.own_parser_ = std::make_shared<simdjson::dom::parser>();
     parser = fields.own_parser_.get();
   }
-  auto error = parser->parse(body.data(), body.size()).get(root);
+  // The HTTP server leaves room for simdjson's padding after a body, so it is parsed in place.
+  const size_t capacity = body.data() == request.body.data() ? request.body.capacity() : 0;
+  auto parsed =
+      capacity >= body.size() + simdjson::SIMDJSON_PADDING
+          ? parser->parse(simdjson::padded_string_view(body.data(), body.size(), capacity))
+          : parser->parse(body.data(), body.size());
+  auto error = parsed.get(root);
   if (error) {
     return Status::BadRequest(
         fmt::format("Malformed JSON in the request body: {}", simdjson::error_message(error)));

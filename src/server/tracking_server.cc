@@ -1,8 +1,11 @@
 #include "server/tracking_server.h"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "http/http_observer.h"
 #include "server/artifact_handlers.h"
 #include "server/mlflow_reply.h"
 #include "server/registry_handlers.h"
@@ -23,6 +26,16 @@ class TrackingServer::Impl {
     ArtifactServiceConfig artifacts{.store = store,
                                     .destination = options_.artifacts_destination,
                                     .serve_artifacts = options_.serve_artifacts};
+    if (options_.serve_artifacts && !options_.artifacts_destination.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(options_.artifacts_destination, ec);
+      auto staging = UploadStaging::Open(options_.artifacts_destination);
+      if (staging.ok()) {
+        artifacts.staging = std::move(*staging);
+      } else {
+        start_error_ = staging.status();
+      }
+    }
     AddArtifactRoutes(router_, artifacts);
     if (options_.registry != nullptr && store != nullptr) {
       AddRegistryRoutes(router_, {.registry = options_.registry,
@@ -41,16 +54,31 @@ class TrackingServer::Impl {
     AddWebUiRoutes(router_, {.folder = options_.ui_folder});
     HttpServerOptions http = options_.http;
     http.error_reply = HttpLayerErrorReply;
-    http.plan_body = [artifacts](const HttpRequest& head) {
-      return PlanArtifactUpload(artifacts, head);
+    http.plan_body = [artifacts,
+                      json_limit = options_.max_json_body_bytes](const HttpRequest& head) {
+      BodyPlan plan = PlanArtifactUpload(artifacts, head);
+      if (plan.spool_file.empty()) plan.max_body_bytes = json_limit;
+      return plan;
     };
-    http.on_response = [](const HttpRequest& request, const HttpResponse& response,
+    http.on_response = [](const HttpRequest& request, const HttpResponse& response, uint64_t,
                           std::chrono::microseconds elapsed) {
-      spdlog::info("{} {} {} {}us", request.method, request.target, response.status,
-                   elapsed.count());
+      spdlog::debug("{} {} {} {}us", request.method, request.path, response.status,
+                    elapsed.count());
     };
+    auto observer = HttpObserver::Create(
+        {.access_log = options_.access_log,
+         .route_of = [this](const HttpRequest& request) { return router_.RouteOf(request.path); }});
+    if (observer.ok()) {
+      observer_ = std::move(*observer);
+      observer_->Attach(http);
+      router_.Add("GET", "/metrics",
+                  [this](const HttpRequest&) { return observer_->MetricsReply(); });
+    } else {
+      start_error_ = observer.status();
+    }
     server_ = std::make_unique<HttpServer>(
         std::move(http), [this](const HttpRequest& request) { return Dispatch(request); });
+    if (observer_) observer_->Watch(*server_);
   }
 
   HttpResponse Dispatch(const HttpRequest& request) {
@@ -90,6 +118,8 @@ class TrackingServer::Impl {
   TrackingServerOptions options_;
   const bool artifacts_only_;
   Router router_;
+  std::unique_ptr<HttpObserver> observer_;
+  Status start_error_;  // the access log could not be opened
   std::unique_ptr<HttpServer> server_;
 };
 
@@ -99,9 +129,12 @@ TrackingServer::TrackingServer(TrackingServerOptions options)
     : impl_(std::make_unique<Impl>(std::move(options), nullptr)) {}
 TrackingServer::~TrackingServer() = default;
 
-Status TrackingServer::Start() { return impl_->server_->Start(); }
+Status TrackingServer::Start() {
+  ORCHARD_RETURN_IF_ERROR(impl_->start_error_);
+  return impl_->server_->Start();
+}
 int TrackingServer::port() const { return impl_->server_->port(); }
-void TrackingServer::Stop() { impl_->server_->Stop(); }
+void TrackingServer::Stop(std::chrono::milliseconds grace) { impl_->server_->Stop(grace); }
 void TrackingServer::Wait() { impl_->server_->Wait(); }
 
 }  // namespace orchard

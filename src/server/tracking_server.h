@@ -21,6 +21,12 @@ struct TrackingServerOptions {
   std::string version;                // answered by GET /version
   // The web UI at "/": the built-in copy, or the build in this folder when set (web_ui.h).
   std::string ui_folder;
+  // The largest JSON request body (413 beyond it). MLflow's largest legitimate ones (a
+  // log-batch at its limits, a dataset's schema) are a few MB; parsing holds several times the
+  // body, so this stays well below the HTTP layer's limit. Artifact uploads stream to disk and
+  // are bounded by http.limits.max_spooled_body_bytes instead.
+  uint64_t max_json_body_bytes = 16ull << 20;
+  std::string access_log;  // JSON lines: "-" for stdout, a file, or "" for none
 };
 
 class TrackingServer {
@@ -34,7 +40,8 @@ class TrackingServer {
 
   Status Start();
   int port() const;
-  void Stop();
+  // Graceful: new connections are refused, requests in flight finish (see HttpServer::Stop).
+  void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds::max());
   void Wait();
 
  private:

@@ -20,8 +20,8 @@ struct HttpResult {
   std::string headers;  // the status line and headers, as sent
 };
 
-// Sends raw bytes and reads the whole reply (the connection is closed by the request header).
-inline std::string SendRaw(int port, const std::string& bytes) {
+// A connection to 127.0.0.1:port, or -1 when it is refused.
+inline int ConnectLoopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -29,14 +29,13 @@ inline std::string SendRaw(int port, const std::string& bytes) {
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
     close(fd);
-    throw std::runtime_error("cannot connect");
+    return -1;
   }
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may answer (413) and close before reading everything
-    sent += static_cast<size_t>(n);
-  }
+  return fd;
+}
+
+// Reads from `fd` until the peer closes it (or a receive timeout set on it passes).
+inline std::string ReadUntilClosed(int fd) {
   std::string reply;
   char buffer[65536];
   while (true) {
@@ -44,6 +43,20 @@ inline std::string SendRaw(int port, const std::string& bytes) {
     if (n <= 0) break;
     reply.append(buffer, static_cast<size_t>(n));
   }
+  return reply;
+}
+
+// Sends raw bytes and reads the whole reply (the connection is closed by the request header).
+inline std::string SendRaw(int port, const std::string& bytes) {
+  int fd = ConnectLoopback(port);
+  if (fd < 0) throw std::runtime_error("cannot connect");
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may answer (413) and close before reading everything
+    sent += static_cast<size_t>(n);
+  }
+  std::string reply = ReadUntilClosed(fd);
   close(fd);
   return reply;
 }

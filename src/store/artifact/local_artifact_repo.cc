@@ -40,6 +40,18 @@ StatusOr<std::string> NormalizeArtifactPath(const std::string& path) {
   return normalized;
 }
 
+// A copy being written beside its target by CopyFileAtomic: ".NAME.tmp-" and a 32-digit hex id,
+// a pattern no one names a file by chance.
+static bool IsCopyInFlight(std::string_view name) {
+  constexpr std::string_view kMarker = ".tmp-";
+  constexpr size_t kIdLength = 32;
+  if (!name.starts_with('.') || name.size() < 1 + kMarker.size() + kIdLength) return false;
+  std::string_view tail = name.substr(name.size() - kIdLength - kMarker.size());
+  if (!tail.starts_with(kMarker)) return false;
+  return tail.substr(kMarker.size()).find_first_not_of("0123456789abcdef") ==
+         std::string_view::npos;
+}
+
 Status CopyFileAtomic(const fs::path& from, const fs::path& to) {
   std::error_code ec;
   // A bare file name ("got.csv") has no folder part to create.
@@ -138,7 +150,7 @@ StatusOr<std::vector<FileInfo>> LocalArtifactRepo::List(const std::string& path)
        it.increment(ec)) {
     const fs::directory_entry& entry = *it;
     std::string name = entry.path().filename().string();
-    if (name.starts_with('.') && name.find(".tmp-") != std::string::npos) continue;  // in flight
+    if (IsCopyInFlight(name)) continue;
     FileInfo info;
     info.path = relative.empty() ? name : relative + "/" + name;
     info.is_dir = entry.is_directory(ec);

@@ -5,11 +5,13 @@
 // commit's cost (a transaction, an fsync) is shared.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <vector>
 
+#include "base/metrics.h"
 #include "base/status.h"
 
 namespace orchard {
@@ -32,8 +34,10 @@ class GroupCommit {
       std::vector<Write*> writes;
       for (Entry* entry : group) writes.push_back(entry->write);
       lock.unlock();
+      const auto started = std::chrono::steady_clock::now();
       try {
         commit(writes);
+        RecordCommit(writes.size(), std::chrono::steady_clock::now() - started);
       } catch (...) {
         // Never leave followers waiting on a leader that is gone.
         for (Write* w : writes) {
@@ -47,6 +51,17 @@ class GroupCommit {
   }
 
  private:
+  static void RecordCommit(size_t writes, std::chrono::steady_clock::duration took) {
+    static HistogramFamily& sizes = MetricsRegistry::Process().Histogram(
+        "orchard_store_group_commit_writes", "Writes that shared one store commit", {},
+        HistogramFamily::SizeBounds());
+    static HistogramFamily& times = MetricsRegistry::Process().Histogram(
+        "orchard_store_commit_seconds", "Time a store commit of grouped writes took", {},
+        HistogramFamily::LatencyBounds());
+    sizes.Observe({}, static_cast<double>(writes));
+    times.Observe({}, std::chrono::duration<double>(took).count());
+  }
+
   struct Entry {
     Write* write;
     bool done = false;
