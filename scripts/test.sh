@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, and runs every test (CTest), then a smoke
-# run of every fuzz target.
+# The test command: installs what is missing, builds, and runs every test (CTest); then the C++
+# suites again under AddressSanitizer + UndefinedBehaviorSanitizer and (server, store and tuner)
+# under ThreadSanitizer; then a smoke run of every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
@@ -21,6 +22,11 @@ if ((${#missing[@]} > 0)); then
     "${missing[@]}" >/dev/null || echo "orchard: could not install ${missing[*]}; their suites will be skipped" >&2
 fi
 ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
-# Every fuzz target for a short smoke run (their own clang build, with ASan and UBSan); skipped
-# when CTest was given a selection (./scripts/test.sh -R Registry).
-if [[ $# -eq 0 ]]; then ./scripts/fuzz.sh --smoke 10; fi
+# The sanitizer builds (their own build folders) and every fuzz target for a short smoke run
+# (their own clang build, with ASan and UBSan); skipped when CTest was given a selection
+# (./scripts/test.sh -R Registry).
+if [[ $# -eq 0 ]]; then
+  ./scripts/sanitize.sh address
+  ./scripts/sanitize.sh thread
+  ./scripts/fuzz.sh --smoke 10
+fi

@@ -17,6 +17,9 @@
 #include <thread>
 
 #include "base/base64.h"
+#include "base/subprocess.h"
+#include "db/pg_connection.h"
+#include "db/sqlite_connection.h"
 #include "http/http_server.h"
 #include "support/http_client.h"
 #include "support/orchard_process.h"
@@ -1176,6 +1179,92 @@ TEST_F(CliTest, ServerTakesMlflowServerCommandLines) {
   Result dev = Run({"server", "--dev"});
   EXPECT_EQ(dev.exit_code, 1);
   EXPECT_NE(dev.err.find("--ui-dir"), std::string::npos) << dev.err;
+}
+
+// `orchard db backup` on SQLite while a server keeps writing: the copy is one consistent state
+// (integrity checked) holding at least what was acknowledged before it began, and a store of
+// its own; an existing file is never overwritten.
+TEST_F(CliTest, DbBackupWhileTheServerWrites) {
+  std::string db = dir_ / "live.db";
+  std::string out_path = dir_ / "server.out", err_path = dir_ / "server.err";
+  pid_t pid = Spawn(
+      {"server", "--port", "0", "--backend-store-uri", "sqlite:///" + db, "--durability", "os"}, {},
+      out_path, err_path);
+  ASSERT_GT(pid, 0);
+  int port = WaitForPort(out_path);
+  ASSERT_GT(port, 0) << ReadAll(err_path);
+  HttpResult run = Http(port, "POST", "/api/2.0/mlflow/runs/create", R"({"experiment_id": "0"})");
+  ASSERT_EQ(run.status, 200) << run.body;
+  std::string run_id = run.body.substr(run.body.find("\"run_id\":\"") + 10, 32);
+  std::atomic<int> acknowledged{0};
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int step = 0; !stop; ++step) {
+      HttpResult logged =
+          Http(port, "POST", "/api/2.0/mlflow/runs/log-metric",
+               fmt::format(R"({{"run_id":"{}","key":"loss","value":{},"timestamp":1,"step":{}}})",
+                           run_id, step, step));
+      if (logged.status != 200) break;
+      ++acknowledged;
+    }
+  });
+  while (acknowledged < 200) usleep(1000);
+  const int before = acknowledged;
+  std::string backed_up = Ok({"db", "backup", dir_ / "copy.db", "--from", "sqlite:///" + db});
+  const int during = acknowledged;
+  stop = true;
+  writer.join();
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_NE(backed_up.find("backed up sqlite:///"), std::string::npos) << backed_up;
+  // The copy is a store: its metric history is a prefix of what was written.
+  std::string history = Ok({"runs", "get", "--run-id", run_id},
+                           {{"ORCHARD_TRACKING_URI", "sqlite:///" + (dir_ / "copy.db")}});
+  EXPECT_NE(history.find(run_id), std::string::npos) << history;
+  auto copy = SqliteConnection::Open(dir_ / "copy.db");
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  auto count = (*copy)->Prepare("SELECT count(*) FROM metrics");
+  ASSERT_TRUE(count.ok());
+  ASSERT_TRUE(*count->Step());
+  const int64_t copied = count->ColumnInt(0);
+  EXPECT_GE(copied, before);
+  EXPECT_LE(copied, during + 1);  // + the write in flight when the count was read
+  Result again = Run({"db", "backup", dir_ / "copy.db", "--from", "sqlite:///" + db});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+}
+
+// `orchard db backup` on PostgreSQL runs pg_dump; pg_restore into another database gives the
+// same store. The password in the URI reaches neither pg_dump's command line nor the output.
+TEST_F(CliTest, DbBackupOfTheTeamStoreRestores) {
+  if (testing::TestPostgresUri().empty()) GTEST_SKIP() << "!!! no PostgreSQL here: SKIPPED";
+  const std::string base = testing::TestPostgresUri();
+  auto admin = PgConnection::Open(*ParsePostgresUri(base));
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  const std::string suffix = testing::SchemaNameFor(dir_.path());
+  const std::string source_db = "backup_from_" + suffix, restored_db = "backup_to_" + suffix;
+  for (const std::string& name : {source_db, restored_db}) {
+    ASSERT_TRUE((*admin)->Exec("CREATE DATABASE " + name).ok());
+  }
+  auto uri_of = [&](const std::string& name) { return base.substr(0, base.rfind('/') + 1) + name; };
+  std::string source = uri_of(source_db);
+  source.replace(source.find("postgres@"), 9, "postgres:s3cret@");
+  std::map<std::string, std::string> team = {{"MLFLOW_TRACKING_URI", source}};
+  Ok({"experiments", "create", "--experiment-name", "kept-in-backup"}, team);
+  std::string out = Ok({"db", "backup", dir_ / "store.dump"}, team);
+  EXPECT_EQ(out.find("s3cret"), std::string::npos) << out;
+  std::string restore_output;
+  auto restored = RunCaptured(
+      {"pg_restore", "--no-owner", "--dbname=" + uri_of(restored_db), dir_ / "store.dump"}, "",
+      &restore_output);
+  ASSERT_TRUE(restored.ok());
+  EXPECT_EQ(*restored, 0) << restore_output;
+  std::string listed = Ok({"experiments", "list"}, {{"MLFLOW_TRACKING_URI", uri_of(restored_db)}});
+  EXPECT_NE(listed.find("kept-in-backup"), std::string::npos) << listed;
+  for (const std::string& name : {source_db, restored_db}) {
+    EXPECT_TRUE((*admin)->Exec("DROP DATABASE " + name + " WITH (FORCE)").ok());
+  }
 }
 
 // The test run's Slurm cluster (scripts/test-slurm.sh, a CTest fixture): its config, or "" when

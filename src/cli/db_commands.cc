@@ -1,8 +1,9 @@
-// orchard db upgrade | copy: a database's schema migrations on demand, and moving a whole
-// store (Orchard's or MLflow's) into another.
+// orchard db upgrade | copy | backup: a database's schema migrations on demand, moving a whole
+// store (Orchard's or MLflow's) into another, and online backups.
 #include <fmt/format.h>
 
 #include "cli/cli_app.h"
+#include "db/backup.h"
 #include "db/pg_migrations.h"
 #include "db/pg_uri.h"
 #include "db/sqlite_connection.h"
@@ -60,6 +61,43 @@ void AddCopyCommand(CLI::App* group, CliContext& context) {
   });
 }
 
+void AddBackupCommand(CLI::App* group, CliContext& context) {
+  struct Options {
+    std::string dest, from;
+  };
+  auto options = std::make_shared<Options>();
+  auto* backup = group->add_subcommand(
+      "backup",
+      "Take a consistent copy of a tracking database while servers keep writing to it: SQLite's "
+      "backup API (a database file), or pg_dump's custom format for PostgreSQL (restore with "
+      "pg_restore). Artifacts are files: copy their folder as well");
+  backup->add_option("dest", options->dest, "The backup file to write (must not exist)")
+      ->required();
+  backup->add_option("--from", options->from,
+                     "The database to back up (default: the tracking URI: --tracking-uri, "
+                     "ORCHARD_TRACKING_URI, MLFLOW_TRACKING_URI or sqlite:///orchard.db)");
+  backup->callback([&context, options] {
+    context.action = [&context, options]() -> Status {
+      std::string from = options->from.empty() ? context.ConfiguredTrackingUri() : options->from;
+      ORCHARD_ASSIGN_OR_RETURN(TrackingConfig config, ResolveTrackingConfig(from, ""));
+      const std::string& uri = config.tracking_uri;
+      constexpr std::string_view kSqlite = "sqlite:///";
+      if (uri.starts_with(kSqlite)) {
+        ORCHARD_RETURN_IF_ERROR(BackupSqlite(uri.substr(kSqlite.size()), options->dest));
+      } else if (IsPostgresUri(uri)) {
+        ORCHARD_RETURN_IF_ERROR(BackupPostgres(uri, options->dest));
+      } else {
+        return Status::InvalidParameter(
+            fmt::format("'{}' is not a database URI; back up the server's own database "
+                        "(sqlite:///path.db or postgresql://...)",
+                        RedactUriPassword(uri)));
+      }
+      context.out() << fmt::format("backed up {} to {}\n", RedactUriPassword(uri), options->dest);
+      return Status::Ok();
+    };
+  });
+}
+
 }  // namespace
 
 void AddDbCommands(CLI::App& app, CliContext& context) {
@@ -94,6 +132,7 @@ void AddDbCommands(CLI::App& app, CliContext& context) {
     };
   });
   AddCopyCommand(group, context);
+  AddBackupCommand(group, context);
 }
 
 }  // namespace orchard

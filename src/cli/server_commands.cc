@@ -36,6 +36,7 @@ struct ServerFlags {
   int workers = 0;  // 0: chosen by the store (see WorkersFor)
   std::string static_prefix;
   std::string ui_dir;
+  std::string durability;  // "process" or "os"; empty: the store's default
   HttpFlags http;
 };
 
@@ -113,6 +114,9 @@ Status RunServer(CliContext& context, const ServerFlags& given) {
   ORCHARD_ASSIGN_OR_RETURN(TrackingConfig config, ResolveTrackingConfig(uri, root));
   // One database connection per serving thread: a request never waits for another's.
   config.connections = flags.workers;
+  if (!flags.durability.empty()) {
+    ORCHARD_ASSIGN_OR_RETURN(config.durability, ParseDurability(flags.durability));
+  }
   // An artifacts-only server opens no database, as mlflow's does not.
   std::unique_ptr<TrackingStore> store;
   std::unique_ptr<RegistryStore> registry;
@@ -125,6 +129,7 @@ Status RunServer(CliContext& context, const ServerFlags& given) {
       ORCHARD_ASSIGN_OR_RETURN(registry_config,
                                ResolveTrackingConfig(flags.registry_store_uri, root));
       registry_config.connections = flags.workers;
+      registry_config.durability = config.durability;
       ORCHARD_RETURN_IF_ERROR(OpenTrackingStore(registry_config).status());
     }
     ORCHARD_ASSIGN_OR_RETURN(registry, OpenRegistryStore(registry_config));
@@ -214,6 +219,11 @@ void AddServerCommand(CLI::App& app, CliContext& context, const std::string& nam
   cmd->add_option("--ui-dir", flags->ui_dir,
                   "Serve the web UI from this build folder (web/dist) instead of the built-in "
                   "copy, for UI development");
+  cmd->add_option("--durability", flags->durability,
+                  "What an acknowledged write survives: process (a crash of the server; "
+                  "SQLite's default) or os (a crash of the machine or a power loss too; "
+                  "PostgreSQL's default)")
+      ->check(CLI::IsMember({"process", "os"}));
   AddHttpFlags(cmd, flags->http,
                "Largest JSON request body (16MiB, ...); beyond: 413. Artifact uploads stream to "
                "disk and are not bounded by it");

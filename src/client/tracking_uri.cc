@@ -66,14 +66,15 @@ StatusOr<std::unique_ptr<TrackingStore>> OpenTrackingStore(const TrackingConfig&
           fmt::format("Cannot create the tracking database '{}': folder '{}' does not exist", path,
                       parent.string()));
     }
-    ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteTrackingStore> store,
-                             SqliteTrackingStore::Open(path, config.artifact_root));
+    ORCHARD_ASSIGN_OR_RETURN(
+        std::unique_ptr<SqliteTrackingStore> store,
+        SqliteTrackingStore::Open(path, config.artifact_root, config.durability));
     return std::unique_ptr<TrackingStore>(std::move(store));
   }
   if (IsPostgresUri(config.tracking_uri)) {
-    ORCHARD_ASSIGN_OR_RETURN(
-        std::unique_ptr<PgTrackingStore> store,
-        PgTrackingStore::Open(config.tracking_uri, config.artifact_root, config.connections));
+    ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<PgTrackingStore> store,
+                             PgTrackingStore::Open(config.tracking_uri, config.artifact_root,
+                                                   config.connections, config.durability));
     return std::unique_ptr<TrackingStore>(std::move(store));
   }
   if (config.tracking_uri.starts_with("http://")) {
@@ -91,13 +92,15 @@ StatusOr<std::unique_ptr<RegistryStore>> OpenRegistryStore(const TrackingConfig&
   constexpr std::string_view kSqlite = "sqlite:///";
   const std::string& uri = config.tracking_uri;
   if (uri.starts_with(kSqlite)) {
-    ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqlRegistryStore> store,
-                             SqlRegistryStore::OpenSqlite(uri.substr(kSqlite.size())));
+    ORCHARD_ASSIGN_OR_RETURN(
+        std::unique_ptr<SqlRegistryStore> store,
+        SqlRegistryStore::OpenSqlite(uri.substr(kSqlite.size()), config.durability));
     return std::unique_ptr<RegistryStore>(std::move(store));
   }
   if (IsPostgresUri(uri)) {
-    ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqlRegistryStore> store,
-                             SqlRegistryStore::OpenPostgres(uri, config.connections));
+    ORCHARD_ASSIGN_OR_RETURN(
+        std::unique_ptr<SqlRegistryStore> store,
+        SqlRegistryStore::OpenPostgres(uri, config.connections, config.durability));
     return std::unique_ptr<RegistryStore>(std::move(store));
   }
   if (uri.starts_with("http://") || uri.starts_with("https://")) {

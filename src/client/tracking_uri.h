@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "db/durability.h"
 #include "store/registry/registry_store.h"
 #include "store/tracking/tracking_store.h"
 
@@ -23,6 +24,7 @@ struct TrackingConfig {
   std::string tracking_uri;   // resolved: sqlite:////abs/orchard.db
   std::string artifact_root;  // absolute folder for new experiments' artifacts
   int connections = 2;        // database connections a store may hold (PostgreSQL's pool)
+  Durability durability = Durability::kDefault;  // what a commit survives (db/durability.h)
 };
 
 // Resolves `uri` (empty: the default) and the artifact root (empty: "orchard-artifacts" beside

@@ -132,6 +132,11 @@ StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const PgUri& uri) {
   std::unique_ptr<PgConnection> connection(new PgConnection(conn, uri.display));
   // Quiet NOTICEs (CREATE ... IF NOT EXISTS says "already exists, skipping" on stderr).
   ORCHARD_RETURN_IF_ERROR(connection->Exec("SET client_min_messages = warning"));
+  if (uri.durability != Durability::kDefault) {
+    ORCHARD_RETURN_IF_ERROR(connection->Exec(uri.durability == Durability::kOs
+                                                 ? "SET synchronous_commit = on"
+                                                 : "SET synchronous_commit = off"));
+  }
   return connection;
 }
 

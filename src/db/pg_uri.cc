@@ -1,5 +1,9 @@
 #include "db/pg_uri.h"
 
+#include <cctype>
+#include <optional>
+#include <utility>
+
 #include <fmt/format.h>
 
 namespace orchard {
@@ -15,20 +19,28 @@ size_t PostgresSchemeLength(std::string_view uri) {
   return 0;
 }
 
-// The password of the "scheme://user:password@" part replaced.
-std::string RedactUserInfoPassword(std::string_view uri) {
+// Where the password of the "scheme://user:password@" part lies: [first, last), or nullopt.
+std::optional<std::pair<size_t, size_t>> UserInfoPasswordSpan(std::string_view uri) {
   size_t scheme_end = uri.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(uri);
+  if (scheme_end == std::string_view::npos) return std::nullopt;
   size_t authority = scheme_end + 3;
   size_t authority_end = uri.find_first_of("/?#", authority);
   if (authority_end == std::string_view::npos) authority_end = uri.size();
+  if (authority_end == authority) return std::nullopt;
   // The last '@' of the authority ends the user information (a password may hold '@' encoded or
   // not; what follows the last one is the host).
   size_t at = uri.rfind('@', authority_end - 1);
-  if (at == std::string_view::npos || at < authority) return std::string(uri);
+  if (at == std::string_view::npos || at < authority) return std::nullopt;
   size_t colon = uri.find(':', authority);
-  if (colon == std::string_view::npos || colon > at) return std::string(uri);
-  return fmt::format("{}***{}", uri.substr(0, colon + 1), uri.substr(at));
+  if (colon == std::string_view::npos || colon > at) return std::nullopt;
+  return std::pair{colon + 1, at};
+}
+
+// The password of the "scheme://user:password@" part replaced.
+std::string RedactUserInfoPassword(std::string_view uri) {
+  auto span = UserInfoPasswordSpan(uri);
+  if (!span) return std::string(uri);
+  return fmt::format("{}***{}", uri.substr(0, span->first), uri.substr(span->second));
 }
 
 }  // namespace
@@ -65,6 +77,25 @@ std::string RedactUriPassword(std::string_view uri) {
     out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
   }
   return out;
+}
+
+std::pair<std::string, std::string> SplitUserInfoPassword(std::string_view uri) {
+  auto span = UserInfoPasswordSpan(uri);
+  if (!span) return {std::string(uri), ""};
+  std::string_view encoded = uri.substr(span->first, span->second - span->first);
+  std::string password;
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] == '%' && i + 2 < encoded.size() && std::isxdigit(encoded[i + 1]) &&
+        std::isxdigit(encoded[i + 2])) {
+      password += static_cast<char>(std::stoi(std::string(encoded.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      password += encoded[i];
+    }
+  }
+  // Without the ':' before the password either: "scheme://user@host".
+  return {std::string(uri.substr(0, span->first - 1)) + std::string(uri.substr(span->second)),
+          password};
 }
 
 }  // namespace orchard

@@ -97,7 +97,8 @@ std::string SqliteStatement::ColumnText(int index) const {
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
 }
 
-StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path) {
+StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
+                                                                   Durability durability) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -120,8 +121,12 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::st
     std::this_thread::sleep_for(std::chrono::milliseconds(2 + 3 * attempt));
   }
   if (status.ok()) {
+    status = connection->Exec(durability == Durability::kOs ? "PRAGMA synchronous=FULL"
+                                                            : "PRAGMA synchronous=NORMAL");
+  }
+  if (status.ok()) {
     status = connection->Exec(
-        "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON; "
+        "PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON; "
         "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;");
   }
   if (!status.ok()) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "db/durability.h"
 #include "db/sql_arg.h"
 
 namespace orchard {
@@ -76,7 +77,9 @@ class SqliteConnection {
 
   // Opens (creating when missing) the database file at `path`. INVALID_STATE with the file name
   // when the file cannot be opened or is not a SQLite database.
-  static StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path);
+  // `durability` chooses PRAGMA synchronous (see durability.h).
+  static StatusOr<std::unique_ptr<SqliteConnection>> Open(
+      const std::string& path, Durability durability = Durability::kDefault);
 
   // Runs one or more statements with no results (DDL, pragmas).
   Status Exec(std::string_view sql);

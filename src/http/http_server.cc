@@ -156,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Start() { ReadRequest(); }
+  auto executor() { return stream_.get_executor(); }
 
   // Whether the connection waits for (the headers of) a request, and since when.
   bool idle() const { return idle_; }
@@ -742,7 +743,9 @@ void HttpServer::Impl::Accept() {
     }
     auto session = std::make_shared<Session>(std::move(socket), *this);
     Register(session);
-    session->Start();
+    // On the connection's own strand, like all its work: CloseIfIdle must never run alongside
+    // it on another thread.
+    asio::dispatch(session->executor(), [session] { session->Start(); });
     Accept();
   });
 }
@@ -756,16 +759,21 @@ void HttpServer::Impl::Stop(std::chrono::milliseconds grace) {
         acceptor_.close(ignored);
         retry_timer_.cancel();
       });
-      for (auto& session : LiveSessions()) session->CloseIfIdle();
       // Requests in flight may finish within the grace period; then their connections close.
-      {
+      // Idle connections are closed now, and again every 100 ms: a connection accepted while
+      // the listener was closing becomes idle after the first sweep.
+      const auto deadline = grace == std::chrono::milliseconds::max()
+                                ? std::chrono::steady_clock::time_point::max()
+                                : std::chrono::steady_clock::now() + grace;
+      while (true) {
+        for (auto& session : LiveSessions()) session->CloseIfIdle();
         std::unique_lock lock(mutex_);
         auto drained = [this] { return connections_ == 0; };
-        if (grace == std::chrono::milliseconds::max()) {
-          sessions_cv_.wait(lock, drained);
-        } else {
-          sessions_cv_.wait_for(lock, grace, drained);
-        }
+        auto now = std::chrono::steady_clock::now();
+        if (drained() || now >= deadline) break;
+        auto sweep = std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(100),
+                                                                   deadline - now);
+        if (sessions_cv_.wait_for(lock, sweep, drained)) break;
       }
       for (auto& session : LiveSessions()) session->CloseNow();
       // The threads end when the last connection has closed and nothing else is queued.

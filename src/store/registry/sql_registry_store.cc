@@ -194,15 +194,18 @@ Status ValidateModelName(const std::string& name) {
   return Status::Ok();
 }
 
-StatusOr<std::unique_ptr<SqlRegistryStore>> SqlRegistryStore::OpenSqlite(
-    const std::string& db_path) {
-  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> db, SqliteConnection::Open(db_path));
+StatusOr<std::unique_ptr<SqlRegistryStore>> SqlRegistryStore::OpenSqlite(const std::string& db_path,
+                                                                         Durability durability) {
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> db,
+                           SqliteConnection::Open(db_path, durability));
   return std::unique_ptr<SqlRegistryStore>(new SqlRegistryStore(MakeSqliteDatabase(std::move(db))));
 }
 
 StatusOr<std::unique_ptr<SqlRegistryStore>> SqlRegistryStore::OpenPostgres(const std::string& uri,
-                                                                           int connections) {
+                                                                           int connections,
+                                                                           Durability durability) {
   ORCHARD_ASSIGN_OR_RETURN(PgUri parsed, ParsePostgresUri(uri));
+  parsed.durability = durability;
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<PgPool> pool, PgPool::Open(parsed, connections));
   return std::unique_ptr<SqlRegistryStore>(new SqlRegistryStore(MakePgDatabase(std::move(pool))));
 }

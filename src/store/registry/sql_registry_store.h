@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "db/durability.h"
 #include "db/sql_database.h"
 #include "store/registry/registry_store.h"
 
@@ -19,11 +20,12 @@ namespace orchard {
 class SqlRegistryStore : public RegistryStore {
  public:
   // The registry in a SQLite file the tracking store has created and migrated.
-  static StatusOr<std::unique_ptr<SqlRegistryStore>> OpenSqlite(const std::string& db_path);
+  static StatusOr<std::unique_ptr<SqlRegistryStore>> OpenSqlite(
+      const std::string& db_path, Durability durability = Durability::kDefault);
   // The registry in a PostgreSQL database the tracking store has migrated, with up to
   // `connections` connections.
-  static StatusOr<std::unique_ptr<SqlRegistryStore>> OpenPostgres(const std::string& uri,
-                                                                  int connections);
+  static StatusOr<std::unique_ptr<SqlRegistryStore>> OpenPostgres(
+      const std::string& uri, int connections, Durability durability = Durability::kDefault);
 
   StatusOr<RegisteredModel> CreateRegisteredModel(const std::string& name,
                                                   const std::string& description,

@@ -77,8 +77,10 @@ constexpr char kUpsertLatestConflictSql[] =
 }  // namespace
 
 StatusOr<std::unique_ptr<PgTrackingStore>> PgTrackingStore::Open(
-    const std::string& uri, const std::string& default_artifact_root, int connections) {
+    const std::string& uri, const std::string& default_artifact_root, int connections,
+    Durability durability) {
   ORCHARD_ASSIGN_OR_RETURN(PgUri parsed, ParsePostgresUri(uri));
+  parsed.durability = durability;
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<PgPool> pool, PgPool::Open(parsed, connections));
   {
     ORCHARD_ASSIGN_OR_RETURN(PgPool::Lease lease, pool->Acquire());

@@ -28,9 +28,10 @@ class PgTrackingStore : public TrackingStore {
   // Connects to `uri` (postgresql://...) with up to `connections` connections and applies
   // migrations. New experiments without an artifact location get
   // "<default_artifact_root>/<experiment id>".
-  static StatusOr<std::unique_ptr<PgTrackingStore>> Open(const std::string& uri,
-                                                         const std::string& default_artifact_root,
-                                                         int connections);
+  // `durability` sets each session's synchronous_commit (db/durability.h).
+  static StatusOr<std::unique_ptr<PgTrackingStore>> Open(
+      const std::string& uri, const std::string& default_artifact_root, int connections,
+      Durability durability = Durability::kDefault);
 
  protected:
   StatusOr<std::string> DoCreateExperiment(const CreateExperimentRequest& request) override;

@@ -51,6 +51,34 @@ TEST(PgUri, RedactsPasswordsInTheUserPartAndTheQuery) {
   EXPECT_EQ(RedactUriPassword("sqlite:///orchard.db"), "sqlite:///orchard.db");
 }
 
+// For pg_dump, which gets the password in its environment and the rest on its command line.
+TEST(PgUri, SplitsThePasswordOut) {
+  using Split = std::pair<std::string, std::string>;
+  EXPECT_EQ(SplitUserInfoPassword("postgresql://alice:s3cr@t@db.example:5432/orchard"),
+            Split("postgresql://alice@db.example:5432/orchard", "s3cr@t"));
+  EXPECT_EQ(SplitUserInfoPassword("postgresql://alice:a%2Fb%zz@db/orchard"),
+            Split("postgresql://alice@db/orchard", "a/b%zz"));
+  EXPECT_EQ(SplitUserInfoPassword("postgresql://alice@db/orchard"),
+            Split("postgresql://alice@db/orchard", ""));
+}
+
+// --durability sets each session's synchronous_commit; by default the server's own setting holds.
+TEST(PgTrackingStore, DurabilitySetsSynchronousCommit) {
+  ORCHARD_REQUIRE_POSTGRES();
+  for (auto [durability, setting] :
+       {std::pair{Durability::kProcess, "off"}, std::pair{Durability::kOs, "on"},
+        std::pair{Durability::kDefault, "on"}}) {
+    auto uri = ParsePostgresUri(TestPostgresUri());
+    ASSERT_TRUE(uri.ok());
+    uri->durability = durability;
+    auto db = PgConnection::Open(*uri);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto shown = (*db)->Query("SELECT current_setting('synchronous_commit')");
+    ASSERT_TRUE(shown.ok()) << shown.status().ToString();
+    EXPECT_EQ(shown->Text(0, 0), setting);
+  }
+}
+
 TEST(PgTrackingStore, AnUnreachableServerIsAClearErrorWithoutThePassword) {
   // Port 1 on loopback: nothing listens there.
   auto store =

@@ -115,9 +115,9 @@ std::string JsonIdArray(const std::vector<int64_t>& ids) {
 }  // namespace
 
 StatusOr<std::unique_ptr<SqliteTrackingStore>> SqliteTrackingStore::Open(
-    const std::string& db_path, const std::string& default_artifact_root) {
+    const std::string& db_path, const std::string& default_artifact_root, Durability durability) {
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> writer,
-                           SqliteConnection::Open(db_path));
+                           SqliteConnection::Open(db_path, durability));
   SqliteConnection& db = *writer;
   Status migrated = ApplySqliteMigrations(db, SqliteTrackingMigrations(), [&]() -> Status {
     // The Default experiment exists from the start, as in MLflow.
@@ -139,7 +139,7 @@ StatusOr<std::unique_ptr<SqliteTrackingStore>> SqliteTrackingStore::Open(
         fmt::format("cannot use '{}' as a tracking database: {}", db_path, migrated.message()));
   }
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> reader,
-                           SqliteConnection::Open(db_path));
+                           SqliteConnection::Open(db_path, durability));
   std::unique_ptr<SqliteTrackingStore> store(
       new SqliteTrackingStore(std::move(writer), std::move(reader), default_artifact_root));
   int64_t runs = 0;

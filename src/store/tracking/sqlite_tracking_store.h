@@ -26,8 +26,10 @@ class SqliteTrackingStore : public TrackingStore {
  public:
   // Opens or creates the database at `db_path`, applying migrations. New experiments without an
   // artifact location get "<default_artifact_root>/<experiment id>".
+  // `durability`: what a commit survives (db/durability.h).
   static StatusOr<std::unique_ptr<SqliteTrackingStore>> Open(
-      const std::string& db_path, const std::string& default_artifact_root);
+      const std::string& db_path, const std::string& default_artifact_root,
+      Durability durability = Durability::kDefault);
 
  protected:
   StatusOr<std::string> DoCreateExperiment(const CreateExperimentRequest& request) override;

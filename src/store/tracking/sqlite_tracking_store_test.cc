@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "db/sqlite_connection.h"
 #include "store/tracking/tracking_store_contract.h"
 #include "support/status_matchers.h"
 #include "support/temp_dir.h"
@@ -56,6 +57,22 @@ TEST(SqliteTrackingStore, DataSurvivesReopen) {
   ASSERT_OK_AND_ASSIGN(orchard::Run run, reopened->GetRun(run_id));
   EXPECT_EQ(run.info.run_name, "kept");
   ASSERT_EQ(run.data.metrics.size(), 1u);
+}
+
+// --durability: process keeps SQLite's WAL at synchronous=NORMAL (a commit survives the
+// process), os makes it FULL (a commit is on disk before it is acknowledged).
+TEST(SqliteTrackingStore, DurabilityChoosesTheSynchronousLevel) {
+  TempDir dir;
+  for (auto [durability, level] :
+       {std::pair{Durability::kDefault, 1}, std::pair{Durability::kProcess, 1},
+        std::pair{Durability::kOs, 2}}) {
+    auto db = SqliteConnection::Open(dir / "durable.db", durability);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto pragma = (*db)->Prepare("PRAGMA synchronous");
+    ASSERT_TRUE(pragma.ok());
+    ASSERT_TRUE(*pragma->Step());
+    EXPECT_EQ(pragma->ColumnInt(0), level);
+  }
 }
 
 TEST(SqliteTrackingStore, CorruptFileIsAClearError) {
