@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -1179,6 +1180,67 @@ TEST_F(CliTest, ServerTakesMlflowServerCommandLines) {
   Result dev = Run({"server", "--dev"});
   EXPECT_EQ(dev.exit_code, 1);
   EXPECT_NE(dev.err.find("--ui-dir"), std::string::npos) << dev.err;
+}
+
+// kill -9 in the middle of a search (two trials at a time): --resume finishes it with every
+// trial counted once: the finished ones kept, the interrupted ones ended KILLED and run again.
+TEST_F(CliTest, TuneKilledMidSearchResumes) {
+  std::string csv = dir_ / "loan.csv";
+  Ok({"datasets", "make-loan", "--rows", "800", "-o", csv});
+  const std::vector<std::string> search = {
+      "--data",     csv, "--target", "Loan Status",    "--model",   "rf", "--max-trials", "8",
+      "--parallel", "2", "--param",  "n_estimators=5", "--sampler", "tpe"};
+  std::vector<std::string> first = {"tune", "--experiment-name", "tunecrash", "--run-name",
+                                    "search"};
+  first.insert(first.end(), search.begin(), search.end());
+  std::string out_path = dir_ / "tune.out", err_path = dir_ / "tune.err";
+  pid_t pid = Spawn(first, {}, out_path, err_path);
+  ASSERT_GT(pid, 0);
+  // Killed once three trials are done (bounded wait: a trial takes well under a second).
+  for (int i = 0;
+       i < 6000 &&
+       CountOf(ReadAll(err_path), "\ntrial ") + ReadAll(err_path).starts_with("trial ") < 3;
+       ++i) {
+    usleep(10000);
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the search ended before the kill: " << ReadAll(err_path);
+  std::string parents = Ok({"--json", "runs", "search", "--experiment-name", "tunecrash",
+                            "--filter", "attributes.run_name = 'search'"});
+  size_t at = parents.find("\"run_id\":\"");
+  ASSERT_NE(at, std::string::npos) << parents;
+  std::string parent = parents.substr(at + 10, 32);
+
+  std::vector<std::string> resume = {"tune", "--resume", parent};
+  resume.insert(resume.end(), search.begin(), search.end());
+  Result resumed = Run(resume);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  std::string children = Ok({"--json", "runs", "search", "--experiment-name", "tunecrash",
+                             "--filter", "tags.mlflow.parentRunId = '" + parent + "'"});
+  // Each trial's name and status, as "trial-3 KILLED"; an interrupted trial is run again under
+  // its own number.
+  std::multiset<std::string> finished;
+  std::string summary;
+  int killed = 0, other = 0;
+  const std::regex trial(R"re("run_name":"(trial-\d+)","user_id":"[^"]*","status":"(\w+)")re");
+  for (auto it = std::sregex_iterator(children.begin(), children.end(), trial);
+       it != std::sregex_iterator(); ++it) {
+    summary += (*it)[1].str() + " " + (*it)[2].str() + "; ";
+    if ((*it)[2] == "FINISHED") {
+      finished.insert((*it)[1]);
+    } else if ((*it)[2] == "KILLED") {
+      ++killed;
+    } else {
+      ++other;
+    }
+  }
+  std::multiset<std::string> expected;
+  for (int n = 1; n <= 8; ++n) expected.insert("trial-" + std::to_string(n));
+  EXPECT_EQ(finished, expected) << summary;
+  EXPECT_LE(killed, 2) << summary;
+  EXPECT_EQ(other, 0) << summary;
 }
 
 // `orchard db backup` on SQLite while a server keeps writing: the copy is one consistent state

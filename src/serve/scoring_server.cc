@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -61,7 +62,12 @@ ScoringServer::ScoringServer(ScoringServerOptions options, std::shared_ptr<const
 void ScoringServer::Swap(std::shared_ptr<const LiveModel> model) {
   if (swaps_ != nullptr) swaps_->Add({});
   if (model) ShowLive(*model);
-  live_.store(std::move(model));
+  std::shared_ptr<const LiveModel> previous;
+  {
+    std::lock_guard lock(live_mutex_);
+    previous = std::exchange(live_, std::move(model));
+  }
+  // `previous` (the model swapped out) is freed here, outside the lock, once no request holds it.
 }
 
 void ScoringServer::ShowLive(const LiveModel& model) {
