@@ -6,7 +6,7 @@
 //                                                artifact upload and download, registry reads
 //        [--kind scoring --body-file F]          /invocations with F (and /health, /metrics)
 //
-// Writes DIR/soak.csv (seconds, requests, errors, p50_us, p99_us, rss_mb per 10 s) and
+// Writes DIR/soak.csv (seconds, requests, errors, p50_us, p99_us, rss_mb, anon_mb per 10 s) and
 // DIR/soak-latency.png, DIR/soak-rss.png; prints a summary: total requests and errors, p99 and RSS
 // after the warm-up (the first minute) against the end.
 #include <algorithm>
@@ -49,17 +49,20 @@ std::string JsonString(const std::string& text, const std::string& key) {
   return text.substr(at, text.find('"', at) - at);
 }
 
-double RssMb(int pid) {
+// A field of /proc/PID/status ("VmRSS", "RssAnon"), in MB.
+double StatusMb(int pid, const std::string& field) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) return std::stod(line.substr(6)) / 1024.0;
+    if (line.starts_with(field + ":")) return std::stod(line.substr(field.size() + 1)) / 1024.0;
   }
   return 0;
 }
 
 struct Interval {
-  double seconds = 0, p50_us = 0, p99_us = 0, rss_mb = 0;
+  // rss_mb counts the database file the SQLite store maps (it grows with the file and is given
+  // back under memory pressure); anon_mb is the process's own memory, where a leak would show.
+  double seconds = 0, p50_us = 0, p99_us = 0, rss_mb = 0, anon_mb = 0;
   long requests = 0, errors = 0;
 };
 
@@ -107,6 +110,24 @@ class TrackingMix {
                                R"({"experiment_id": "0", "run_name": "soak"})"),
                        reply);
     run_id_ = JsonString(reply, "run_id");
+    // A second run with a fixed history of 1,000 points, for get-history: MLflow answers every
+    // point of a history, so reading the growing one would make the load itself grow.
+    loopback::Exchange(fd,
+                       Request("POST", "/api/2.0/mlflow/runs/create",
+                               R"({"experiment_id": "0", "run_name": "soak-history"})"),
+                       reply);
+    history_run_id_ = JsonString(reply, "run_id");
+    std::string points;
+    for (int step = 0; step < 1000; ++step) {
+      points += (step ? "," : "") + std::string("{\"key\":\"history\",\"value\":") +
+                std::to_string(step % 13) + ",\"timestamp\":1,\"step\":" + std::to_string(step) +
+                "}";
+    }
+    loopback::Exchange(
+        fd,
+        Request("POST", "/api/2.0/mlflow/runs/log-batch",
+                "{\"run_id\":\"" + history_run_id_ + "\",\"metrics\":[" + points + "]}"),
+        reply);
     loopback::Exchange(fd,
                        Request("POST", "/api/2.0/mlflow/registered-models/create",
                                "{\"name\": \"soak-" + std::to_string(connection) + "\"}"),
@@ -142,8 +163,8 @@ class TrackingMix {
                        R"("order_by":["metrics.loss DESC"],"max_results":50})");
       case 6:
         return Request("GET",
-                       "/api/2.0/mlflow/metrics/get-history?run_id=" + run +
-                           "&metric_key=batch3&max_results=1000",
+                       "/api/2.0/mlflow/metrics/get-history?run_id=" + history_run_id_ +
+                           "&metric_key=history&max_results=1000",
                        "");
       case 7:
         return Request("PUT", ArtifactPath(i), artifact_, "application/octet-stream");
@@ -162,7 +183,7 @@ class TrackingMix {
   }
 
   int connection_;
-  std::string run_id_, artifact_;
+  std::string run_id_, history_run_id_, artifact_;
 };
 
 // The scoring server's mix: /invocations, with /health and /metrics now and then.
@@ -236,20 +257,24 @@ int main(int argc, char** argv) {
   }
   std::vector<Interval> intervals;
   std::ofstream csv(out + "/soak.csv");
-  csv << "seconds,requests,errors,p50_us,p99_us,rss_mb\n";
+  csv << "seconds,requests,errors,p50_us,p99_us,rss_mb,anon_mb\n";
   for (auto next = start + std::chrono::seconds(10); next <= end;
        next += std::chrono::seconds(10)) {
     std::this_thread::sleep_until(next);
     Interval interval = recorder.Take();
     interval.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    interval.rss_mb = RssMb(pid);
+    interval.rss_mb = StatusMb(pid, "VmRSS");
+    interval.anon_mb = StatusMb(pid, "RssAnon");
     intervals.push_back(interval);
     csv << interval.seconds << ',' << interval.requests << ',' << interval.errors << ','
-        << interval.p50_us << ',' << interval.p99_us << ',' << interval.rss_mb << '\n';
+        << interval.p50_us << ',' << interval.p99_us << ',' << interval.rss_mb << ','
+        << interval.anon_mb << '\n';
     csv.flush();
-    std::printf("%6.0f s  %7ld requests  %ld errors  p50 %6.0f us  p99 %7.0f us  rss %6.1f MB\n",
-                interval.seconds, interval.requests, interval.errors, interval.p50_us,
-                interval.p99_us, interval.rss_mb);
+    std::printf(
+        "%6.0f s  %7ld requests  %ld errors  p50 %6.0f us  p99 %7.0f us  rss %6.1f MB  anon "
+        "%6.1f MB\n",
+        interval.seconds, interval.requests, interval.errors, interval.p50_us, interval.p99_us,
+        interval.rss_mb, interval.anon_mb);
     std::fflush(stdout);
   }
   done = true;
@@ -258,7 +283,7 @@ int main(int argc, char** argv) {
   Chart(intervals, out + "/soak-latency.png", "Latency under mixed load (" + kind + " server)",
         "microseconds", {{"p99", &Interval::p99_us}, {"p50", &Interval::p50_us}});
   Chart(intervals, out + "/soak-rss.png", "Resident memory (" + kind + " server)", "MB",
-        {{"RSS", &Interval::rss_mb}});
+        {{"RSS", &Interval::rss_mb}, {"anonymous (heap)", &Interval::anon_mb}});
   long requests = 0, errors = 0;
   for (const Interval& interval : intervals) {
     requests += interval.requests;
@@ -273,8 +298,10 @@ int main(int argc, char** argv) {
     peak_p99 = std::max(peak_p99, intervals[i].p99_us);
   std::printf(
       "soak %s: %.1f minutes, %ld requests, %ld errors; p99 %.0f us after warm-up, %.0f us at "
-      "the end (highest %.0f us); RSS %.1f MB after warm-up, %.1f MB at the end (%+.1f%%)\n",
+      "the end (highest %.0f us); RSS %.1f MB after warm-up, %.1f MB at the end (%+.1f%%); "
+      "anonymous %.1f MB, %.1f MB (%+.1f%%)\n",
       kind.c_str(), minutes, requests, errors, first.p99_us, last.p99_us, peak_p99, first.rss_mb,
-      last.rss_mb, 100.0 * (last.rss_mb - first.rss_mb) / first.rss_mb);
+      last.rss_mb, 100.0 * (last.rss_mb - first.rss_mb) / first.rss_mb, first.anon_mb, last.anon_mb,
+      100.0 * (last.anon_mb - first.anon_mb) / std::max(first.anon_mb, 0.1));
   return errors == 0 ? 0 : 1;
 }
