@@ -1182,6 +1182,62 @@ TEST_F(CliTest, ServerTakesMlflowServerCommandLines) {
   EXPECT_NE(dev.err.find("--ui-dir"), std::string::npos) << dev.err;
 }
 
+// kill -9 of `models serve --watch` right as the stage moves (before, during or after the swap):
+// the next start serves the new version, and removes what the killed server had downloaded.
+TEST_F(CliTest, ServeWatchKilledDuringASwapRestartsClean) {
+  std::string csv = dir_ / "loan.csv";
+  Ok({"datasets", "make-loan", "--rows", "1500", "-o", csv});
+  for (const char* trees : {"5", "20"}) {
+    std::string trained = Ok({"train", "--model", "rf", "--data", csv, "--target", "Loan Status",
+                              "--param", std::string("n_estimators=") + trees});
+    Ok({"models", "register", "runs:/" + ValueAfter(trained, "run_id") + "/model", "--name",
+        "loan_model"});
+  }
+  Ok({"models", "transition", "loan_model", "1", "Production"});
+  std::string rows_csv = dir_ / "rows.csv";
+  std::ofstream(rows_csv) << HeadRows(csv, 20);
+  Ok({"models", "predict", "-m", "models:/loan_model/2", "-i", rows_csv, "-o", dir_ / "v2.json"});
+  const std::string v2 = ReadAll(dir_ / "v2.json");
+  // The servers' temporary folder: only theirs is in it.
+  const std::string temp = dir_ / "tmp";
+  std::filesystem::create_directory(temp);
+  auto serve_folders = [&] {
+    std::vector<std::string> found;
+    for (const auto& entry : std::filesystem::directory_iterator(temp)) {
+      found.push_back(entry.path().filename().string());
+    }
+    return found;
+  };
+  const std::vector<std::string> serve = {
+      "models",           "serve", "-m", "models:/loan_model/Production", "-p", "0", "--watch",
+      "--watch-interval", "0.05"};
+  std::string out_path = dir_ / "serve.out", err_path = dir_ / "serve.err";
+  pid_t pid = Spawn(serve, {{"TMPDIR", temp}}, out_path, err_path);
+  ASSERT_GT(pid, 0);
+  ASSERT_GT(WaitForPort(out_path), 0) << ReadAll(err_path);
+  Ok({"models", "transition", "loan_model", "2", "Production", "--archive-existing"});
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_EQ(serve_folders().size(), 1u) << "the killed server's downloads are still there";
+  const std::string killed_folder = serve_folders()[0];
+
+  pid = Spawn(serve, {{"TMPDIR", temp}}, out_path, err_path);
+  ASSERT_GT(pid, 0);
+  int port = WaitForPort(out_path);
+  ASSERT_GT(port, 0) << ReadAll(err_path);
+  std::vector<std::string> folders = serve_folders();
+  EXPECT_EQ(folders.size(), 1u);
+  EXPECT_NE(folders.at(0), killed_folder) << "the abandoned folder is removed at start";
+  HttpResult served = Http(port, "POST", "/invocations", HeadRows(csv, 20), "text/csv");
+  EXPECT_EQ(served.status, 200);
+  EXPECT_EQ(served.body + "\n", v2);  // the version Production names now
+  kill(pid, SIGTERM);
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_TRUE(serve_folders().empty()) << "a clean stop removes its downloads";
+}
+
 // kill -9 in the middle of a search (two trials at a time): --resume finishes it with every
 // trial counted once: the finished ones kept, the interrupted ones ended KILLED and run again.
 TEST_F(CliTest, TuneKilledMidSearchResumes) {

@@ -16,7 +16,9 @@
 #include <fmt/format.h>
 
 #include "base/atomic_file.h"
+#include "base/ids.h"
 #include "base/json_writer.h"
+#include "base/owned_folder.h"
 #include "base/scratch_dir.h"
 #include "cli/cli_app.h"
 #include "cli/http_flags.h"
@@ -163,10 +165,18 @@ Status Serve(CliContext& context, const ServeFlags& flags) {
                     ? flags.workers
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (workers > 256) return Status::InvalidParameter("--workers must be between 1 and 256");
-  ORCHARD_ASSIGN_OR_RETURN(ScratchDir downloads, ScratchDir::Create("orchard-serve"));
+  // Downloaded versions live in a folder of this process's own, locked while it runs: one that a
+  // crashed server left (kill -9 in the middle of a swap) is removed by the next start.
+  std::error_code temp_ec;
+  const fs::path temp = fs::temp_directory_path(temp_ec);
+  if (temp_ec) return Status(ErrorCode::kInvalidState, "no temporary folder to download into");
+  RemoveAbandonedFolders(temp, "orchard-serve-");
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<OwnedFolder> downloads,
+                           OwnedFolder::Create(temp / fmt::format("orchard-serve-{}-{}", ::getpid(),
+                                                                  NewRunId().substr(0, 8))));
   auto started = Clock::now();
   ORCHARD_ASSIGN_OR_RETURN(std::shared_ptr<const LiveModel> live,
-                           LoadLiveModel(context, flags.model_uri, downloads.path() / "first"));
+                           LoadLiveModel(context, flags.model_uri, downloads->path() / "first"));
   double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
 
   ScoringServerOptions options;
@@ -198,7 +208,7 @@ Status Serve(CliContext& context, const ServeFlags& flags) {
     watcher = std::make_unique<RegistryWatcher>(
         context, server, flags.model_uri,
         std::chrono::milliseconds(static_cast<int64_t>(flags.watch_interval * 1000)),
-        downloads.path());
+        downloads->path());
   }
   WaitForStopSignal(flags.http, [&](std::chrono::milliseconds grace) {
     watcher.reset();

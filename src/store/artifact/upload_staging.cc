@@ -1,25 +1,19 @@
 #include "store/artifact/upload_staging.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
-#include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "base/ids.h"
+#include "base/owned_folder.h"
 
 namespace fs = std::filesystem;
 
 namespace orchard {
 namespace {
-
-constexpr const char* kLockName = ".lock";
 
 bool SameFilesystem(const fs::path& a, const fs::path& b) {
   struct stat sa {
@@ -38,33 +32,6 @@ fs::path StagingFolderFor(const fs::path& root) {
   return root / UploadStaging::kInsideRootName;
 }
 
-// Removes the subfolders of `staging` whose owner is gone: its lock can be taken. A subfolder
-// without a lock file is one being created right now, unless it is older than a minute.
-int RemoveLeftovers(const fs::path& staging) {
-  int removed = 0;
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(staging, ec); !ec && it != fs::directory_iterator();
-       it.increment(ec)) {
-    if (!it->is_directory(ec)) continue;
-    fs::path lock_path = it->path() / kLockName;
-    bool gone = false;
-    int fd = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd >= 0) {
-      gone = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
-      ::close(fd);
-    } else {
-      auto age = fs::file_time_type::clock::now() - fs::last_write_time(it->path(), ec);
-      gone = !ec && age > std::chrono::minutes(1);
-    }
-    if (gone) {
-      std::error_code remove_ec;
-      fs::remove_all(it->path(), remove_ec);
-      removed += !remove_ec;
-    }
-  }
-  return removed;
-}
-
 }  // namespace
 
 StatusOr<std::unique_ptr<UploadStaging>> UploadStaging::Open(const std::string& artifact_root) {
@@ -77,26 +44,15 @@ StatusOr<std::unique_ptr<UploadStaging>> UploadStaging::Open(const std::string& 
                   fmt::format("cannot create the upload staging folder '{}': {}", staging.string(),
                               ec.message()));
   }
-  result->removed_leftovers_ = RemoveLeftovers(staging);
-  fs::path own = staging / fmt::format("{}-{}", ::getpid(), NewRunId().substr(0, 8));
-  fs::create_directory(own, ec);
-  int fd = ec ? -1 : ::open((own / kLockName).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    if (fd >= 0) ::close(fd);
-    return Status(ErrorCode::kInvalidState,
-                  fmt::format("cannot set up the upload staging folder '{}': {}", own.string(),
-                              ec ? ec.message() : std::strerror(errno)));
-  }
-  result->own_folder_ = own.string();
-  result->lock_fd_ = fd;
+  result->removed_leftovers_ = RemoveAbandonedFolders(staging, "");
+  ORCHARD_ASSIGN_OR_RETURN(
+      result->own_,
+      OwnedFolder::Create(staging / fmt::format("{}-{}", ::getpid(), NewRunId().substr(0, 8))));
+  result->own_folder_ = result->own_->path().string();
   return result;
 }
 
-UploadStaging::~UploadStaging() {
-  std::error_code ignored;
-  fs::remove_all(own_folder_, ignored);
-  if (lock_fd_ >= 0) ::close(lock_fd_);
-}
+UploadStaging::~UploadStaging() = default;
 
 std::string UploadStaging::NewFilePath() const {
   return (fs::path(own_folder_) / NewRunId()).string();

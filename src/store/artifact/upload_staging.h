@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "base/owned_folder.h"
 #include "base/status.h"
 
 namespace orchard {
@@ -38,8 +39,8 @@ class UploadStaging {
  private:
   UploadStaging() = default;
 
+  std::unique_ptr<OwnedFolder> own_;  // this process's subfolder, locked while it runs
   std::string own_folder_;
-  int lock_fd_ = -1;
   int removed_leftovers_ = 0;
 };
 
