@@ -2,6 +2,7 @@
 // in-process trainings on data loaded once (--data), or subprocess project runs of an entry
 // point (--project), each taking over its child run.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -61,9 +62,20 @@ struct TuneFlags {
 // The trials an interrupted search left under `parent`: finished and failed ones count; a trial
 // whose Slurm job has not ended is adopted (running); any other trial still marked RUNNING was
 // interrupted and is ended KILLED (it will be tried again).
+// A trial's number from its run name ("trial-12"), or 0.
+int TrialNumberOf(const std::string& run_name) {
+  constexpr std::string_view kPrefix = "trial-";
+  if (!run_name.starts_with(kPrefix)) return 0;
+  int number = 0;
+  auto [end, error] =
+      std::from_chars(run_name.data() + kPrefix.size(), run_name.data() + run_name.size(), number);
+  return error == std::errc() && end == run_name.data() + run_name.size() ? number : 0;
+}
+
 StatusOr<std::vector<TrialRecord>> PreviousTrials(TrackingStore& store, const Run& parent,
                                                   const SearchSpace& space,
-                                                  const std::string& metric) {
+                                                  const std::string& metric,
+                                                  int& highest_number_used) {
   SearchRunsRequest request{.experiment_ids = {parent.info.experiment_id}, .max_results = 50000};
   ORCHARD_ASSIGN_OR_RETURN(
       request.filter,
@@ -74,6 +86,7 @@ StatusOr<std::vector<TrialRecord>> PreviousTrials(TrackingStore& store, const Ru
   for (const Run& child : page.runs) {
     const bool job_goes_on =
         child.TagValue(kTagSlurmJobId).has_value() && !child.TagValue(kTagSlurmFinalState);
+    highest_number_used = std::max(highest_number_used, TrialNumberOf(child.info.run_name));
     if (!job_goes_on &&
         (child.info.status == RunStatus::kRunning || child.info.status == RunStatus::kScheduled)) {
       ORCHARD_RETURN_IF_ERROR(store
@@ -83,7 +96,10 @@ StatusOr<std::vector<TrialRecord>> PreviousTrials(TrackingStore& store, const Ru
                                   .status());
       continue;
     }
-    TrialRecord trial{.number = static_cast<int>(trials.size()) + 1, .run_id = child.info.run_id};
+    // Its own number, as its run is named; a run named otherwise is numbered by position.
+    const int own = TrialNumberOf(child.info.run_name);
+    TrialRecord trial{.number = own > 0 ? own : static_cast<int>(trials.size()) + 1,
+                      .run_id = child.info.run_id};
     for (const ParameterSpace& parameter : space.parameters) {
       for (const Param& param : child.data.params) {
         if (param.key == parameter.name) trial.params.emplace_back(param.key, param.value);
@@ -312,8 +328,9 @@ Status RunTune(CliContext& context, const TuneFlags& flags) {
                         .source_name = "orchard tune"};
   if (!flags.resume.empty()) {
     ORCHARD_ASSIGN_OR_RETURN(Run previous, client->store().GetRun(flags.resume));
-    ORCHARD_ASSIGN_OR_RETURN(
-        options.previous, PreviousTrials(client->store(), previous, options.space, flags.metric));
+    ORCHARD_ASSIGN_OR_RETURN(options.previous,
+                             PreviousTrials(client->store(), previous, options.space, flags.metric,
+                                            options.highest_number_used));
     const auto adopted = std::count_if(options.previous.begin(), options.previous.end(),
                                        [](const TrialRecord& t) { return t.running; });
     log << fmt::format("resuming search {}: {} trials done before, {} still running (adopted)\n",

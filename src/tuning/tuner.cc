@@ -1,5 +1,6 @@
 #include "tuning/tuner.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <mutex>
@@ -52,6 +53,8 @@ Status LogSummary(ActiveRun& parent, const TuneOptions& options, const TuneResul
   for (Column& column : params) table.columns.push_back(std::move(column));
   ORCHARD_RETURN_IF_ERROR(WriteCsv(table, (scratch / "trials.csv").string()));
   ORCHARD_RETURN_IF_ERROR(parent.LogArtifact((scratch / "trials.csv").string()));
+  // In trial order: after a resume the trials come in the order they started, not by number.
+  std::sort(series.points.begin(), series.points.end());
   if (!series.points.empty()) {
     LineChart chart{
         .title = fmt::format("{} per trial ({} search)", options.metric, options.sampler),
@@ -111,6 +114,15 @@ StatusOr<TuneResult> Tune(Client& client, ActiveRun& parent, const TuneOptions& 
     }
   }
   int next = static_cast<int>(options.previous.size());
+  // New trials are numbered after every number used before (a trial interrupted and ended
+  // KILLED keeps its number).
+  int first_number = options.highest_number_used + 1;
+  for (const TrialRecord& trial : options.previous)
+    first_number = std::max(first_number, trial.number + 1);
+  const int previous_count = next;
+  // The number the last trial gets: what the progress lines count towards.
+  const int last_number =
+      std::max(options.max_trials, first_number + (options.max_trials - previous_count) - 1);
   // Previous trials still running (adopted; index into result.trials), and the parameters of
   // trials in flight (for the constant liar).
   std::vector<size_t> to_adopt;
@@ -126,10 +138,9 @@ StatusOr<TuneResult> Tune(Client& client, ActiveRun& parent, const TuneOptions& 
     std::string shown;
     for (const auto& [name, value] : trial.params) shown += fmt::format(" {}={}", name, value);
     *options.progress << (ok ? fmt::format("trial {:>3}/{}  {} {:.4f} {}\n", trial.number,
-                                           options.max_trials, options.metric, *trial.objective,
-                                           shown)
+                                           last_number, options.metric, *trial.objective, shown)
                              : fmt::format("trial {:>3}/{}  FAILED: {}\n", trial.number,
-                                           options.max_trials, trial.error))
+                                           last_number, trial.error))
                       << std::flush;
   };
   // Records a trial's outcome (mutex held).
@@ -167,7 +178,7 @@ StatusOr<TuneResult> Tune(Client& client, ActiveRun& parent, const TuneOptions& 
       // Trials in flight count as the worst seen so far (TPE only: the other samplers do not
       // learn from history, and grid counts it).
       trial.params = sampler->Next(liar ? WithConstantLiar(history, in_flight) : history);
-      trial.number = index + 1;
+      trial.number = first_number + (index - previous_count);
       in_flight.push_back(&trial.params);
       lock.unlock();
       StatusOr<ActiveRun> child =

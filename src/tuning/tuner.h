@@ -53,6 +53,9 @@ struct TuneOptions {
   // Trials of an earlier, interrupted run of this search (--resume): they count toward
   // max_trials, the finished ones feed the sampler, and numbering continues after them.
   std::vector<TrialRecord> previous;
+  // The highest trial number the earlier run gave, interrupted trials included: new trials are
+  // numbered after it (and after every number in `previous`), so no two runs share a name.
+  int highest_number_used = 0;
 };
 
 struct TuneResult {
