@@ -23,6 +23,7 @@ struct Fixture {
   std::shared_ptr<const ScoringModel> model;
   InputTable table;
   std::string one_row_request;  // dataframe_split of the first row, every column but the target
+  std::string records_request;  // inputs as row objects: the kRows rows
 };
 
 Fixture* fixture = nullptr;
@@ -97,6 +98,51 @@ void OneRowRequest(benchmark::State& state) {
   }
 }
 
+// Reading the one-row request into cells.
+void ParseOneRow(benchmark::State& state) {
+  InputTable table;
+  for (auto _ : state) {
+    Status parsed = ParseJsonInput(fixture->one_row_request, fixture->model->schema(), table);
+    benchmark::DoNotOptimize(parsed);
+  }
+}
+
+// Reading a large body into cells: kRows rows as `inputs` row objects (bytes per second).
+void ParseRecordsBody(benchmark::State& state) {
+  InputTable table;
+  for (auto _ : state) {
+    Status parsed = ParseJsonInput(fixture->records_request, fixture->model->schema(), table);
+    benchmark::DoNotOptimize(parsed);
+  }
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * fixture->records_request.size()));
+}
+
+void WriteCell(JsonWriter& json, const Column& column, size_t row) {
+  if (column.IsMissing(row)) {
+    json.Null();
+  } else if (column.type == ColumnType::kNumeric) {
+    json.Double(column.numbers[row]);
+  } else {
+    json.String(column.levels[static_cast<size_t>(column.codes[row])]);
+  }
+}
+
+std::string RecordsRequest(const Frame& frame, const std::string& target) {
+  JsonWriter json;
+  json.BeginObject().Key("inputs").BeginArray();
+  for (size_t row = 0; row < frame.rows; ++row) {
+    json.BeginObject();
+    for (const Column& column : frame.columns) {
+      if (column.name == target) continue;
+      json.Key(column.name);
+      WriteCell(json, column, row);
+    }
+    json.EndObject();
+  }
+  return json.EndArray().EndObject().Take();
+}
+
 std::string OneRowRequest(const Frame& frame, const std::string& target) {
   JsonWriter json;
   json.BeginObject().Key("dataframe_split").BeginObject().Key("columns").BeginArray();
@@ -105,14 +151,7 @@ std::string OneRowRequest(const Frame& frame, const std::string& target) {
   }
   json.EndArray().Key("data").BeginArray().BeginArray();
   for (const Column& column : frame.columns) {
-    if (column.name == target) continue;
-    if (column.IsMissing(0)) {
-      json.Null();
-    } else if (column.type == ColumnType::kNumeric) {
-      json.Double(column.numbers[0]);
-    } else {
-      json.String(column.levels[static_cast<size_t>(column.codes[0])]);
-    }
+    if (column.name != target) WriteCell(json, column, 0);
   }
   return json.EndArray().EndArray().EndObject().EndObject().Take();
 }
@@ -140,6 +179,7 @@ int main(int argc, char** argv) {
   data.model = *model;
   if (!TableFromFrame(data.frame, data.model->schema(), data.table).ok()) return 1;
   data.one_row_request = OneRowRequest(data.frame, package->target);
+  data.records_request = RecordsRequest(data.frame, package->target);
   fixture = &data;
   benchmark::RegisterBenchmark("load_model", LoadModel)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("score_10k_rows", ScoreTable)
@@ -153,6 +193,9 @@ int main(int argc, char** argv) {
       ->UseRealTime();
   benchmark::RegisterBenchmark("one_row_request_in_process", OneRowRequest)
       ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("parse_one_row_request", ParseOneRow)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("parse_10k_row_objects", ParseRecordsBody)
+      ->Unit(benchmark::kMillisecond);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -357,6 +357,41 @@ TEST_F(ScoringServerTest, EveryInputFormatScoresTheSame) {
   EXPECT_EQ(Post(R"({"dataframe_records": []})").body, R"({"predictions":[]})");
 }
 
+// Names and text read where they lie in the body unless they hold an escape: escaped ones
+// read the same. Fields the reader does not need are skipped however deep they nest.
+TEST_F(ScoringServerTest, EscapesAndDeepIgnoredFieldsReadTheSame) {
+  const Frame& frame = Loans();
+  JsonWriter json;
+  json.BeginObject().Key("inputs").BeginArray();
+  for (size_t row = 0; row < kRows; ++row) {
+    json.BeginObject();
+    for (const Column& column : frame.columns) {
+      json.Key(column.name);
+      WriteCell(json, column, row);
+    }
+    json.EndObject();
+  }
+  json.EndArray().EndObject();
+  const std::string plain = json.str();
+  // Every name and every text value starts with a \u escape of its first character.
+  std::string escaped;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    escaped += plain[i];
+    const bool opens = plain[i] == '"' && (plain[i - 1] == '{' || plain[i - 1] == ',' ||
+                                           plain[i - 1] == ':' || plain[i - 1] == '[');
+    if (opens && i + 1 < plain.size() && plain[i + 1] != '"') {
+      escaped += fmt::format("\\u{:04x}", static_cast<unsigned char>(plain[++i]));
+    }
+  }
+  ASSERT_NE(escaped, plain);
+  ExpectFirstRows(Positives(Post(escaped)), kRows);
+  // A params object nested 100,000 deep before the input, and one after it.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  ExpectFirstRows(Positives(Post("{\"params\": " + deep + ", " + plain.substr(1, plain.size() - 2) +
+                                 ", \"more\": " + deep + "}")),
+                  kRows);
+}
+
 TEST_F(ScoringServerTest, ProbesAndVersionNameTheLiveModel) {
   for (const char* path : {"/ping", "/health"}) {
     StatusOr<HttpResponse> reply = client_->Send("GET", path, "");
@@ -416,6 +451,14 @@ TEST_F(ScoringServerTest, BadRequestsGetMlflowErrors) {
       {"application/json", R"({"dataframe_split": {"columns": ["Grade")", 400, "BAD_REQUEST",
        "valid JSON"},
       {"application/json", "[1, 2]", 400, "BAD_REQUEST", "JSON dictionary"},
+      {"application/json", R"({"dataframe_records": []} {"inputs": []})", 400, "BAD_REQUEST",
+       "valid JSON"},
+      {"application/json", R"({"dataframe_records": [{"Grade": "A"]})", 400, "BAD_REQUEST",
+       "valid JSON"},
+      {"application/json", R"({"dataframe_split": {"columns": ["Grade"], "data": [[01]]}})", 400,
+       "BAD_REQUEST", "valid JSON"},
+      {"application/json", R"({"dataframe_records": [{"Grade": tru}]})", 400, "BAD_REQUEST",
+       "valid JSON"},
       {"application/json", R"({"data": [[1]]})", 400, "BAD_REQUEST", "exactly one"},
       {"application/json", R"({"instances": [], "inputs": []})", 400, "BAD_REQUEST",
        "['instances', 'inputs']"},

@@ -37,6 +37,7 @@ struct ServerFlags {
   std::string static_prefix;
   std::string ui_dir;
   std::string durability;  // "process" or "os"; empty: the store's default
+  size_t max_json_depth = kDefaultMaxJsonDepth;
   HttpFlags http;
 };
 
@@ -153,8 +154,14 @@ Status RunServer(CliContext& context, const ServerFlags& given) {
   if (flags.http.max_body_bytes != 0) options.max_json_body_bytes = flags.http.max_body_bytes;
   // The HTTP layer's in-memory limit only has to hold the largest JSON body.
   options.http.limits.max_body_bytes = options.max_json_body_bytes;
-  if (options.http.limits.max_buffered_bytes < options.max_json_body_bytes) {
-    return Status::InvalidParameter("--max-buffered-size must be at least --max-body-size");
+  options.max_json_depth = flags.max_json_depth;
+  // A JSON body reserves its parse's worst case with it (kJsonParseBytesPerBodyByte).
+  const uint64_t largest_hold = options.max_json_body_bytes * (1 + kJsonParseBytesPerBodyByte);
+  if (options.http.limits.max_buffered_bytes < largest_hold) {
+    return Status::InvalidParameter(fmt::format(
+        "--max-buffered-size must be at least {} times --max-body-size ({} bytes): a JSON body "
+        "is held with its parse",
+        1 + kJsonParseBytesPerBodyByte, largest_hold));
   }
   options.access_log = flags.http.access_log;
   // The serving threads inherit this mask, so SIGINT/SIGTERM reach only the signal wait below.
@@ -227,6 +234,10 @@ void AddServerCommand(CLI::App& app, CliContext& context, const std::string& nam
   AddHttpFlags(cmd, flags->http,
                "Largest JSON request body (16MiB, ...); beyond: 413. Artifact uploads stream to "
                "disk and are not bounded by it");
+  cmd->add_option("--max-json-depth", flags->max_json_depth,
+                  "Deepest nesting of arrays and objects in a JSON request body; deeper: 400")
+      ->default_val(kDefaultMaxJsonDepth)
+      ->check(CLI::Range(size_t{2}, size_t{1024}));
   cmd->add_option("--gunicorn-opts", flags->gunicorn_opts,
                   "Accepted for mlflow server command lines and ignored (with a warning): use "
                   "--workers");

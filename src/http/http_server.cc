@@ -268,7 +268,10 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<uint64_t> length;
     if (auto declared = head_parser_->content_length()) length = *declared;
     if (length && *length > limit_) return ReplyTooLarge();
-    if (!spool && length && *length > 0 && !Reserve(*length + kBodyPadding)) return ReplyBusy();
+    held_per_body_byte_ = 1 + uint64_t{plan.parse_bytes_per_body_byte};
+    if (!spool && length && *length > 0 && !Reserve(*length * held_per_body_byte_ + kBodyPadding)) {
+      return ReplyBusy();
+    }
     const bool expect_continue = beast::iequals(head[bhttp::field::expect], "100-continue");
     if (spool) {
       file_parser_.emplace(std::move(*head_parser_));
@@ -313,8 +316,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadMemoryBody() {
     if (body_parser_->is_done()) return OnBody({});
     if (!body_parser_->content_length()) {
-      uint64_t held = body_parser_->get().body().size() + kReservationStep;
-      if (held > reserved_ && !Reserve(kReservationStep)) return ReplyBusy();
+      uint64_t held = (body_parser_->get().body().size() + kReservationStep) * held_per_body_byte_;
+      if (held > reserved_ && !Reserve(kReservationStep * held_per_body_byte_)) return ReplyBusy();
     }
     stream_.expires_at(body_deadline_);
     bhttp::async_read_some(stream_, buffer_, *body_parser_,
@@ -602,7 +605,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
   bool in_flight_ = false;  // counted in the server's requests in flight
   uint64_t limit_ = 0;
-  uint64_t reserved_ = 0;  // this request's share of the buffered-bytes budget
+  uint64_t reserved_ = 0;            // this request's share of the buffered-bytes budget
+  uint64_t held_per_body_byte_ = 1;  // the body and its parse (BodyPlan)
   std::chrono::steady_clock::time_point body_deadline_;
   std::string spool_file_;
   int file_fd_ = -1;

@@ -32,6 +32,10 @@ struct BodyPlan {
   // The largest body this request may send (413 beyond it); 0: the server's limit for its kind
   // (HttpServerOptions::max_body_bytes or max_spooled_body_bytes).
   uint64_t max_body_bytes = 0;
+  // Memory the handler's parse of an in-memory body may take, per body byte, at worst. It is
+  // reserved from HttpLimits::max_buffered_bytes with the body, so what parsers build counts
+  // against the same bound as the bodies themselves.
+  uint32_t parse_bytes_per_body_byte = 0;
 };
 
 // Limits that bound what one client, or many, can make the server hold. Each has a safe default;

@@ -24,17 +24,19 @@
 
 namespace orchard {
 
-// One value as the request gave it. Text lives in the table's arena (offset, size), so the table
-// owns everything it points to.
+// One value as the request gave it, in 16 bytes: a large request holds millions. Text lives in
+// the table's arena (offset, size), so the table owns everything it points to.
 struct InputCell {
   // kBool: a JSON true/false; `number` holds 1 or 0 for numeric features, and a categorical
   // feature reads it as the level "True" / "False", the text a CSV of booleans trained on.
   enum class Kind : uint8_t { kMissing, kNumber, kText, kBool };
-  Kind kind = Kind::kMissing;
-  uint32_t text_size = 0;
-  uint32_t text_offset = 0;
+  static constexpr size_t kMaxTextSize = (1u << 24) - 1;
   double number = 0;
+  uint32_t text_offset = 0;
+  uint32_t text_size : 24 = 0;  // at most kMaxTextSize
+  Kind kind : 8 = Kind::kMissing;
 };
+static_assert(sizeof(InputCell) == 16);
 
 // The model's raw input columns by name, built once per model.
 class InputSchema {
@@ -69,6 +71,7 @@ struct InputTable {
   std::string_view Text(const InputCell& cell) const {
     return std::string_view(arena).substr(cell.text_offset, cell.text_size);
   }
+  // REQUIRES: text.size() <= InputCell::kMaxTextSize.
   void SetText(InputCell& cell, std::string_view text);
   const InputCell& At(size_t row, size_t column) const { return cells[row * columns + column]; }
 };

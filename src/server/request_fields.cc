@@ -1,5 +1,7 @@
 #include "server/request_fields.h"
 
+#include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 
@@ -10,11 +12,19 @@
 namespace orchard {
 namespace {
 
+std::atomic<size_t> max_depth{kDefaultMaxJsonDepth};
+
 // One parser per serving thread: it owns the parsed document the fields point into, and keeps
 // its buffers between requests.
 simdjson::dom::parser& ThreadParser() {
   thread_local simdjson::dom::parser parser;
   return parser;
+}
+
+// Gives `parser` the depth limit (simdjson keeps it through later reallocations).
+simdjson::error_code LimitDepth(simdjson::dom::parser& parser, size_t body_size, size_t depth) {
+  if (parser.max_depth() == depth && parser.capacity() >= body_size) return simdjson::SUCCESS;
+  return parser.allocate(std::max(parser.capacity(), body_size), depth);
 }
 
 std::optional<int64_t> ParseInt64(std::string_view text) {
@@ -62,6 +72,8 @@ Status CheckJsonContentType(const HttpRequest& request) {
   return Status::Ok();
 }
 
+void RequestFields::SetMaxDepth(size_t depth) { max_depth = depth; }
+
 StatusOr<RequestFields> RequestFields::Parse(const HttpRequest& request) {
   RequestFields fields;
   if (request.method == "GET" || request.method == "HEAD") {
@@ -82,6 +94,11 @@ StatusOr<RequestFields> RequestFields::Parse(const HttpRequest& request) {
     fields.own_parser_ = std::make_shared<simdjson::dom::parser>();
     parser = fields.own_parser_.get();
   }
+  const size_t depth = max_depth;
+  if (auto error = LimitDepth(*parser, body.size(), depth); error) {
+    return Status::Internal(
+        fmt::format("Cannot parse the request body: {}", simdjson::error_message(error)));
+  }
   // The HTTP server leaves room for simdjson's padding after a body, so it is parsed in place.
   const size_t capacity = body.data() == request.body.data() ? request.body.capacity() : 0;
   auto parsed =
@@ -89,6 +106,12 @@ StatusOr<RequestFields> RequestFields::Parse(const HttpRequest& request) {
           ? parser->parse(simdjson::padded_string_view(body.data(), body.size(), capacity))
           : parser->parse(body.data(), body.size());
   auto error = parsed.get(root);
+  if (error == simdjson::DEPTH_ERROR) {
+    return Status::BadRequest(fmt::format(
+        "Malformed JSON in the request body: arrays and objects nest deeper than {} levels "
+        "(the server's --max-json-depth)",
+        depth));
+  }
   if (error) {
     return Status::BadRequest(
         fmt::format("Malformed JSON in the request body: {}", simdjson::error_message(error)));

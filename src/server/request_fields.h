@@ -21,8 +21,19 @@
 
 namespace orchard {
 
+// The memory simdjson's document takes at worst per byte of JSON, beside the body: 4 bytes of
+// index per structural character and 8 of tape per value, 16 for a number; "1,1,1,..." reaches
+// 12. Bodies of text take about 2. The HTTP layer reserves it with the body (BodyPlan).
+inline constexpr uint32_t kJsonParseBytesPerBodyByte = 12;
+
+inline constexpr size_t kDefaultMaxJsonDepth = 64;
+
 class RequestFields {
  public:
+  // The deepest nesting of arrays and objects that Parse accepts, for every server in the
+  // process (TrackingServer sets it from its options). Deeper: BAD_REQUEST.
+  static void SetMaxDepth(size_t depth);
+
   // Parses the request: its JSON body (an empty body is {}), or its query string for GET.
   // BAD_REQUEST when the body is not a JSON object. A POST or PUT must say Content-Type
   // application/json (parameters allowed), as MLflow's _validate_content_type requires: a web

@@ -57,7 +57,10 @@ class TrackingServer::Impl {
     http.plan_body = [artifacts,
                       json_limit = options_.max_json_body_bytes](const HttpRequest& head) {
       BodyPlan plan = PlanArtifactUpload(artifacts, head);
-      if (plan.spool_file.empty()) plan.max_body_bytes = json_limit;
+      if (plan.spool_file.empty()) {
+        plan.max_body_bytes = json_limit;
+        plan.parse_bytes_per_body_byte = kJsonParseBytesPerBodyByte;
+      }
       return plan;
     };
     http.on_response = [](const HttpRequest& request, const HttpResponse& response, uint64_t,
@@ -131,6 +134,7 @@ TrackingServer::~TrackingServer() = default;
 
 Status TrackingServer::Start() {
   ORCHARD_RETURN_IF_ERROR(impl_->start_error_);
+  RequestFields::SetMaxDepth(impl_->options_.max_json_depth);
   return impl_->server_->Start();
 }
 int TrackingServer::port() const { return impl_->server_->port(); }

@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "http/http_server.h"
+#include "server/request_fields.h"
 #include "store/registry/registry_store.h"
 #include "store/tracking/tracking_store.h"
 
@@ -22,10 +23,12 @@ struct TrackingServerOptions {
   // The web UI at "/": the built-in copy, or the build in this folder when set (web_ui.h).
   std::string ui_folder;
   // The largest JSON request body (413 beyond it). MLflow's largest legitimate ones (a
-  // log-batch at its limits, a dataset's schema) are a few MB; parsing holds several times the
-  // body, so this stays well below the HTTP layer's limit. Artifact uploads stream to disk and
-  // are bounded by http.limits.max_spooled_body_bytes instead.
+  // log-batch at its limits, a dataset's schema) are a few MB. Each reserves its parse's worst
+  // case (kJsonParseBytesPerBodyByte) with it from http.limits.max_buffered_bytes. Artifact uploads
+  // stream to disk and are bounded by http.limits.max_spooled_body_bytes instead.
   uint64_t max_json_body_bytes = 16ull << 20;
+  // Arrays and objects nested deeper are refused (400): no MLflow request nests more than a few.
+  size_t max_json_depth = kDefaultMaxJsonDepth;
   std::string access_log;  // JSON lines: "-" for stdout, a file, or "" for none
 };
 
