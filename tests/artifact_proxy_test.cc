@@ -176,8 +176,9 @@ TEST_F(ArtifactProxyTest, UploadDownloadListDeleteAsMlflowsClient) {
 
   // HEAD tells the size without the body.
   std::string head = SendRaw(
-      port_, "HEAD " + std::string(kProxy) +
-                 "/1/run/artifacts/notes.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      port_,
+      "HEAD " + std::string(kProxy) +
+          "/1/run/artifacts/notes.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   EXPECT_NE(head.find("Content-Length: 4\r\n"), std::string::npos) << head;
   EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;
 
@@ -245,18 +246,20 @@ TEST_F(ArtifactProxyTest, TraversalIsRejectedPlainOrEncoded) {
 }
 
 TEST_F(ArtifactProxyTest, ExpectContinueIsAnswered) {
-  std::string reply = SendRaw(port_, "PUT " + std::string(kProxy) +
-                                         "/c/file.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-                                         "Expect: 100-continue\r\nConnection: close\r\n\r\nhello");
+  std::string reply =
+      SendRaw(port_, "PUT " + std::string(kProxy) +
+                         "/c/file.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+                         "Expect: 100-continue\r\nConnection: close\r\n\r\nhello");
   EXPECT_TRUE(reply.starts_with("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200")) << reply;
   EXPECT_EQ(ReadFile(destination_ / "c/file.txt"), "hello");
 }
 
 TEST_F(ArtifactProxyTest, BrokenUploadLeavesNothing) {
   // Promise 1000 bytes, send 10, hang up.
-  SendAndHangUp(port_,
-                "PUT " + std::string(kProxy) +
-                    "/b/partial.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789");
+  SendAndHangUp(
+      port_,
+      "PUT " + std::string(kProxy) +
+          "/b/partial.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n0123456789");
   // The server removes its temporary file once it sees the connection gone.
   auto leftovers = [&] {
     std::error_code ec;

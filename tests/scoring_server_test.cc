@@ -459,6 +459,11 @@ TEST_F(ScoringServerTest, BadRequestsGetMlflowErrors) {
        "BAD_REQUEST", "valid JSON"},
       {"application/json", R"({"dataframe_records": [{"Grade": tru}]})", 400, "BAD_REQUEST",
        "valid JSON"},
+      // Found by fuzz_invocations: simdjson's find_field_unordered assumed well-formed JSON.
+      {"application/json", R"({"dataframe_split": {"columns": ["income", "#ati": ["in"]024]]}})",
+       400, "BAD_REQUEST", "Invalid input"},
+      {"application/json", R"({"dataframe_split": {"data": [[1]], "columns": ["Grade"]} ])", 400,
+       "BAD_REQUEST", "valid JSON"},
       {"application/json", R"({"data": [[1]]})", 400, "BAD_REQUEST", "exactly one"},
       {"application/json", R"({"instances": [], "inputs": []})", 400, "BAD_REQUEST",
        "['instances', 'inputs']"},

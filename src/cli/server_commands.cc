@@ -38,6 +38,7 @@ struct ServerFlags {
   std::string ui_dir;
   std::string durability;  // "process" or "os"; empty: the store's default
   size_t max_json_depth = kDefaultMaxJsonDepth;
+  std::string allowed_hosts, cors_allowed_origins;
   HttpFlags http;
 };
 
@@ -155,6 +156,8 @@ Status RunServer(CliContext& context, const ServerFlags& given) {
   // The HTTP layer's in-memory limit only has to hold the largest JSON body.
   options.http.limits.max_body_bytes = options.max_json_body_bytes;
   options.max_json_depth = flags.max_json_depth;
+  options.browser.allowed_hosts = SplitCommaList(flags.allowed_hosts);
+  options.browser.cors_allowed_origins = SplitCommaList(flags.cors_allowed_origins);
   // A JSON body reserves its parse's worst case with it (kJsonParseBytesPerBodyByte).
   const uint64_t largest_hold = options.max_json_body_bytes * (1 + kJsonParseBytesPerBodyByte);
   if (options.http.limits.max_buffered_bytes < largest_hold) {
@@ -188,6 +191,10 @@ Status RunServer(CliContext& context, const ServerFlags& given) {
   context.out() << fmt::format("Orchard tracking server listening on http://{}:{}{}/ ({})",
                                flags.host, server->port(), flags.static_prefix, serving)
                 << std::endl;
+  const std::vector<std::string> hosts = options.browser.allowed_hosts.empty()
+                                             ? DefaultAllowedHosts(flags.host)
+                                             : options.browser.allowed_hosts;
+  spdlog::info("Host names answered: {} (--allowed-hosts adds others)", fmt::join(hosts, ", "));
   WaitForStopSignal(flags.http, [&](std::chrono::milliseconds grace) { server->Stop(grace); });
   context.out() << "Orchard tracking server stopped" << std::endl;
   return Status::Ok();
@@ -234,6 +241,14 @@ void AddServerCommand(CLI::App& app, CliContext& context, const std::string& nam
   AddHttpFlags(cmd, flags->http,
                "Largest JSON request body (16MiB, ...); beyond: 413. Artifact uploads stream to "
                "disk and are not bounded by it");
+  cmd->add_option("--allowed-hosts", flags->allowed_hosts,
+                  "Comma-separated names the Host header may carry (any port; '*' wildcards, "
+                  "or '*' for any), against DNS rebinding. Default: localhost, 127.0.0.1, "
+                  "[::1] and the --host address (with --host 0.0.0.0: this machine's name and "
+                  "addresses); others get 403");
+  cmd->add_option("--cors-allowed-origins", flags->cors_allowed_origins,
+                  "Comma-separated origins (https://app.example.com) whose web pages may call "
+                  "the API, or '*'. Default: none; the server's own pages always may");
   cmd->add_option("--max-json-depth", flags->max_json_depth,
                   "Deepest nesting of arrays and objects in a JSON request body; deeper: 400")
       ->default_val(kDefaultMaxJsonDepth)

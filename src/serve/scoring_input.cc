@@ -217,17 +217,13 @@ Status ReadRows(od::array rows, const std::vector<int>& columns, const InputSche
   return Status::Ok();
 }
 
-Status ReadSplit(od::value split_value, const InputSchema& schema, InputTable& table,
-                 std::vector<char>& present) {
-  od::object split;
-  if (split_value.get_object().get(split) != simdjson::SUCCESS) {
-    return Shape("dataframe_split must be an object with 'columns' and 'data'");
-  }
-  od::array names, data;
-  if (split.find_field_unordered("columns").get_array().get(names) != simdjson::SUCCESS) {
+// The column names of dataframe_split's "columns".
+Status ReadColumnNames(od::value names_value, const InputSchema& schema, std::vector<char>& present,
+                       std::vector<int>& columns) {
+  od::array names;
+  if (names_value.get_array().get(names) != simdjson::SUCCESS) {
     return Shape("dataframe_split needs 'columns', a list of column names");
   }
-  std::vector<int> columns;
   for (auto maybe_name : names) {
     od::value name;
     ORCHARD_JSON_TRY(maybe_name.get(name));
@@ -243,10 +239,47 @@ Status ReadSplit(od::value split_value, const InputSchema& schema, InputTable& t
     }
     columns.push_back(column);
   }
-  if (split.find_field_unordered("data").get_array().get(data) != simdjson::SUCCESS) {
-    return Shape("dataframe_split needs 'data', a list of rows");
+  return Status::Ok();
+}
+
+// dataframe_split: "columns" first, wherever it stands, then "data" ("index" is ignored). The
+// fields are found by walking the object forward, twice if need be: simdjson's
+// find_field_unordered assumes well-formed JSON when it wraps around.
+Status ReadSplit(od::value split_value, const InputSchema& schema, InputTable& table,
+                 std::vector<char>& present) {
+  od::object split;
+  if (split_value.get_object().get(split) != simdjson::SUCCESS) {
+    return Shape("dataframe_split must be an object with 'columns' and 'data'");
   }
-  return ReadRows(data, columns, schema, table);
+  std::vector<int> columns;
+  bool has_columns = false, has_data = false;
+  for (auto maybe_field : split) {
+    od::field field;
+    ORCHARD_JSON_TRY(std::move(maybe_field).get(field));
+    std::string_view name;
+    ORCHARD_JSON_TRY(FieldName(field, name));
+    if (name == "data") has_data = true;
+    if (name != "columns" || has_columns) continue;
+    has_columns = true;
+    ORCHARD_RETURN_IF_ERROR(ReadColumnNames(field.value(), schema, present, columns));
+  }
+  if (!has_columns) return Shape("dataframe_split needs 'columns', a list of column names");
+  if (!has_data) return Shape("dataframe_split needs 'data', a list of rows");
+  bool not_empty = false;
+  ORCHARD_JSON_TRY(split.reset().get(not_empty));
+  for (auto maybe_field : split) {
+    od::field field;
+    ORCHARD_JSON_TRY(std::move(maybe_field).get(field));
+    std::string_view name;
+    ORCHARD_JSON_TRY(FieldName(field, name));
+    if (name != "data") continue;
+    od::array data;
+    if (field.value().get_array().get(data) != simdjson::SUCCESS) {
+      return Shape("dataframe_split needs 'data', a list of rows");
+    }
+    return ReadRows(data, columns, schema, table);
+  }
+  return Shape("dataframe_split needs 'data', a list of rows");
 }
 
 // {column: [values]}: every list the same length.

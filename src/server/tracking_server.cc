@@ -85,6 +85,16 @@ class TrackingServer::Impl {
   }
 
   HttpResponse Dispatch(const HttpRequest& request) {
+    if (std::optional<HttpResponse> refused = guard_.Check(request)) {
+      guard_.Decorate(request, *refused);
+      return std::move(*refused);
+    }
+    HttpResponse response = Route(request);
+    guard_.Decorate(request, response);
+    return response;
+  }
+
+  HttpResponse Route(const HttpRequest& request) {
     const HttpHandler* handler = nullptr;
     switch (router_.Find(request.method, request.path, &handler)) {
       case Router::Match::kFound:
@@ -118,8 +128,15 @@ class TrackingServer::Impl {
            path == "/get-artifact";
   }
 
+  static BrowserGuardOptions GuardOptions(const TrackingServerOptions& options) {
+    BrowserGuardOptions guard = options.browser;
+    if (guard.allowed_hosts.empty()) guard.allowed_hosts = DefaultAllowedHosts(options.http.host);
+    return guard;
+  }
+
   TrackingServerOptions options_;
   const bool artifacts_only_;
+  const BrowserGuard guard_{GuardOptions(options_)};
   Router router_;
   std::unique_ptr<HttpObserver> observer_;
   Status start_error_;  // the access log could not be opened

@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "http/http_server.h"
+#include "server/browser_guard.h"
 #include "server/request_fields.h"
 #include "store/registry/registry_store.h"
 #include "store/tracking/tracking_store.h"
@@ -30,6 +31,9 @@ struct TrackingServerOptions {
   // Arrays and objects nested deeper are refused (400): no MLflow request nests more than a few.
   size_t max_json_depth = kDefaultMaxJsonDepth;
   std::string access_log;  // JSON lines: "-" for stdout, a file, or "" for none
+  // Host, Origin and CORS checks for browsers (browser_guard.h). Empty allowed_hosts: the
+  // defaults for http.host.
+  BrowserGuardOptions browser;
 };
 
 class TrackingServer {

@@ -22,7 +22,8 @@ constexpr char kIndex[] = "/index.html";
 constexpr char kStatic[] = "/static-files/";
 constexpr char kPolicy[] =
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'";
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'; "
+    "form-action 'self'";
 
 std::string ContentTypeOf(const std::string& path) {
   static const std::map<std::string, std::string> kTypes = {
