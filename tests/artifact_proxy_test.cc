@@ -227,6 +227,9 @@ TEST_F(ArtifactProxyTest, TraversalIsRejectedPlainOrEncoded) {
       "/etc/passwd",
       "a%2F..%2F..%2Fsecret.txt",
       "..",
+      "a\\..\\..\\secret.txt",
+      "a%5Cb.txt",
+      "a%00b.txt",
   };
   for (const std::string& attempt : attempts) {
     SCOPED_TRACE(attempt);
@@ -281,6 +284,84 @@ TEST_F(ArtifactProxyTest, DisabledProxyAnswers503) {
   EXPECT_EQ(GetFile("1/x.txt").status, 503);
   EXPECT_EQ(ListPath("1").status, 503);
   EXPECT_FALSE(fs::exists(destination_ / "1/x.txt"));
+}
+
+// A symbolic link inside the artifact folder (placed there by someone with a shell) never leads
+// the proxy outside it: not to read, list, write or delete. Links that stay inside work.
+TEST_F(ArtifactProxyTest, SymbolicLinksNeverLeadOutside) {
+  const fs::path outside = dir_.path() / "outside";
+  WriteFile(outside / "secret.txt", "secret");
+  ASSERT_EQ(Put("0/run/artifacts/inside.txt", "inside").status, 200);
+  fs::create_directory_symlink(outside, destination_ / "0/run/artifacts/out");
+  fs::create_symlink(outside / "secret.txt", destination_ / "0/run/artifacts/secret-link");
+  fs::create_symlink(destination_ / "0/run/artifacts/inside.txt",
+                     destination_ / "0/run/artifacts/inside-link");
+  fs::create_symlink(dir_.path() / "nowhere", destination_ / "0/run/artifacts/dangling");
+  for (const std::string path : {"0/run/artifacts/out/secret.txt", "0/run/artifacts/secret-link"}) {
+    SCOPED_TRACE(path);
+    HttpResult get = GetFile(path);
+    EXPECT_EQ(get.status, 403) << get.body;
+    EXPECT_EQ(ErrorCode(get), "PERMISSION_DENIED");
+    EXPECT_EQ(get.body.find("secret\""), std::string::npos);
+  }
+  EXPECT_EQ(Put("0/run/artifacts/out/new.txt", "x").status, 403);
+  EXPECT_EQ(Put("0/run/artifacts/dangling/new.txt", "x").status, 403);
+  EXPECT_FALSE(fs::exists(outside / "new.txt"));
+  EXPECT_FALSE(fs::exists(dir_.path() / "nowhere"));
+  EXPECT_EQ(Http(port_, "DELETE", std::string(kProxy) + "/0/run/artifacts/out/secret.txt").status,
+            403);
+  EXPECT_EQ(ListPath("0%2Frun%2Fartifacts%2Fout").status, 403);
+  // The listing shows the links that stay inside, and not the others.
+  HttpResult listing = ListPath("0%2Frun%2Fartifacts");
+  EXPECT_EQ(listing.status, 200);
+  EXPECT_NE(listing.body.find("\"inside-link\""), std::string::npos) << listing.body;
+  EXPECT_EQ(listing.body.find("\"out\""), std::string::npos) << listing.body;
+  EXPECT_EQ(listing.body.find("secret-link"), std::string::npos) << listing.body;
+  EXPECT_EQ(GetFile("0/run/artifacts/inside-link").body, "inside");
+  // Deleting a link removes the link, never what it points to.
+  EXPECT_EQ(Http(port_, "DELETE", std::string(kProxy) + "/0/run/artifacts/out").status, 200);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(destination_ / "0/run/artifacts/out")));
+  EXPECT_EQ(ReadFile(outside / "secret.txt"), "secret");
+  // The UI's viewer (get-artifact) goes through the same check.
+  EXPECT_EQ(Http(port_, "GET", "/get-artifact?run_id=x&path=out%2Fsecret.txt").status, 404);
+}
+
+// The registry's copies under models/ change only through its endpoints.
+TEST_F(ArtifactProxyTest, RegistryCopiesCannotBeWrittenOrDeletedThroughTheProxy) {
+  WriteFile(destination_ / "models/loan/1/MLmodel", "flavors: {}\n");
+  HttpResult put = Put("models/loan/1/MLmodel", "replaced");
+  EXPECT_EQ(put.status, 403) << put.body;
+  EXPECT_EQ(ErrorCode(put), "PERMISSION_DENIED");
+  EXPECT_EQ(Http(port_, "DELETE", std::string(kProxy) + "/models").status, 403);
+  EXPECT_EQ(Http(port_, "DELETE", std::string(kProxy) + "/models/loan/1/MLmodel").status, 403);
+  EXPECT_EQ(ReadFile(destination_ / "models/loan/1/MLmodel"), "flavors: {}\n");
+  EXPECT_EQ(GetFile("models/loan/1/MLmodel").status, 200);  // reading stays open
+}
+
+// experiments/create takes only artifact locations inside the server's storage, or remote ones.
+TEST_F(ArtifactProxyTest, ArtifactLocationsAreChecked) {
+  auto create = [&](const std::string& name, const std::string& location) {
+    return Http(port_, "POST", "/api/2.0/mlflow/experiments/create",
+                R"({"name": ")" + name + R"(", "artifact_location": ")" + location + R"("})");
+  };
+  for (const std::string& location : std::vector<std::string>{
+           "file:///etc", "/", "/etc/passwd", "relative/folder", "file://otherhost/share",
+           "mlflow-artifacts:/../x", "mlflow-artifacts:/models/loan",
+           "file://" + destination_.string() + "/../outside", destination_.string() + "/models"}) {
+    SCOPED_TRACE(location);
+    HttpResult refused = create("refused", location);
+    EXPECT_EQ(refused.status, 400) << refused.body;
+    EXPECT_NE(refused.body.find("Invalid artifact_location"), std::string::npos) << refused.body;
+  }
+  int n = 0;
+  for (const std::string& location :
+       std::vector<std::string>{"mlflow-artifacts:/team/a", "mlflow-artifacts://server:5000/team/b",
+                                "s3://bucket/loan", destination_.string() + "/team/c",
+                                "file://" + destination_.string() + "/team/d", std::string()}) {
+    SCOPED_TRACE(location);
+    HttpResult created = create("ok-" + std::to_string(n++), location);
+    EXPECT_EQ(created.status, 200) << created.body;
+  }
 }
 
 TEST_F(ArtifactProxyTest, GetArtifactSendsARunFile) {

@@ -256,6 +256,26 @@ size_t FilesUnder(const std::filesystem::path& folder) {
   return count;
 }
 
+// A link in a run's model folder that leads outside it is never copied into the registry: the
+// version is refused and nothing is stored.
+TEST_P(RegistryServerTest, SourcesWithLinksLeadingOutsideAreRefused) {
+  const std::string run = RunWithModel();
+  const std::filesystem::path root = dir_.path();
+  const std::filesystem::path model = root / "artifacts" / ProxyPath(run) / "model";
+  const std::filesystem::path secret = root / "secret.txt";
+  std::ofstream(secret) << "secret";
+  std::filesystem::create_symlink(secret, model / "secret.txt");
+  ASSERT_EQ(Call("POST", "registered-models/create", R"({"name":"m"})").status, 200);
+  HttpResult refused = Call("POST", "model-versions/create",
+                            R"({"name":"m","source":"runs:/)" + run + R"(/model"})");
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_NE(refused.body.find("PERMISSION_DENIED"), std::string::npos) << refused.body;
+  EXPECT_EQ(Call("GET", "model-versions/get?name=m&version=1").status, 404);
+  std::error_code ec;
+  EXPECT_TRUE(!std::filesystem::exists(root / "artifacts/models/m", ec) ||
+              std::filesystem::is_empty(root / "artifacts/models/m", ec));
+}
+
 // model-versions/create takes every source form MLflow's clients send, stores description and
 // tags, and keeps the source's last part in the stored copy and its download URI; everything that
 // would copy more than one run's folder, or anything the server does not serve, is refused.

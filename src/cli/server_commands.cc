@@ -175,6 +175,11 @@ Status RunServer(CliContext& context, const ServerFlags& given) {
   options.http.path_prefix = flags.static_prefix;
   options.ui_folder = flags.ui_dir;
   options.artifacts_destination = destination;
+  // A local default root is where experiments keep artifacts too (artifact_location checks).
+  if (std::string local = root.starts_with("file://") ? root.substr(7) : root;
+      std::filesystem::path(local).is_absolute()) {
+    options.local_artifact_roots.push_back(local);
+  }
   options.serve_artifacts = flags.serve_artifacts;
   options.registry = registry.get();
   options.version = ORCHARD_VERSION;

@@ -3,6 +3,8 @@
 // stores pass.
 #include "client/rest_tracking_store.h"
 
+#include <filesystem>
+
 #include <spdlog/spdlog.h>
 
 #include "server/tracking_server.h"
@@ -25,6 +27,10 @@ class RestStoreUnderTest : public RestTrackingStore {
     TrackingServerOptions options;
     options.http.port = 0;
     options.artifacts_destination = dir + "/artifacts";
+    // The contract names local artifact locations of its own (/data/x, and a relative one the
+    // client makes absolute): the server is told they are its storage, as --default-artifact-root
+    // would.
+    options.local_artifact_roots = {"/data", std::filesystem::current_path().string()};
     auto server = std::make_unique<TrackingServer>(options, *backing->tracking);
     if (!server->Start().ok()) return nullptr;
     auto client = HttpClient::Create("http://127.0.0.1:" + std::to_string(server->port()));

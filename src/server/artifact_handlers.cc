@@ -72,8 +72,22 @@ HttpResponse FileReply(const fs::path& file) {
   return reply;
 }
 
+// The registry keeps its copies of model versions under "models/" of the destination: only its
+// own endpoints change them (a proxy PUT or DELETE there would leave versions without files).
+bool IsRegistryCopyPath(std::string_view normalized) {
+  return normalized.substr(0, normalized.find('/')) == "models";
+}
+
+Status RegistryCopyRefused(const std::string& path) {
+  return Status(ErrorCode::kPermissionDenied,
+                fmt::format("'{}' is under models/, where the model registry keeps its copies of "
+                            "model versions: change them with the registry's endpoints "
+                            "(model-versions/create, model-versions/delete)",
+                            path));
+}
+
 StatusOr<HttpResponse> Download(const fs::path& root, const std::string& path) {
-  fs::path file = root / path;
+  ORCHARD_ASSIGN_OR_RETURN(fs::path file, ResolveInsideRoot(root, path));
   std::error_code ec;
   if (fs::is_directory(file, ec)) {
     return Status::InvalidParameter(
@@ -89,10 +103,11 @@ StatusOr<HttpResponse> Download(const fs::path& root, const std::string& path) {
 
 HttpResponse Upload(const ArtifactServiceConfig& config, const HttpRequest& request,
                     const std::string& path) {
-  fs::path target = fs::path(config.destination) / path;
+  StatusOr<fs::path> target = ResolveInsideRoot(config.destination, path, /*follow_last=*/false);
+  if (!target.ok()) return ErrorReply(target.status());
   std::error_code ec;
   if (!request.body_file.empty()) {
-    fs::rename(request.body_file, target, ec);
+    fs::rename(request.body_file, *target, ec);
     if (ec) {
       return ErrorReply(Status(ErrorCode::kInternalError,
                                fmt::format("cannot store artifact '{}': {}", path, ec.message())));
@@ -103,8 +118,11 @@ HttpResponse Upload(const ArtifactServiceConfig& config, const HttpRequest& requ
 }
 
 HttpResponse Delete(const ArtifactServiceConfig& config, const std::string& path) {
+  // A link is removed itself, never what it points to.
+  StatusOr<fs::path> target = ResolveInsideRoot(config.destination, path, /*follow_last=*/false);
+  if (!target.ok()) return ErrorReply(target.status());
   std::error_code ec;
-  fs::remove_all(fs::path(config.destination) / path, ec);  // nothing there: done, as MLflow
+  fs::remove_all(*target, ec);  // nothing there: done, as MLflow
   if (ec) {
     return ErrorReply(Status(ErrorCode::kInternalError,
                              fmt::format("cannot delete artifact '{}': {}", path, ec.message())));
@@ -154,8 +172,13 @@ HttpResponse GetRunArtifact(const ArtifactServiceConfig& config, const HttpReque
   }
   StatusOr<Run> run = config.store->GetRun(run_id);
   if (!run.ok()) return ErrorReply(run.status());
-  StatusOr<HttpResponse> reply =
-      Download(LocalArtifactRoot(run->info.artifact_uri, config.destination), *path);
+  const std::string root = LocalArtifactRoot(run->info.artifact_uri, config.destination);
+  if (!fs::path(root).is_absolute()) {  // a remote store's URI: clients read it themselves
+    return ErrorReply(Status::InvalidParameter(
+        fmt::format("The artifacts of run {} are at {}, which this server does not serve", run_id,
+                    run->info.artifact_uri)));
+  }
+  StatusOr<HttpResponse> reply = Download(root, *path);
   if (!reply.ok()) return ErrorReply(reply.status());
   return *std::move(reply);
 }
@@ -180,7 +203,11 @@ BodyPlan PlanArtifactUpload(const ArtifactServiceConfig& config, const HttpReque
   if (!path) return {};
   if (!config.serve_artifacts) return {.reply = Disabled(head)};
   if (!path->ok()) return {.reply = ErrorReply(path->status())};
-  fs::path target = fs::path(config.destination) / **path;
+  if (IsRegistryCopyPath(**path)) return {.reply = ErrorReply(RegistryCopyRefused(**path))};
+  StatusOr<fs::path> resolved =
+      ResolveInsideRoot(config.destination, **path, /*follow_last=*/false);
+  if (!resolved.ok()) return {.reply = ErrorReply(resolved.status())};
+  const fs::path& target = *resolved;
   std::error_code ec;
   if (fs::is_directory(target, ec)) {
     return {.reply = ErrorReply(Status::InvalidParameter(
@@ -209,6 +236,9 @@ void AddArtifactRoutes(Router& router, const ArtifactServiceConfig& config) {
       if (!config.serve_artifacts) return Disabled(request);
       StatusOr<std::string> path = *ProxyPathOf(request.path);
       if (!path.ok()) return ErrorReply(path.status());
+      if (request.method != "GET" && IsRegistryCopyPath(*path)) {
+        return ErrorReply(RegistryCopyRefused(*path));
+      }
       if (request.method == "PUT") return Upload(config, request, *path);
       if (request.method == "DELETE") return Delete(config, *path);
       StatusOr<HttpResponse> reply = Download(config.destination, *path);

@@ -143,8 +143,8 @@ StatusOr<std::string> CreateVersion(const RegistryServiceConfig& config,
                            source, run_id.value_or("")));
   const std::string storage = NewStoredCopyPath(
       (fs::path(config.artifacts_destination) / "models").string(), name, from.folder);
-  LocalArtifactRepo target(storage);
-  ORCHARD_RETURN_IF_ERROR(target.LogDir(from.folder, ""));
+  // Links in the source must stay inside it: a registry copy never picks up other files.
+  ORCHARD_RETURN_IF_ERROR(CopyTreeConfined(from.folder, storage));
   // MLflow records the run_id the client sent (none for a models:/ source).
   StatusOr<ModelVersion> version =
       config.registry->CreateModelVersion(name, {.source = source,

@@ -11,6 +11,7 @@
 #include "base/json_writer.h"
 #include "entities/entity_json.h"
 #include "server/artifact_handlers.h"
+#include "server/artifact_location.h"
 #include "server/mlflow_reply.h"
 #include "server/mlflow_route.h"
 #include "server/request_fields.h"
@@ -125,11 +126,13 @@ std::string Wrapped(std::string_view key, const T& entity) {
 
 // ----- experiments -----
 
-StatusOr<std::string> CreateExperiment(TrackingStore& store, const RequestFields& fields) {
+StatusOr<std::string> CreateExperiment(TrackingStore& store, const ArtifactLocationPolicy& policy,
+                                       const RequestFields& fields) {
   CreateExperimentRequest request;
   ORCHARD_ASSIGN_OR_RETURN(request.name, fields.RequiredString("name"));
   ORCHARD_ASSIGN_OR_RETURN(std::optional<std::string> location, fields.String("artifact_location"));
   request.artifact_location = location.value_or("");
+  ORCHARD_RETURN_IF_ERROR(CheckArtifactLocation(request.artifact_location, policy));
   ORCHARD_ASSIGN_OR_RETURN(request.tags, TagsOf(fields, "tags"));
   ORCHARD_ASSIGN_OR_RETURN(std::string id, store.CreateExperiment(request));
   return JsonWriter().BeginObject().Field("experiment_id", id).EndObject().Take();
@@ -468,7 +471,11 @@ void AddTrackingRoutes(Router& router, const TrackingServiceConfig& config) {
     return [&store, fn](const RequestFields& fields) { return fn(store, fields); };
   };
   // Experiments.
-  Route(router, "POST", "experiments/create", bind(CreateExperiment));
+  Route(router, "POST", "experiments/create",
+        [&store,
+         policy = ArtifactLocationPolicy{.artifacts_destination = config.artifacts_destination,
+                                         .local_roots = config.local_artifact_roots}](
+            const RequestFields& fields) { return CreateExperiment(store, policy, fields); });
   Route(router, "GET", "experiments/get", bind(GetExperiment));
   Route(router, "GET", "experiments/get-by-name", bind(GetExperimentByName));
   Route(router, "POST", "experiments/search", bind(SearchExperiments));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "http/router.h"
 #include "store/tracking/tracking_store.h"
@@ -14,6 +15,9 @@ struct TrackingServiceConfig {
   TrackingStore* store = nullptr;  // not owned; thread-safe
   // The local folder behind "mlflow-artifacts:/" URIs (the server's --artifacts-destination).
   std::string artifacts_destination;
+  // Other local folders where experiments may keep artifacts (a local --default-artifact-root):
+  // artifact_location is checked against these and the destination (artifact_location.h).
+  std::vector<std::string> local_artifact_roots;
 };
 
 void AddTrackingRoutes(Router& router, const TrackingServiceConfig& config);

@@ -20,8 +20,9 @@ class TrackingServer::Impl {
   Impl(TrackingServerOptions options, TrackingStore* store)
       : options_(std::move(options)), artifacts_only_(store == nullptr) {
     if (store != nullptr) {
-      AddTrackingRoutes(router_,
-                        {.store = store, .artifacts_destination = options_.artifacts_destination});
+      AddTrackingRoutes(router_, {.store = store,
+                                  .artifacts_destination = options_.artifacts_destination,
+                                  .local_artifact_roots = options_.local_artifact_roots});
     }
     ArtifactServiceConfig artifacts{.store = store,
                                     .destination = options_.artifacts_destination,

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "http/http_server.h"
@@ -18,6 +19,8 @@ namespace orchard {
 struct TrackingServerOptions {
   HttpServerOptions http;
   std::string artifacts_destination;  // absolute local folder behind mlflow-artifacts:/
+  // Other local folders experiments may name as artifact_location (a local default root).
+  std::vector<std::string> local_artifact_roots;
   bool serve_artifacts = true;        // the artifact proxy endpoints are on
   RegistryStore* registry = nullptr;  // the model registry endpoints, when set (not owned)
   std::string version;                // answered by GET /version

@@ -75,7 +75,13 @@ StatusOr<fs::path> RunArtifactRoot(const VersionSourceContext& context, const st
     return Status::InvalidParameter("this server holds no runs to register models from");
   }
   ORCHARD_ASSIGN_OR_RETURN(Run run, context.tracking->GetRun(run_id));
-  return fs::path(LocalArtifactRoot(run.info.artifact_uri, context.artifacts_destination));
+  fs::path root = LocalArtifactRoot(run.info.artifact_uri, context.artifacts_destination);
+  if (!root.is_absolute()) {  // a remote store's URI: this server reads no files from it
+    return Status::InvalidParameter(
+        fmt::format("The artifacts of run {} are at {}, which this server cannot copy from", run_id,
+                    run.info.artifact_uri));
+  }
+  return root;
 }
 
 StatusOr<SourceFolder> FromRunsUri(const VersionSourceContext& context, const std::string& source) {

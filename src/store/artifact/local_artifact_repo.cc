@@ -17,8 +17,12 @@ StatusOr<std::string> NormalizeArtifactPath(const std::string& path) {
   if (path.find('\0') != std::string::npos) {
     return Status::InvalidParameter("Invalid artifact path: it contains a NUL character");
   }
-  if (!path.empty() &&
-      (path.front() == '/' || path.front() == '\\' || (path.size() > 1 && path[1] == ':'))) {
+  if (path.find('\\') != std::string::npos) {
+    return Status::InvalidParameter(fmt::format(
+        "Invalid artifact path '{}': backslashes are not allowed; separate folders with '/'",
+        path));
+  }
+  if (!path.empty() && (path.front() == '/' || (path.size() > 1 && path[1] == ':'))) {
     return Status::InvalidParameter(fmt::format(
         "Invalid artifact path '{}': it must be relative to the run's artifact root", path));
   }
@@ -81,9 +85,49 @@ Status LocalArtifactRepo::LogFile(const std::string& local_file, const std::stri
   return CopyFileAtomic(local_file, root_ / dir / fs::path(local_file).filename());
 }
 
-StatusOr<LocalTree> ScanLocalTree(const fs::path& from) {
+namespace {
+
+bool IsWithin(const fs::path& root, const fs::path& path) {
+  fs::path relative = path.lexically_relative(root);
+  return !relative.empty() && *relative.begin() != "..";
+}
+
+Status LeadsOutside(const std::string& what) {
+  return Status(ErrorCode::kPermissionDenied,
+                fmt::format("'{}' is a symbolic link that leads outside the artifact storage (or "
+                            "nowhere); it is not followed",
+                            what));
+}
+
+}  // namespace
+
+StatusOr<fs::path> ResolveInsideRoot(const fs::path& root, const std::string& relative,
+                                     bool follow_last) {
+  std::error_code ec;
+  const fs::path base = fs::weakly_canonical(root, ec);  // the root itself is the admin's choice
+  if (ec) return Status(ErrorCode::kInvalidState, fmt::format("cannot read '{}'", root.string()));
+  fs::path at = base;
+  const fs::path parts(relative);
+  for (auto part = parts.begin(); part != parts.end(); ++part) {
+    fs::path next = at / *part;
+    fs::file_status status = fs::symlink_status(next, ec);
+    const bool last = std::next(part) == parts.end();
+    if (ec || !fs::exists(status) || !fs::is_symlink(status) || (last && !follow_last)) {
+      at = std::move(next);
+      continue;
+    }
+    fs::path target = fs::canonical(next, ec);
+    if (ec || !IsWithin(base, target)) return LeadsOutside(relative);
+    at = std::move(target);
+  }
+  return at;
+}
+
+StatusOr<LocalTree> ScanLocalTree(const fs::path& from, const fs::path* confine_to) {
   LocalTree tree;
   std::error_code ec;
+  fs::path confine;
+  if (confine_to != nullptr) confine = fs::weakly_canonical(*confine_to, ec);
   for (auto it = fs::recursive_directory_iterator(from, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     // Paths relative to `from` by text alone: fs::relative would resolve links and could
@@ -91,6 +135,11 @@ StatusOr<LocalTree> ScanLocalTree(const fs::path& from) {
     fs::path relative = it->path().lexically_relative(from);
     std::error_code status_ec;
     fs::file_status status = it->status(status_ec);  // follows links
+    if (confine_to != nullptr && it->is_symlink(status_ec)) {
+      std::error_code resolve_ec;
+      fs::path target = fs::canonical(it->path(), resolve_ec);
+      if (resolve_ec || !IsWithin(confine, target)) return LeadsOutside(relative.string());
+    }
     if (it->is_symlink(status_ec) && fs::is_directory(status)) continue;
     if (fs::is_directory(status)) {
       tree.folders.push_back(relative);
@@ -113,8 +162,8 @@ StatusOr<LocalTree> ScanLocalTree(const fs::path& from) {
 namespace {
 
 // Copies the tree under `from` into `to`, checked whole before anything is copied.
-Status CopyTree(const fs::path& from, const fs::path& to) {
-  ORCHARD_ASSIGN_OR_RETURN(LocalTree tree, ScanLocalTree(from));
+Status CopyTree(const fs::path& from, const fs::path& to, const fs::path* confine_to = nullptr) {
+  ORCHARD_ASSIGN_OR_RETURN(LocalTree tree, ScanLocalTree(from, confine_to));
   std::error_code ec;
   fs::create_directories(to, ec);
   for (const fs::path& folder : tree.folders) fs::create_directories(to / folder, ec);
@@ -130,6 +179,10 @@ Status CopyTree(const fs::path& from, const fs::path& to) {
 
 }  // namespace
 
+Status CopyTreeConfined(const fs::path& from, const fs::path& to) {
+  return CopyTree(from, to, &from);
+}
+
 Status LocalArtifactRepo::LogDir(const std::string& local_dir, const std::string& artifact_dir) {
   ORCHARD_ASSIGN_OR_RETURN(std::string dir, NormalizeArtifactPath(artifact_dir));
   std::error_code ec;
@@ -143,14 +196,20 @@ Status LocalArtifactRepo::LogDir(const std::string& local_dir, const std::string
 StatusOr<std::vector<FileInfo>> LocalArtifactRepo::List(const std::string& path) {
   ORCHARD_ASSIGN_OR_RETURN(std::string relative, NormalizeArtifactPath(path));
   std::vector<FileInfo> files;
-  fs::path folder = root_ / relative;
+  ORCHARD_ASSIGN_OR_RETURN(fs::path folder, ResolveInsideRoot(root_, relative));
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) return files;
+  const fs::path base = fs::weakly_canonical(root_, ec);
   for (auto it = fs::directory_iterator(folder, ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
     const fs::directory_entry& entry = *it;
     std::string name = entry.path().filename().string();
     if (IsCopyInFlight(name)) continue;
+    if (entry.is_symlink(ec)) {  // listed only when it leads inside the storage
+      std::error_code resolve_ec;
+      fs::path target = fs::canonical(entry.path(), resolve_ec);
+      if (resolve_ec || !IsWithin(base, target)) continue;
+    }
     FileInfo info;
     info.path = relative.empty() ? name : relative + "/" + name;
     info.is_dir = entry.is_directory(ec);
@@ -165,7 +224,7 @@ StatusOr<std::vector<FileInfo>> LocalArtifactRepo::List(const std::string& path)
 StatusOr<std::string> LocalArtifactRepo::Download(const std::string& path,
                                                   const std::string& dest_dir) {
   ORCHARD_ASSIGN_OR_RETURN(std::string relative, NormalizeArtifactPath(path));
-  fs::path source = root_ / relative;
+  ORCHARD_ASSIGN_OR_RETURN(fs::path source, ResolveInsideRoot(root_, relative));
   std::error_code ec;
   fs::path dest = fs::path(dest_dir) / relative;  // dest keeps the artifact path, as MLflow does
   if (fs::is_regular_file(source, ec)) {
@@ -175,7 +234,7 @@ StatusOr<std::string> LocalArtifactRepo::Download(const std::string& path,
   if (!fs::is_directory(source, ec)) {
     return Status::NotFound(fmt::format("No artifact at path '{}'", path));
   }
-  ORCHARD_RETURN_IF_ERROR(CopyTree(source, dest));
+  ORCHARD_RETURN_IF_ERROR(CopyTree(source, dest, &root_));
   return dest.string();
 }
 

@@ -33,7 +33,22 @@ struct LocalTree {
   std::vector<std::filesystem::path> folders;
   std::vector<std::filesystem::path> files;
 };
-StatusOr<LocalTree> ScanLocalTree(const std::filesystem::path& from);
+// With `confine_to` set, a link must lead inside that folder (PERMISSION_DENIED otherwise): what
+// the server copies from its own storage (a registry copy) must not pick up a file from
+// elsewhere on the machine.
+StatusOr<LocalTree> ScanLocalTree(const std::filesystem::path& from,
+                                  const std::filesystem::path* confine_to = nullptr);
+
+// Copies the tree under `from` into `to` (checked whole first), links confined to `from`.
+Status CopyTreeConfined(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// Where `relative` (a normalized artifact path) lies under `root` on disk. A symbolic link on
+// the way is followed only when it leads inside root; one that leads outside, or nowhere, is
+// PERMISSION_DENIED. With `follow_last` false the last part is not followed (to delete or
+// replace a link itself). A part that does not exist yet ends the walk: the rest is appended.
+StatusOr<std::filesystem::path> ResolveInsideRoot(const std::filesystem::path& root,
+                                                  const std::string& relative,
+                                                  bool follow_last = true);
 
 // Copies `from` to `to` through a temporary file in to's folder and a rename, creating folders.
 Status CopyFileAtomic(const std::filesystem::path& from, const std::filesystem::path& to);
