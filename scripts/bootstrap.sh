@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev libpq-dev libcli11-dev libspdlog-dev libfmt-dev libsimdjson-dev libboost-dev
   libyaml-cpp-dev libxgboost-dev libcurl4-openssl-dev libarchive-dev libssl-dev
   libcairo2-dev fonts-dejavu-core
+  libsodium-dev    # argon2id password hashes for basic-auth users
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-xgboost  # tests check that a saved booster loads in XGBoost's Python package
   python3-pandas python3-yaml  # tests load packages through their python_function loader

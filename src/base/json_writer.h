@@ -25,6 +25,8 @@ class JsonWriter {
   JsonWriter& Double(double value);
   JsonWriter& Bool(bool value);
   JsonWriter& Null();
+  // A value already written as JSON (copied as is: the caller vouches for it).
+  JsonWriter& Raw(std::string_view json);
 
   // Shorthands for Key(k) followed by a value.
   JsonWriter& Field(std::string_view key, std::string_view value) { return Key(key).String(value); }

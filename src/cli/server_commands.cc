@@ -58,10 +58,10 @@ Status CheckMlflowOnlyFlags(CliContext& context, const ServerFlags& flags) {
                                         flags.expose_prometheus))
                   << "\n";
   }
-  if (!flags.app_name.empty()) {
+  if (!flags.app_name.empty() && flags.app_name != "basic-auth") {
     return Status::InvalidParameter(fmt::format(
-        "--app-name {} is not available in this version of orchard server; leave it out and put "
-        "the server behind a proxy that authenticates",
+        "--app-name {} is not an app of orchard server: basic-auth is (MLflow's users and "
+        "permissions)",
         flags.app_name));
   }
   for (const auto& [flag, value] : {std::pair{"--gunicorn-opts", &flags.gunicorn_opts},
@@ -136,6 +136,14 @@ Status RunServer(CliContext& context, const ServerFlags& given) {
     }
     ORCHARD_ASSIGN_OR_RETURN(registry, OpenRegistryStore(registry_config));
   }
+  // MLflow's basic-auth app: its configuration from MLFLOW_AUTH_CONFIG_PATH, as MLflow reads it.
+  std::unique_ptr<BasicAuth> auth;
+  if (flags.app_name == "basic-auth") {
+    const char* config_path = std::getenv("MLFLOW_AUTH_CONFIG_PATH");
+    ORCHARD_ASSIGN_OR_RETURN(AuthConfig auth_config,
+                             ReadAuthConfig(config_path != nullptr ? config_path : ""));
+    ORCHARD_ASSIGN_OR_RETURN(auth, BasicAuth::Create(auth_config, store.get(), registry.get()));
+  }
   // As mlflow server's check: a path of its own, such as /mlflow.
   if (!flags.static_prefix.empty() &&
       (!flags.static_prefix.starts_with('/') || flags.static_prefix.ends_with('/'))) {
@@ -181,6 +189,7 @@ Status RunServer(CliContext& context, const ServerFlags& given) {
     options.local_artifact_roots.push_back(local);
   }
   options.serve_artifacts = flags.serve_artifacts;
+  options.auth = auth.get();
   options.registry = registry.get();
   options.version = ORCHARD_VERSION;
   std::unique_ptr<TrackingServer> server = store != nullptr
@@ -270,7 +279,10 @@ void AddServerCommand(CLI::App& app, CliContext& context, const std::string& nam
       cmd->add_option("--expose-prometheus", flags->expose_prometheus,
                       "Accepted for MLflow compatibility: metrics are always at /metrics")
           ->expected(0, 1);
-  cmd->add_option("--app-name", flags->app_name)->group("");
+  cmd->add_option("--app-name", flags->app_name,
+                  "basic-auth: MLflow's users and permissions; every request but /health and the "
+                  "UI's files needs a user's credentials. Configured by the INI file "
+                  "MLFLOW_AUTH_CONFIG_PATH names (docs/security.md)");
   cmd->callback([&context, flags] {
     context.action = [&context, flags]() { return RunServer(context, *flags); };
   });

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "client/http_error.h"
+#include "client/tracking_credentials.h"
 #include "db/pg_uri.h"
 #include "store/artifact/local_artifact_repo.h"
 
@@ -42,6 +43,7 @@ std::string JoinPath(const std::string& a, const std::string& b) {
 StatusOr<std::unique_ptr<HttpArtifactRepo>> HttpArtifactRepo::Open(const std::string& api_url,
                                                                    const std::string& root) {
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, HttpClient::Create(api_url));
+  UseTrackingCredentials(*client);
   ORCHARD_ASSIGN_OR_RETURN(std::string normalized, NormalizeArtifactPath(root));
   return std::unique_ptr<HttpArtifactRepo>(
       new HttpArtifactRepo(std::move(client), std::move(normalized)));

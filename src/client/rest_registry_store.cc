@@ -5,6 +5,7 @@
 #include "base/json_writer.h"
 #include "client/http_error.h"
 #include "client/reply_fields.h"
+#include "client/tracking_credentials.h"
 
 namespace orchard {
 namespace {
@@ -89,6 +90,7 @@ std::string Query(const std::string& name) { return "?name=" + UrlEncode(name); 
 
 StatusOr<std::unique_ptr<RestRegistryStore>> RestRegistryStore::Open(const std::string& base_url) {
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, HttpClient::Create(base_url));
+  UseTrackingCredentials(*client);
   return std::unique_ptr<RestRegistryStore>(new RestRegistryStore(std::move(client)));
 }
 

@@ -10,6 +10,7 @@
 #include "base/json_writer.h"
 #include "client/http_error.h"
 #include "client/reply_fields.h"
+#include "client/tracking_credentials.h"
 #include "entities/entity_json.h"
 #include "store/tracking/search_filter_parser.h"
 
@@ -88,6 +89,7 @@ std::string ViewTypeText(ViewType view) { return std::string(ViewTypeName(view))
 
 StatusOr<std::unique_ptr<RestTrackingStore>> RestTrackingStore::Open(const std::string& base_url) {
   ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, HttpClient::Create(base_url));
+  UseTrackingCredentials(*client);
   return std::unique_ptr<RestTrackingStore>(new RestTrackingStore(std::move(client)));
 }
 

@@ -129,6 +129,7 @@ class HttpClient::Impl {
     bhttp::request<Body> request(bhttp::string_to_verb(method), prefix_ + target, 11);
     request.set(bhttp::field::host, host_ + ":" + port_);
     request.set(bhttp::field::user_agent, "orchard");
+    if (!authorization_.empty()) request.set(bhttp::field::authorization, authorization_);
     return request;
   }
 
@@ -217,7 +218,12 @@ class HttpClient::Impl {
   std::optional<beast::tcp_stream> stream_;
   beast::flat_buffer buffer_;
   bool keep_alive_hint_ = false;  // the last response's keep-alive (set by Fill, under mutex_)
+
+ public:
+  std::string authorization_;  // set before requests are sent (SetAuthorization)
 };
+
+void HttpClient::SetAuthorization(std::string value) { impl_->authorization_ = std::move(value); }
 
 StatusOr<std::unique_ptr<HttpClient>> HttpClient::Create(const std::string& base_url) {
   constexpr std::string_view kHttp = "http://";

@@ -17,6 +17,9 @@ class HttpClient {
   static StatusOr<std::unique_ptr<HttpClient>> Create(const std::string& base_url);
   ~HttpClient();
 
+  // Sent as the Authorization header of every request from now on (empty: none).
+  void SetAuthorization(std::string value);
+
   // Sends `method target` (target is appended to the base URL's path) with a JSON body.
   // TEMPORARILY_UNAVAILABLE when the server cannot be reached.
   StatusOr<HttpResponse> Send(const std::string& method, const std::string& target,

@@ -44,4 +44,15 @@ std::string Router::RouteOf(const std::string& path) const {
   return "other";
 }
 
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+  std::vector<std::pair<std::string, std::string>> routes;
+  for (const auto& [path, handlers] : routes_) {
+    for (const auto& [method, handler] : handlers) routes.emplace_back(method, path);
+  }
+  for (const auto& [prefix, handlers] : prefixes_) {
+    for (const auto& [method, handler] : handlers) routes.emplace_back(method, prefix + "*");
+  }
+  return routes;
+}
+
 }  // namespace orchard

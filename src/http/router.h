@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "http/http_message.h"
 
@@ -27,6 +28,8 @@ class Router {
   // The route `path` falls under, for metrics: the exact path registered, the prefix followed by
   // "*", or "other". A bounded set, however many ids the paths hold.
   std::string RouteOf(const std::string& path) const;
+  // Every route as (method, RouteOf's name for it): exact paths, then prefixes with "*".
+  std::vector<std::pair<std::string, std::string>> Routes() const;
 
  private:
   using ByMethod = std::map<std::string, HttpHandler>;

@@ -53,10 +53,19 @@ class TrackingServer::Impl {
     router_.Add("GET", "/health", text("OK"));
     router_.Add("GET", "/version", text(options_.version));
     AddWebUiRoutes(router_, {.folder = options_.ui_folder});
+    if (options_.auth != nullptr) options_.auth->AddRoutes(router_);
     HttpServerOptions http = options_.http;
     http.error_reply = HttpLayerErrorReply;
-    http.plan_body = [artifacts,
+    http.plan_body = [this, artifacts,
                       json_limit = options_.max_json_body_bytes](const HttpRequest& head) {
+      // An upload is checked before its body is streamed to disk, not after.
+      if (options_.auth != nullptr && head.method == "PUT") {
+        AuthUser user;
+        std::optional<HttpResponse> refused =
+            guard_.Check(head) ? guard_.Check(head)
+                               : options_.auth->Check(head, router_.RouteOf(head.path), user);
+        if (refused) return BodyPlan{.reply = std::move(*refused)};
+      }
       BodyPlan plan = PlanArtifactUpload(artifacts, head);
       if (plan.spool_file.empty()) {
         plan.max_body_bytes = json_limit;
@@ -86,11 +95,17 @@ class TrackingServer::Impl {
   }
 
   HttpResponse Dispatch(const HttpRequest& request) {
-    if (std::optional<HttpResponse> refused = guard_.Check(request)) {
+    std::optional<HttpResponse> refused = guard_.Check(request);
+    AuthUser user;
+    if (!refused && options_.auth != nullptr) {
+      refused = options_.auth->Check(request, router_.RouteOf(request.path), user);
+    }
+    if (refused) {
       guard_.Decorate(request, *refused);
       return std::move(*refused);
     }
     HttpResponse response = Route(request);
+    if (options_.auth != nullptr) options_.auth->After(request, user, response);
     guard_.Decorate(request, response);
     return response;
   }
@@ -156,6 +171,9 @@ Status TrackingServer::Start() {
   return impl_->server_->Start();
 }
 int TrackingServer::port() const { return impl_->server_->port(); }
+std::vector<std::pair<std::string, std::string>> TrackingServer::Routes() const {
+  return impl_->router_.Routes();
+}
 void TrackingServer::Stop(std::chrono::milliseconds grace) { impl_->server_->Stop(grace); }
 void TrackingServer::Wait() { impl_->server_->Wait(); }
 

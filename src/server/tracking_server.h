@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/basic_auth.h"
 #include "base/status.h"
 #include "http/http_server.h"
 #include "server/browser_guard.h"
@@ -34,6 +35,9 @@ struct TrackingServerOptions {
   // Arrays and objects nested deeper are refused (400): no MLflow request nests more than a few.
   size_t max_json_depth = kDefaultMaxJsonDepth;
   std::string access_log;  // JSON lines: "-" for stdout, a file, or "" for none
+  // MLflow's basic-auth app (auth/basic_auth.h) when set: credentials and permissions on every
+  // request. Not owned; outlives the server.
+  BasicAuth* auth = nullptr;
   // Host, Origin and CORS checks for browsers (browser_guard.h). Empty allowed_hosts: the
   // defaults for http.host.
   BrowserGuardOptions browser;
@@ -50,6 +54,8 @@ class TrackingServer {
 
   Status Start();
   int port() const;
+  // Every route the server answers, as (method, route): what the auth rules must cover.
+  std::vector<std::pair<std::string, std::string>> Routes() const;
   // Graceful: new connections are refused, requests in flight finish (see HttpServer::Stop).
   void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds::max());
   void Wait();
