@@ -1847,3 +1847,58 @@ TEST_F(CliTest, TheLoanSearchOnPostgres) {
 
 }  // namespace
 }  // namespace orchard
+
+namespace orchard {
+namespace {
+
+// orchard server --app-name basic-auth with MLflow's default configuration: the admin is created
+// with the default password (and the server says so loudly), and the CLI manages users and
+// permissions with MLflow's credential variables.
+TEST_F(CliTest, BasicAuthServerAndUsersCommands) {
+  std::string out_path = dir_ / "server.out", err_path = dir_ / "server.err";
+  pid_t pid = Spawn({"server", "--port", "0", "--app-name", "basic-auth", "--backend-store-uri",
+                     "sqlite:///" + (dir_ / "mlruns.db")},
+                    {}, out_path, err_path);
+  ASSERT_GT(pid, 0);
+  int port = WaitForPort(out_path);
+  ASSERT_GT(port, 0) << ReadAll(err_path);
+  const std::string log = ReadAll(out_path) + ReadAll(err_path);
+  EXPECT_NE(log.find("still has the default password"), std::string::npos) << log;
+  const std::string uri = "http://127.0.0.1:" + std::to_string(port);
+  auto as = [&](const std::string& user, const std::string& password) {
+    return std::map<std::string, std::string>{{"MLFLOW_TRACKING_URI", uri},
+                                              {"MLFLOW_TRACKING_USERNAME", user},
+                                              {"MLFLOW_TRACKING_PASSWORD", password}};
+  };
+  Ok({"users", "create", "-u", "alice", "--password", "alice-pw"}, as("admin", "password"));
+  Ok({"users", "create", "-u", "bob", "--password", "bob-pw"}, as("admin", "password"));
+  const std::string id = Ok({"experiments", "create", "-n", "alice-exp"}, as("alice", "alice-pw"));
+  EXPECT_NE(Ok({"users", "get", "-u", "alice"}, as("alice", "alice-pw"))
+                .find(R"({"experiment_id":")" + id + R"(","user_id":2,"permission":"MANAGE"})"),
+            std::string::npos);
+  Ok({"users", "grant", "-u", "bob", "-x", id, "-p", "NO_PERMISSIONS"}, as("alice", "alice-pw"));
+  Result refused = Run({"experiments", "get", "-x", id}, as("bob", "bob-pw"));
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("Permission denied"), std::string::npos) << refused.err;
+  Ok({"users", "grant", "-u", "bob", "-x", id, "-p", "READ"}, as("alice", "alice-pw"));
+  EXPECT_NE(Ok({"experiments", "get", "-x", id}, as("bob", "bob-pw")).find("alice-exp"),
+            std::string::npos);
+  Result anonymous = Run({"experiments", "list"}, {{"MLFLOW_TRACKING_URI", uri}});
+  EXPECT_NE(anonymous.exit_code, 0);
+  EXPECT_NE(anonymous.err.find("not authenticated"), std::string::npos) << anonymous.err;
+  Result not_admin = Run({"users", "delete", "-u", "alice"}, as("bob", "bob-pw"));
+  EXPECT_NE(not_admin.exit_code, 0);
+  Ok({"users", "update-password", "-u", "admin", "--password", "n3w"}, as("admin", "password"));
+  Ok({"users", "delete", "-u", "bob"}, as("admin", "n3w"));
+  // The users' store is MLflow's default file, beside the server; no password in it in clear.
+  std::ifstream users(dir_ / "basic_auth.db", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(users)), std::istreambuf_iterator<char>());
+  EXPECT_FALSE(bytes.empty());
+  EXPECT_EQ(bytes.find("alice-pw"), std::string::npos);
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
+
+}  // namespace
+}  // namespace orchard

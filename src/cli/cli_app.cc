@@ -132,6 +132,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
 
   AddExperimentsCommands(app, context);
+  AddUsersCommands(app, context);
   AddRunsCommands(app, context);
   AddArtifactsCommands(app, context);
   AddServerCommands(app, context);

@@ -83,6 +83,7 @@ void AddRunsCommands(CLI::App& app, CliContext& context);
 void AddArtifactsCommands(CLI::App& app, CliContext& context);
 void AddServerCommands(CLI::App& app, CliContext& context);
 void AddDbCommands(CLI::App& app, CliContext& context);
+void AddUsersCommands(CLI::App& app, CliContext& context);
 void AddTrainCommand(CLI::App& app, CliContext& context);
 void AddDatasetsCommands(CLI::App& app, CliContext& context);
 void AddRunCommand(CLI::App& app, CliContext& context);
