@@ -11,8 +11,7 @@
 #include "base/base64.h"
 #include "client/rest_tracking_store.h"
 #include "server/tracking_server.h"
-#include "store/registry/sql_registry_store.h"
-#include "store/tracking/sqlite_tracking_store.h"
+#include "support/backing_stores.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 
@@ -21,19 +20,24 @@ namespace {
 
 using testing::HttpResult;
 
-class BasicAuthTest : public ::testing::Test {
+// On SQLite, and on PostgreSQL where the team store exists: the tracking store, the registry and
+// the users' store each on that backend.
+class BasicAuthTest : public ::testing::TestWithParam<testing::Backend> {
  protected:
+  void SetUp() override { ORCHARD_REQUIRE_BACKEND(GetParam()); }
+
   void Start(const std::string& default_permission = "READ") {
     spdlog::set_level(spdlog::level::warn);
-    auto tracking = SqliteTrackingStore::Open(dir_ / "mlruns.db", "mlflow-artifacts:");
-    ASSERT_TRUE(tracking.ok()) << tracking.status().ToString();
-    tracking_ = std::move(*tracking);
-    auto registry = SqlRegistryStore::OpenSqlite(dir_ / "mlruns.db");
-    ASSERT_TRUE(registry.ok()) << registry.status().ToString();
-    registry_ = std::move(*registry);
+    auto stores = testing::OpenBacking(GetParam(), dir_ / "db", "mlflow-artifacts:");
+    ASSERT_TRUE(stores.ok()) << stores.status().ToString();
+    tracking_ = std::move(stores->tracking);
+    registry_ = std::move(stores->registry);
     AuthConfig config;
     config.default_permission = default_permission;
-    config.database_uri = "sqlite:///" + (dir_ / "basic_auth.db");
+    config.database_uri =
+        GetParam() == testing::Backend::kSqlite
+            ? "sqlite:///" + (dir_ / "basic_auth.db")
+            : testing::TestPostgresSchemaUri(testing::SchemaNameFor(dir_ / "users"));
     config.admin_password = "admin-secret";
     auto auth = BasicAuth::Create(config, tracking_.get(), registry_.get());
     ASSERT_TRUE(auth.ok()) << auth.status().ToString();
@@ -89,13 +93,13 @@ class BasicAuthTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteTrackingStore> tracking_;
-  std::unique_ptr<SqlRegistryStore> registry_;
+  std::unique_ptr<TrackingStore> tracking_;
+  std::unique_ptr<RegistryStore> registry_;
   std::unique_ptr<BasicAuth> auth_;
   std::unique_ptr<TrackingServer> server_;
 };
 
-TEST_F(BasicAuthTest, CredentialsAreRequiredExceptForHealthAndTheUi) {
+TEST_P(BasicAuthTest, CredentialsAreRequiredExceptForHealthAndTheUi) {
   Start();
   EXPECT_EQ(As("", "GET", "/health").status, 200);
   EXPECT_EQ(As("", "GET", "/").status, 200);
@@ -113,7 +117,7 @@ TEST_F(BasicAuthTest, CredentialsAreRequiredExceptForHealthAndTheUi) {
   EXPECT_EQ(As("admin", "GET", "/version").status, 200);
 }
 
-TEST_F(BasicAuthTest, UsersAreManagedAsMlflowsAuthServiceClientDoes) {
+TEST_P(BasicAuthTest, UsersAreManagedAsMlflowsAuthServiceClientDoes) {
   Start();
   CreateUser("alice");
   CreateUser("bob");
@@ -145,7 +149,7 @@ TEST_F(BasicAuthTest, UsersAreManagedAsMlflowsAuthServiceClientDoes) {
   EXPECT_EQ(Api("bob", "GET", "/version").status, 401);
 }
 
-TEST_F(BasicAuthTest, ExperimentPermissionsDecideWhatEachUserMayDo) {
+TEST_P(BasicAuthTest, ExperimentPermissionsDecideWhatEachUserMayDo) {
   Start("READ");
   CreateUser("alice");
   CreateUser("bob");
@@ -198,7 +202,7 @@ TEST_F(BasicAuthTest, ExperimentPermissionsDecideWhatEachUserMayDo) {
 
 // Renaming a model keeps its permissions with it (MLflow's app leaves them under the old name,
 // and the owner can no longer delete the model).
-TEST_F(BasicAuthTest, ModelPermissionsFollowARename) {
+TEST_P(BasicAuthTest, ModelPermissionsFollowARename) {
   Start("READ");
   CreateUser("alice");
   CreateUser("bob");
@@ -225,7 +229,7 @@ TEST_F(BasicAuthTest, ModelPermissionsFollowARename) {
 // Every route the server answers has a rule: without credentials it is refused (but for
 // /health and the UI's files), and a user with no permission anywhere gets 403 from every route
 // that needs one. A route added without a rule fails here.
-TEST_F(BasicAuthTest, EveryRouteHasARuleAndEnforcesIt) {
+TEST_P(BasicAuthTest, EveryRouteHasARuleAndEnforcesIt) {
   Start("NO_PERMISSIONS");
   CreateUser("eve");
   const std::string id = CreateExperiment("admin", "guarded");
@@ -274,7 +278,7 @@ TEST_F(BasicAuthTest, EveryRouteHasARuleAndEnforcesIt) {
 }
 
 // Orchard's own client sends MLflow's credential variables, to the tracking server only.
-TEST_F(BasicAuthTest, ClientsSendTheTrackingCredentialsOfTheEnvironment) {
+TEST_P(BasicAuthTest, ClientsSendTheTrackingCredentialsOfTheEnvironment) {
   Start();
   CreateUser("alice");
   const std::string url = "http://127.0.0.1:" + std::to_string(server_->port());
@@ -300,6 +304,8 @@ TEST_F(BasicAuthTest, ClientsSendTheTrackingCredentialsOfTheEnvironment) {
   unsetenv("MLFLOW_TRACKING_USERNAME");
   unsetenv("MLFLOW_TRACKING_PASSWORD");
 }
+
+ORCHARD_ON_EVERY_BACKEND(BasicAuthTest);
 
 TEST(AuthConfigTest, ReadsMlflowsIniAndRefusesWhatItCannotHonour) {
   testing::TempDir dir;

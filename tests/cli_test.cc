@@ -1795,9 +1795,9 @@ TEST_F(CliTest, TheLoanSearchOnPostgres) {
   // A password the trust-authenticated test server ignores: it must not show anywhere.
   std::string uri = testing::TestPostgresSchemaUri(testing::SchemaNameFor(dir_.path()));
   uri.replace(uri.find("postgres@"), 9, "postgres:s3cret@");
-  EXPECT_NE(Ok({"db", "upgrade", uri}).find("upgraded from version 0 to 1"), std::string::npos);
+  EXPECT_NE(Ok({"db", "upgrade", uri}).find("upgraded from version 0 to 2"), std::string::npos);
   std::string current = Ok({"db", "upgrade", uri});
-  EXPECT_NE(current.find("schema is current (version 1)"), std::string::npos) << current;
+  EXPECT_NE(current.find("schema is current (version 2)"), std::string::npos) << current;
   EXPECT_EQ(current.find("s3cret"), std::string::npos) << current;
 
   std::map<std::string, std::string> team = {{"MLFLOW_TRACKING_URI", uri}};
@@ -1898,6 +1898,85 @@ TEST_F(CliTest, BasicAuthServerAndUsersCommands) {
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
+}
+
+}  // namespace
+}  // namespace orchard
+
+namespace orchard {
+namespace {
+
+// A password in a store URI or the tracking credentials never reaches an error message or the
+// server's output.
+TEST_F(CliTest, SecretsStayOutOfErrorsAndLogs) {
+  const std::string uri = "postgresql://orchard:hunter2-secret@127.0.0.1:1/orchard";
+  Result server = Run({"server", "--port", "0", "--backend-store-uri", uri});
+  EXPECT_NE(server.exit_code, 0);
+  EXPECT_EQ((server.out + server.err).find("hunter2"), std::string::npos) << server.err;
+  Result listed = Run({"experiments", "list"}, {{"MLFLOW_TRACKING_URI", uri}});
+  EXPECT_NE(listed.exit_code, 0);
+  EXPECT_EQ((listed.out + listed.err).find("hunter2"), std::string::npos) << listed.err;
+  // Credentials sent to a server that refuses them are not echoed back or logged.
+  std::string out_path = dir_ / "auth.out", err_path = dir_ / "auth.err";
+  pid_t pid = Spawn({"server", "--port", "0", "--app-name", "basic-auth", "--backend-store-uri",
+                     "sqlite:///" + (dir_ / "mlruns.db"), "--access-log", "-"},
+                    {}, out_path, err_path);
+  ASSERT_GT(pid, 0);
+  int port = WaitForPort(out_path);
+  ASSERT_GT(port, 0) << ReadAll(err_path);
+  Result wrong = Run({"experiments", "list"},
+                     {{"MLFLOW_TRACKING_URI", "http://127.0.0.1:" + std::to_string(port)},
+                      {"MLFLOW_TRACKING_USERNAME", "admin"},
+                      {"MLFLOW_TRACKING_PASSWORD", "hunter2-wrong"}});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_EQ((wrong.out + wrong.err).find("hunter2"), std::string::npos) << wrong.err;
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const std::string log = ReadAll(out_path) + ReadAll(err_path);
+  EXPECT_NE(log.find("\"status\":401"), std::string::npos) << log;  // the access log ran
+  EXPECT_EQ(log.find("hunter2"), std::string::npos) << log;
+  EXPECT_EQ(log.find("Basic "), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace orchard
+
+namespace orchard {
+namespace {
+
+// orchard gc removes deleted runs with their artifacts, and refuses to touch an active one.
+TEST_F(CliTest, GcRemovesDeletedRunsAndTheirArtifacts) {
+  const std::map<std::string, std::string> env = {
+      {"ORCHARD_TRACKING_URI", "sqlite:///" + (dir_ / "gc.db")},
+      {"ORCHARD_ARTIFACT_ROOT", dir_ / "artifacts"}};
+  std::ofstream(dir_ / "notes.txt") << "notes";
+  const std::string kept = Ok({"runs", "create"}, env);
+  const std::string gone = Ok({"runs", "create"}, env);
+  for (const std::string& run : {kept, gone}) {
+    Ok({"artifacts", "log", dir_ / "notes.txt", "--run-id", run}, env);
+    Ok({"runs", "log-metric", "--run-id", run, "loss", "0.5"}, env);
+  }
+  const std::string gone_artifacts = dir_ / ("artifacts/0/" + gone + "/artifacts/notes.txt");
+  ASSERT_TRUE(std::filesystem::exists(gone_artifacts));
+  Ok({"runs", "delete", "--run-id", gone}, env);
+  // Named explicitly, an active run is refused, and nothing goes.
+  Result refused = Run({"gc", "--run-ids", kept + "," + gone}, env);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("is not in `deleted` lifecycle stage"), std::string::npos)
+      << refused.err;
+  EXPECT_TRUE(std::filesystem::exists(gone_artifacts));
+  // Too young for --older-than 1d: nothing.
+  EXPECT_NE(Ok({"gc", "--older-than", "1d"}, env).find("0 runs and 0 experiments removed"),
+            std::string::npos);
+  EXPECT_NE(Run({"gc", "--older-than", "1x"}, env).exit_code, 0);
+  const std::string removed = Ok({"gc"}, env);
+  EXPECT_NE(removed.find("removed run " + gone), std::string::npos) << removed;
+  EXPECT_NE(removed.find("1 runs and 0 experiments removed"), std::string::npos) << removed;
+  EXPECT_FALSE(std::filesystem::exists(gone_artifacts));
+  EXPECT_NE(Run({"runs", "get", "--run-id", gone}, env).exit_code, 0);
+  EXPECT_NE(Ok({"runs", "get", "--run-id", kept}, env).find("loss"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / ("artifacts/0/" + kept + "/artifacts/notes.txt")));
 }
 
 }  // namespace

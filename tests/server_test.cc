@@ -16,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "http/http_client.h"
 #include "server/tracking_server.h"
 #include "store/tracking/sqlite_tracking_store.h"
 #include "support/backing_stores.h"
@@ -260,6 +261,61 @@ TEST_P(ServerTest, BulkIntervalHistorySamplesStepsAcrossRuns) {
 }
 
 // Headers over the limit (64 KiB) get 431 and MLflow's JSON error, not a silent close.
+// SQL injection through every text that reaches a query (filters, order_by, page tokens,
+// names) finds nothing: each is parsed into bound parameters or refused, never spliced into SQL.
+// Afterwards every row is still there.
+TEST_P(ServerTest, InjectionThroughFiltersOrderByTokensAndNamesFindsNothing) {
+  HttpResult created = Post("experiments/create", R"({"name": "victim"})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string id = Field(created.body, "/experiment_id");
+  HttpResult run = Post("runs/create", R"({"experiment_id": ")" + id + R"("})");
+  const std::string run_id = Field(run.body, "/run/info/run_id");
+  ASSERT_EQ(Post("runs/log-metric", R"({"run_id": ")" + run_id +
+                                        R"(", "key": "m", "value": 1, "timestamp": 1, "step": 0})")
+                .status,
+            200);
+  const std::vector<std::string> hostile = {
+      "' OR '1'='1",
+      "x'; DROP TABLE runs; --",
+      "metrics.m > 0 OR 1=1",
+      "params.p = 'a' UNION SELECT run_uuid FROM runs --",
+      "attributes.run_id IN ('a'); DELETE FROM runs",
+      "tags.\"t\" = 'x' --",
+      "name = 'a'/**/OR/**/1=1",
+      "metrics.m > 0; DROP TABLE metrics",
+  };
+  auto json_string = [](const std::string& text) {
+    std::string quoted = "\"";
+    for (char c : text)
+      quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    return quoted + "\"";
+  };
+  for (const std::string& text : hostile) {
+    SCOPED_TRACE(text);
+    const std::string q = json_string(text);
+    for (const HttpResult& reply :
+         {Post("runs/search", R"({"experiment_ids": [")" + id + R"("], "filter": )" + q + "}"),
+          Post("runs/search", R"({"experiment_ids": [")" + id + R"("], "order_by": [)" + q + "]}"),
+          Post("runs/search", R"({"experiment_ids": [")" + id + R"("], "page_token": )" + q + "}"),
+          Post("experiments/search", R"({"filter": )" + q + "}"),
+          Post("experiments/search", R"({"order_by": [)" + q + "]}"),
+          Get("registered-models/search?filter=" + UrlEncode(text)),
+          Get("model-versions/search?filter=" + UrlEncode(text)),
+          Get("experiments/get-by-name?experiment_name=" + UrlEncode(text)),
+          Get("registered-models/get?name=" + UrlEncode(text))}) {
+      EXPECT_LT(reply.status, 500) << reply.body;
+      if (reply.status == 200) {
+        EXPECT_EQ(reply.body.find("victim"), std::string::npos) << reply.body;  // no extra rows
+      }
+    }
+  }
+  // Everything is still there.
+  EXPECT_EQ(Get("runs/get?run_id=" + run_id).status, 200);
+  EXPECT_NE(Get("metrics/get-history?run_id=" + run_id + "&metric_key=m").body.find("\"value\":1"),
+            std::string::npos);
+  EXPECT_EQ(Get("experiments/get?experiment_id=" + id).status, 200);
+}
+
 TEST_P(ServerTest, OversizedHeadersGet431) {
   std::string request =
       "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(70 * 1024, 'a') +

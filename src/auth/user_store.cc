@@ -59,8 +59,7 @@ Status UserStore::CreateTables() {
   return db_->Write([](SqlSession& session) -> Status {
     for (const char* sql :
          {"CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, username VARCHAR(255) NOT "
-          "NULL UNIQUE, password_hash VARCHAR(255) NOT NULL, is_admin BOOLEAN NOT NULL DEFAULT "
-          "FALSE)",
+          "NULL UNIQUE, password_hash VARCHAR(255) NOT NULL, is_admin INTEGER NOT NULL DEFAULT 0)",
           "CREATE TABLE IF NOT EXISTS experiment_permissions (experiment_id VARCHAR(255) NOT "
           "NULL, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, permission "
           "VARCHAR(255) NOT NULL, PRIMARY KEY (experiment_id, user_id))",
@@ -90,7 +89,7 @@ StatusOr<AuthUser> UserStore::CreateUser(const std::string& username, const std:
     user.id = next.Int(0, 0);
     return session
         .Query("INSERT INTO users (id, username, password_hash, is_admin) VALUES (?, ?, ?, ?)",
-               {user.id, username, hash, std::string(is_admin ? "1" : "0")})
+               {user.id, username, hash, int64_t{is_admin ? 1 : 0}})
         .status();
   }));
   return user;
@@ -139,7 +138,7 @@ Status UserStore::UpdateAdmin(const std::string& username, bool is_admin) {
   return db_->Write([&](SqlSession& session) -> Status {
     ORCHARD_ASSIGN_OR_RETURN(SqlRows rows,
                              session.Query("UPDATE users SET is_admin = ? WHERE username = ?",
-                                           {std::string(is_admin ? "1" : "0"), username}));
+                                           {int64_t{is_admin ? 1 : 0}, username}));
     return rows.affected == 0 ? NoUser(username) : Status::Ok();
   });
 }

@@ -133,6 +133,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
 
   AddExperimentsCommands(app, context);
   AddUsersCommands(app, context);
+  AddGcCommand(app, context);
   AddRunsCommands(app, context);
   AddArtifactsCommands(app, context);
   AddServerCommands(app, context);

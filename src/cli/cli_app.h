@@ -84,6 +84,7 @@ void AddArtifactsCommands(CLI::App& app, CliContext& context);
 void AddServerCommands(CLI::App& app, CliContext& context);
 void AddDbCommands(CLI::App& app, CliContext& context);
 void AddUsersCommands(CLI::App& app, CliContext& context);
+void AddGcCommand(CLI::App& app, CliContext& context);
 void AddTrainCommand(CLI::App& app, CliContext& context);
 void AddDatasetsCommands(CLI::App& app, CliContext& context);
 void AddRunCommand(CLI::App& app, CliContext& context);

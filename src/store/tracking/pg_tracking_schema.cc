@@ -146,8 +146,14 @@ CREATE TABLE registered_model_aliases (
 );
 )sql";
 
+// Version 2: when a run was deleted (MLflow's runs.deleted_time), for `orchard gc --older-than`.
+constexpr char kSchemaV2[] = R"sql(
+ALTER TABLE runs ADD COLUMN deleted_time BIGINT;
+)sql";
+
 constexpr std::array kMigrations = {
     PgMigration{1, kSchemaV1},
+    PgMigration{2, kSchemaV2},
 };
 
 }  // namespace

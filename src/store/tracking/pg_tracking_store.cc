@@ -276,8 +276,17 @@ Status PgTrackingStore::DoSetExperimentLifecycle(const std::string& experiment_i
                  "experiment_id = ?",
                  {name, NowMillis(), id})
             .status());
-    // An experiment's runs follow it into deletion and back, as in MLflow.
-    return db.Query("UPDATE runs SET lifecycle_stage = ? WHERE experiment_id = ?", {name, id})
+    // An experiment's runs follow it into deletion and back, as in MLflow; deleted_time dates
+    // the deletion for `orchard gc --older-than`.
+    if (stage == LifecycleStage::kDeleted) {
+      return db
+          .Query("UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?",
+                 {name, NowMillis(), id})
+          .status();
+    }
+    return db
+        .Query("UPDATE runs SET lifecycle_stage = ?, deleted_time = NULL WHERE experiment_id = ?",
+               {name, id})
         .status();
   });
 }
@@ -500,9 +509,16 @@ Status PgTrackingStore::DoSetRunLifecycle(const std::string& run_id, LifecycleSt
         return RunInDeletedExperiment(run_id, row.info.experiment_id);
       }
     }
+    const std::string name(LifecycleStageName(stage));
+    if (stage == LifecycleStage::kDeleted) {
+      return db
+          .Query("UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_pk = ?",
+                 {name, NowMillis(), row.run_pk})
+          .status();
+    }
     return db
-        .Query("UPDATE runs SET lifecycle_stage = ? WHERE run_pk = ?",
-               {std::string(LifecycleStageName(stage)), row.run_pk})
+        .Query("UPDATE runs SET lifecycle_stage = ?, deleted_time = NULL WHERE run_pk = ?",
+               {name, row.run_pk})
         .status();
   });
 }

@@ -157,10 +157,16 @@ CREATE TABLE registered_model_aliases (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4: when a run was deleted (MLflow's runs.deleted_time), for `orchard gc --older-than`.
+constexpr char kSchemaV4[] = R"sql(
+ALTER TABLE runs ADD COLUMN deleted_time INTEGER;
+)sql";
+
 constexpr std::array kMigrations = {
     SqliteMigration{1, kSchemaV1},
     SqliteMigration{2, kSchemaV2},
     SqliteMigration{3, kSchemaV3},
+    SqliteMigration{4, kSchemaV4},
 };
 
 }  // namespace

@@ -358,11 +358,18 @@ Status SqliteTrackingStore::SetExperimentLifecycleLocked(int64_t experiment_id,
       db.Prepare("UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE "
                  "experiment_id = ?"));
   ORCHARD_RETURN_IF_ERROR(update.Bind(1, name).Bind(2, NowMillis()).Bind(3, experiment_id).Run());
-  // An experiment's runs follow it into deletion and back, as in MLflow.
+  // An experiment's runs follow it into deletion and back, as in MLflow; deleted_time dates the
+  // deletion for `orchard gc --older-than`.
   ORCHARD_ASSIGN_OR_RETURN(
       SqliteStatement runs,
-      db.Prepare("UPDATE runs SET lifecycle_stage = ? WHERE experiment_id = ?"));
-  return runs.Bind(1, name).Bind(2, experiment_id).Run();
+      db.Prepare("UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?"));
+  runs.Bind(1, name);
+  if (stage == LifecycleStage::kDeleted) {
+    runs.Bind(2, NowMillis());
+  } else {
+    runs.BindNull(2);
+  }
+  return runs.Bind(3, experiment_id).Run();
 }
 
 Status SqliteTrackingStore::DoSetExperimentLifecycle(const std::string& experiment_id,
@@ -609,9 +616,16 @@ Status SqliteTrackingStore::DoSetRunLifecycle(const std::string& run_id, Lifecyc
         return RunInDeletedExperiment(run_id, row.info.experiment_id);
       }
     }
-    ORCHARD_ASSIGN_OR_RETURN(SqliteStatement update,
-                             db.Prepare("UPDATE runs SET lifecycle_stage = ? WHERE run_pk = ?"));
-    return update.Bind(1, LifecycleStageName(stage)).Bind(2, row.run_pk).Run();
+    ORCHARD_ASSIGN_OR_RETURN(
+        SqliteStatement update,
+        db.Prepare("UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_pk = ?"));
+    update.Bind(1, LifecycleStageName(stage));
+    if (stage == LifecycleStage::kDeleted) {
+      update.Bind(2, NowMillis());
+    } else {
+      update.BindNull(2);
+    }
+    return update.Bind(3, row.run_pk).Run();
   });
 }
 
