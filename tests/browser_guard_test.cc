@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/text.h"
 #include "server/browser_guard.h"
 #include "server/tracking_server.h"
 #include "store/tracking/sqlite_tracking_store.h"

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace orchard {
@@ -36,6 +37,20 @@ inline bool IsWholeNumberText(std::string_view text) {
   int64_t value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   return !text.empty() && error == std::errc() && end == text.data() + text.size();
+}
+
+// Splits "a, b,c" into its non-empty trimmed items (the CLI's comma lists).
+inline std::vector<std::string> SplitCommaList(std::string_view text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view item = TrimSpace(text.substr(start, comma - start));
+    if (!item.empty()) items.emplace_back(item);
+    start = comma + 1;
+  }
+  return items;
 }
 
 }  // namespace orchard

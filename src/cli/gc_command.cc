@@ -25,18 +25,6 @@ struct GcFlags {
   std::string run_ids, experiment_ids;
 };
 
-std::vector<std::string> CommaList(const std::string& text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = std::min(text.find(',', start), text.size());
-    std::string_view item = TrimSpace(std::string_view(text).substr(start, comma - start));
-    if (!item.empty()) items.emplace_back(item);
-    start = comma + 1;
-  }
-  return items;
-}
-
 StatusOr<std::unique_ptr<SqlDatabase>> OpenDatabase(const std::string& uri) {
   constexpr std::string_view kSqlite = "sqlite:///";
   if (uri.starts_with(kSqlite)) {
@@ -95,8 +83,8 @@ void AddGcCommand(CLI::App& app, CliContext& context) {
       ORCHARD_ASSIGN_OR_RETURN(TrackingConfig config, ResolveTrackingConfig(uri, ""));
       // Opening the store brings its schema up to date first.
       ORCHARD_RETURN_IF_ERROR(OpenTrackingStore(config).status());
-      GarbageRequest request{.run_ids = CommaList(flags->run_ids),
-                             .experiment_ids = CommaList(flags->experiment_ids),
+      GarbageRequest request{.run_ids = SplitCommaList(flags->run_ids),
+                             .experiment_ids = SplitCommaList(flags->experiment_ids),
                              .now_ms = NowMillis()};
       if (!flags->older_than.empty()) {
         ORCHARD_ASSIGN_OR_RETURN(request.older_than_ms, ParseAge(flags->older_than));

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "base/text.h"
 #include "cli/cli_app.h"
 #include "cli/http_flags.h"
 #include "db/pg_uri.h"

@@ -6,16 +6,12 @@
 #include <fmt/format.h>
 
 #include "store/artifact/artifact_repo.h"
+#include "store/artifact/local_artifact_repo.h"
 
 namespace fs = std::filesystem;
 
 namespace orchard {
 namespace {
-
-bool IsWithin(const fs::path& root, const fs::path& path) {
-  fs::path relative = path.lexically_relative(root);
-  return !relative.empty() && *relative.begin() != "..";
-}
 
 Status Refused(const std::string& location, const std::string& why,
                const ArtifactLocationPolicy& policy) {

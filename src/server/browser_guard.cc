@@ -61,19 +61,6 @@ std::string AddressText(const sockaddr* address) {
 
 }  // namespace
 
-std::vector<std::string> SplitCommaList(const std::string& text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string_view item = TrimSpace(std::string_view(text).substr(start, comma - start));
-    if (!item.empty()) items.emplace_back(item);
-    start = comma + 1;
-  }
-  return items;
-}
-
 std::vector<std::string> DefaultAllowedHosts(const std::string& listen_host) {
   std::vector<std::string> hosts = {"localhost", "127.0.0.1", "[::1]"};
   auto add = [&hosts](std::string host) {

@@ -52,7 +52,4 @@ class BrowserGuard {
   BrowserGuardOptions options_;
 };
 
-// Splits "a, b,c" into its non-empty trimmed items (the flags' comma lists).
-std::vector<std::string> SplitCommaList(const std::string& text);
-
 }  // namespace orchard

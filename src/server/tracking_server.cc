@@ -61,9 +61,8 @@ class TrackingServer::Impl {
       // An upload is checked before its body is streamed to disk, not after.
       if (options_.auth != nullptr && head.method == "PUT") {
         AuthUser user;
-        std::optional<HttpResponse> refused =
-            guard_.Check(head) ? guard_.Check(head)
-                               : options_.auth->Check(head, router_.RouteOf(head.path), user);
+        std::optional<HttpResponse> refused = guard_.Check(head);
+        if (!refused) refused = options_.auth->Check(head, router_.RouteOf(head.path), user);
         if (refused) return BodyPlan{.reply = std::move(*refused)};
       }
       BodyPlan plan = PlanArtifactUpload(artifacts, head);

@@ -85,12 +85,12 @@ Status LocalArtifactRepo::LogFile(const std::string& local_file, const std::stri
   return CopyFileAtomic(local_file, root_ / dir / fs::path(local_file).filename());
 }
 
-namespace {
-
 bool IsWithin(const fs::path& root, const fs::path& path) {
   fs::path relative = path.lexically_relative(root);
   return !relative.empty() && *relative.begin() != "..";
 }
+
+namespace {
 
 Status LeadsOutside(const std::string& what) {
   return Status(ErrorCode::kPermissionDenied,

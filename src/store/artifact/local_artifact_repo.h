@@ -39,6 +39,9 @@ struct LocalTree {
 StatusOr<LocalTree> ScanLocalTree(const std::filesystem::path& from,
                                   const std::filesystem::path* confine_to = nullptr);
 
+// True when `path` is `root` or lies under it, by their text (both canonical).
+bool IsWithin(const std::filesystem::path& root, const std::filesystem::path& path);
+
 // Copies the tree under `from` into `to` (checked whole first), links confined to `from`.
 Status CopyTreeConfined(const std::filesystem::path& from, const std::filesystem::path& to);
 
