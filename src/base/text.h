@@ -5,8 +5,8 @@
 #include <charconv>
 #include <cstdint>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 namespace orchard {
 
