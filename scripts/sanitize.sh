@@ -22,7 +22,7 @@ case "$kind" in
             metrics_test trainer_test dataset_source_test charts_test mlproject_test tuning_test
             registry_store_test rest_registry_store_test registry_server_test web_ui_test
             scoring_server_test tree_ensemble_test model_uri_test hostile_client_test crash_test
-            basic_auth_test browser_guard_test)
+            basic_auth_test browser_guard_test http_tls_test)
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_checks=1"
     export LSAN_OPTIONS="suppressions=$PWD/scripts/sanitizers/lsan.supp:print_suppressions=0"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
@@ -32,7 +32,8 @@ case "$kind" in
     sanitize=thread
     suites=(server_test artifact_proxy_test registry_server_test scoring_server_test
             sqlite_tracking_store_test pg_tracking_store_test registry_store_test
-            rest_tracking_store_test rest_registry_store_test tuning_test basic_auth_test)
+            rest_tracking_store_test rest_registry_store_test tuning_test basic_auth_test
+            http_tls_test)
     export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/sanitizers/tsan.supp"
     ;;
   *)

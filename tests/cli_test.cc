@@ -25,6 +25,7 @@
 #include "support/http_client.h"
 #include "support/orchard_process.h"
 #include "support/temp_dir.h"
+#include "support/test_certificates.h"
 #include "support/test_postgres.h"
 #include "support/zip_writer.h"
 
@@ -45,6 +46,14 @@ struct Result {
 };
 
 std::string ReadAll(const std::string& path) { return testing::ReadTextFile(path); }
+
+// Stops a server with SIGTERM, as a user would, and expects it to end cleanly.
+void ExpectCleanStop(pid_t pid) {
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
 
 class CliTest : public ::testing::Test {
  protected:
@@ -282,10 +291,7 @@ TEST_F(CliTest, ServerStartsServesAndStopsOnSigterm) {
   Result missing = Run({"runs", "get", "-r", std::string(32, 'a')}, remote);
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("RESOURCE_DOES_NOT_EXIST"), std::string::npos) << missing.err;
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ExpectCleanStop(pid);
   EXPECT_NE(ReadAll(out_path).find("stopped"), std::string::npos);
   // The store was closed cleanly and kept the write.
   EXPECT_NE(Ok({"--tracking-uri", "sqlite:///" + (dir_ / "server.db"), "experiments", "list"})
@@ -1029,10 +1035,7 @@ TEST_F(CliTest, ServeFollowsTheRegistryAndPredictMatchesIt) {
       ReadAll(out_path).find("now serving models:/loan_model/Production, loan_model version 2"),
       std::string::npos)
       << ReadAll(out_path);
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ExpectCleanStop(pid);
   EXPECT_NE(ReadAll(out_path).find("stopped"), std::string::npos);
 
   // Mistakes are one-line errors, and leave no output file behind.
@@ -1120,10 +1123,7 @@ TEST_F(CliTest, RegistryAndScoringThroughAServer) {
   Ok({"models", "delete", "loan_model"}, remote);
   EXPECT_FALSE(std::filesystem::exists(dir_ / "team-artifacts/models/loan_model") &&
                !std::filesystem::is_empty(dir_ / "team-artifacts/models/loan_model"));
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ExpectCleanStop(pid);
 }
 
 // Command lines written for mlflow server: a registry in its own database, an artifacts-only
@@ -1839,10 +1839,7 @@ TEST_F(CliTest, TheLoanSearchOnPostgres) {
                              parent + R"('"})");
   EXPECT_EQ(runs.status, 200) << runs.body;
   EXPECT_EQ(CountOf(runs.body, R"("run_uuid")"), 3) << runs.body;
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ExpectCleanStop(pid);
 }
 
 }  // namespace
@@ -1977,6 +1974,59 @@ TEST_F(CliTest, GcRemovesDeletedRunsAndTheirArtifacts) {
   EXPECT_NE(Run({"runs", "get", "--run-id", gone}, env).exit_code, 0);
   EXPECT_NE(Ok({"runs", "get", "--run-id", kept}, env).find("loss"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(dir_ / ("artifacts/0/" + kept + "/artifacts/notes.txt")));
+}
+
+}  // namespace
+}  // namespace orchard
+
+namespace orchard {
+namespace {
+
+// orchard server --tls-cert/--tls-key, and every orchard command against it with MLflow's TLS
+// variables: trusted through MLFLOW_TRACKING_SERVER_CERT_PATH (artifacts through the proxy
+// too), refused with advice without it, accepted unverified with MLFLOW_TRACKING_INSECURE_TLS.
+TEST_F(CliTest, TlsServerAndClients) {
+  testing::TestCertificates certs = testing::MakeTestCertificates(dir_ / "certs");
+  std::string out_path = dir_ / "server.out", err_path = dir_ / "server.err";
+  pid_t pid =
+      Spawn({"server", "--port", "0", "--backend-store-uri", "sqlite:///" + (dir_ / "mlruns.db"),
+             "--tls-cert", certs.server_cert, "--tls-key", certs.server_key},
+            {}, out_path, err_path);
+  ASSERT_GT(pid, 0);
+  int port = WaitForPort(out_path);
+  ASSERT_GT(port, 0) << ReadAll(err_path);
+  EXPECT_NE(ReadAll(out_path).find("listening on https://127.0.0.1:"), std::string::npos);
+  const std::string uri = "https://127.0.0.1:" + std::to_string(port);
+  const std::map<std::string, std::string> trusted = {
+      {"MLFLOW_TRACKING_URI", uri}, {"MLFLOW_TRACKING_SERVER_CERT_PATH", certs.ca_cert}};
+  const std::string run_id = Ok({"runs", "create", "--experiment-name", "tls"}, trusted);
+  WriteText(dir_ / "note.txt", "over TLS");
+  Ok({"artifacts", "log", "-r", run_id, dir_ / "note.txt"}, trusted);
+  Ok({"artifacts", "download", "-r", run_id, "--path", "note.txt", "--dst", dir_ / "dl"}, trusted);
+  EXPECT_EQ(ReadAll(dir_ / "dl/note.txt"), "over TLS");
+
+  Result untrusted = Run({"experiments", "list"}, {{"MLFLOW_TRACKING_URI", uri}});
+  EXPECT_NE(untrusted.exit_code, 0);
+  EXPECT_NE(untrusted.err.find("MLFLOW_TRACKING_SERVER_CERT_PATH"), std::string::npos)
+      << untrusted.err;
+  EXPECT_NE(Ok({"experiments", "list"},
+               {{"MLFLOW_TRACKING_URI", uri}, {"MLFLOW_TRACKING_INSECURE_TLS", "true"}})
+                .find("tls"),
+            std::string::npos);
+  Result both = Run({"experiments", "list"}, {{"MLFLOW_TRACKING_URI", uri},
+                                              {"MLFLOW_TRACKING_INSECURE_TLS", "true"},
+                                              {"MLFLOW_TRACKING_SERVER_CERT_PATH", certs.ca_cert}});
+  EXPECT_EQ(both.exit_code, 1);
+  EXPECT_NE(both.err.find("only one"), std::string::npos) << both.err;
+  // A key that is not the certificate's: refused at start, naming the file.
+  Result wrong_key = Run({"server", "--port", "0", "--tls-cert", certs.server_cert, "--tls-key",
+                          certs.other_name_key});
+  EXPECT_NE(wrong_key.exit_code, 0);
+  EXPECT_NE(wrong_key.err.find("does not belong"), std::string::npos) << wrong_key.err;
+  Result half = Run({"server", "--port", "0", "--tls-cert", certs.server_cert});
+  EXPECT_NE(half.exit_code, 0);
+  EXPECT_NE(half.err.find("--tls-key"), std::string::npos) << half.err;
+  ExpectCleanStop(pid);
 }
 
 }  // namespace

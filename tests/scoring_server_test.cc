@@ -17,6 +17,7 @@
 #include "http/http_client.h"
 #include "serve/scoring_server.h"
 #include "support/temp_dir.h"
+#include "support/test_certificates.h"
 #include "train/model_package.h"
 #include "train/trainer.h"
 
@@ -433,6 +434,37 @@ TEST_F(ScoringServerTest, PredictAnswersLabels) {
   }
   EXPECT_EQ(reply.body, expected + "]}");
   EXPECT_FALSE(ParsePredictFn("decision_function").ok());
+}
+
+// `orchard models serve --tls-cert/--tls-key`: the same answers over HTTPS, to a client that
+// trusts the CA; a client that does not is refused.
+TEST_F(ScoringServerTest, ScoresOverTls) {
+  testing::TempDir dir;
+  testing::TestCertificates certs = testing::MakeTestCertificates(dir.path());
+  ScoringServerOptions options;
+  options.http.port = 0;
+  options.http.tls = {.cert_file = certs.server_cert, .key_file = certs.server_key};
+  ScoringServer secure(options, live_);
+  ASSERT_TRUE(secure.Start().ok());
+  const std::string url = fmt::format("https://127.0.0.1:{}", secure.port());
+  auto client = HttpClient::Create(url, {.server_ca_path = certs.ca_cert});
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  client_ = std::move(client).value();
+  const Frame& frame = Loans();
+  std::string csv;
+  for (size_t i = 0; i < frame.columns.size(); ++i) csv += (i ? "," : "") + frame.columns[i].name;
+  csv += "\n";
+  for (size_t row = 0; row < 3; ++row) {
+    for (size_t i = 0; i < frame.columns.size(); ++i) {
+      csv += (i ? "," : "") + frame.columns[i].TextAt(row);
+    }
+    csv += "\n";
+  }
+  ExpectFirstRows(Positives(Post(csv, "text/csv")), 3);
+  auto untrusting = HttpClient::Create(url);
+  ASSERT_TRUE(untrusting.ok());
+  EXPECT_FALSE((*untrusting)->Send("POST", "/invocations", csv, "text/csv").ok());
+  secure.Stop();
 }
 
 struct ErrorCase {

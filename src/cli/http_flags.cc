@@ -69,12 +69,30 @@ void AddHttpFlags(CLI::App* cmd, HttpFlags& flags, const std::string& body_help)
                   "On SIGTERM or SIGINT: seconds requests in flight may take to finish before "
                   "their connections are closed")
       ->capture_default_str();
+  const std::string tls_group = "TLS (HTTPS without a proxy)";
+  cmd->add_option("--tls-cert", flags.tls.cert_file,
+                  "Serve HTTPS only, with this certificate (PEM, then any intermediates)")
+      ->group(tls_group);
+  cmd->add_option("--tls-key", flags.tls.key_file, "The certificate's private key (PEM)")
+      ->group(tls_group);
+  cmd->add_option("--tls-client-ca", flags.tls.client_ca_file,
+                  "Require client certificates signed by these CAs (PEM): mutual TLS")
+      ->group(tls_group);
   cmd->add_option("--access-log", flags.access_log,
                   "Write one JSON line per request (method, path, status, bytes, duration) to "
                   "this file, or - for stdout");
 }
 
-Status ApplyHttpFlags(const HttpFlags& flags, HttpLimits& limits) {
+Status ApplyHttpFlags(const HttpFlags& flags, HttpServerOptions& http) {
+  if (flags.tls.cert_file.empty() != flags.tls.key_file.empty()) {
+    return Status::InvalidParameter(
+        "--tls-cert and --tls-key go together: give the certificate and its private key");
+  }
+  if (!flags.tls.client_ca_file.empty() && !flags.tls.enabled()) {
+    return Status::InvalidParameter("--tls-client-ca needs --tls-cert and --tls-key");
+  }
+  http.tls = flags.tls;
+  HttpLimits& limits = http.limits;
   limits = flags.limits;
   if (flags.max_body_bytes != 0) limits.max_body_bytes = flags.max_body_bytes;
   for (const auto& [name, value] : {std::pair{"--idle-timeout", flags.idle_timeout},

@@ -1,4 +1,4 @@
-// The flags both servers (orchard server, orchard models serve) take for their HTTP limits,
+// The flags both servers (orchard server, orchard models serve) take for their HTTP limits, TLS,
 // shutdown and access log, and the signal wait that ends them.
 #pragma once
 
@@ -19,12 +19,16 @@ struct HttpFlags {
   uint64_t max_body_bytes = 0;  // the server's own default when not given
   double idle_timeout = 60, header_timeout = 30, body_timeout = 300, shutdown_timeout = 30;
   std::string access_log;
+  TlsServerOptions tls;
 };
 
 // Adds the flags; `body_help` says what --max-body-size bounds on this server.
 void AddHttpFlags(CLI::App* cmd, HttpFlags& flags, const std::string& body_help);
-// Checks the values and copies them into `limits`.
-Status ApplyHttpFlags(const HttpFlags& flags, HttpLimits& limits);
+// Checks the values and copies them into `http` (its limits and TLS).
+Status ApplyHttpFlags(const HttpFlags& flags, HttpServerOptions& http);
+
+// "https" when the flags turn TLS on, else "http": for the readiness line.
+inline const char* Scheme(const HttpFlags& flags) { return flags.tls.enabled() ? "https" : "http"; }
 
 // Blocks SIGINT and SIGTERM in this thread and the threads it starts from now on, so only
 // WaitForStopSignal sees them. Call before starting a server's threads.

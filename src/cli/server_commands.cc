@@ -160,7 +160,7 @@ Status RunServer(CliContext& context, const ServerFlags& given) {
   }
 
   TrackingServerOptions options;
-  ORCHARD_RETURN_IF_ERROR(ApplyHttpFlags(flags.http, options.http.limits));
+  ORCHARD_RETURN_IF_ERROR(ApplyHttpFlags(flags.http, options.http));
   if (flags.http.max_body_bytes != 0) options.max_json_body_bytes = flags.http.max_body_bytes;
   // The HTTP layer's in-memory limit only has to hold the largest JSON body.
   options.http.limits.max_body_bytes = options.max_json_body_bytes;
@@ -203,8 +203,9 @@ Status RunServer(CliContext& context, const ServerFlags& given) {
   if (!flags.registry_store_uri.empty() && !flags.artifacts_only) {
     serving += ", registry " + RedactUriPassword(flags.registry_store_uri);
   }
-  context.out() << fmt::format("Orchard tracking server listening on http://{}:{}{}/ ({})",
-                               flags.host, server->port(), flags.static_prefix, serving)
+  context.out() << fmt::format("Orchard tracking server listening on {}://{}:{}{}/ ({})",
+                               Scheme(flags.http), flags.host, server->port(), flags.static_prefix,
+                               serving)
                 << std::endl;
   const std::vector<std::string> hosts = options.browser.allowed_hosts.empty()
                                              ? DefaultAllowedHosts(flags.host)

@@ -184,7 +184,7 @@ Status Serve(CliContext& context, const ServeFlags& flags) {
   if (flags.max_request_mb > 0 && http_flags.max_body_bytes == 0) {
     http_flags.max_body_bytes = static_cast<uint64_t>(flags.max_request_mb) << 20;
   }
-  ORCHARD_RETURN_IF_ERROR(ApplyHttpFlags(http_flags, options.http.limits));
+  ORCHARD_RETURN_IF_ERROR(ApplyHttpFlags(http_flags, options.http));
   options.access_log = flags.http.access_log;
   // The serving threads inherit this mask, so SIGINT/SIGTERM reach only the signal wait below.
   BlockStopSignals();
@@ -197,9 +197,9 @@ Status Serve(CliContext& context, const ServeFlags& flags) {
   ORCHARD_RETURN_IF_ERROR(server.Start());
   // The readiness line: scripts and tests wait for it (with --port 0 it tells the port).
   context.out() << fmt::format(
-                       "Orchard scoring server listening on http://{}:{} ({}; loaded in {:.1f} "
+                       "Orchard scoring server listening on {}://{}:{} ({}; loaded in {:.1f} "
                        "ms{})",
-                       flags.host, server.port(), Describe(*live), load_ms,
+                       Scheme(flags.http), flags.host, server.port(), Describe(*live), load_ms,
                        flags.watch ? fmt::format("; watching every {} s", flags.watch_interval)
                                    : "")
                 << std::endl;

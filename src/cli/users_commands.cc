@@ -18,14 +18,13 @@ namespace {
 
 StatusOr<std::unique_ptr<HttpClient>> ServerClient(CliContext& context) {
   const std::string uri = context.ConfiguredTrackingUri();
-  if (!uri.starts_with("http://")) {
+  if (!IsHttpUrl(uri)) {
     return Status::InvalidParameter(fmt::format(
         "orchard users manages the users of a server started with --app-name basic-auth: set "
-        "--tracking-uri (or MLFLOW_TRACKING_URI) to its http:// address, not '{}'",
+        "--tracking-uri (or MLFLOW_TRACKING_URI) to its http:// or https:// address, not '{}'",
         uri.empty() ? "the local default store" : uri));
   }
-  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, HttpClient::Create(uri));
-  UseTrackingCredentials(*client);
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, OpenTrackingHttpClient(uri));
   return client;
 }
 

@@ -42,8 +42,7 @@ std::string JoinPath(const std::string& a, const std::string& b) {
 
 StatusOr<std::unique_ptr<HttpArtifactRepo>> HttpArtifactRepo::Open(const std::string& api_url,
                                                                    const std::string& root) {
-  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, HttpClient::Create(api_url));
-  UseTrackingCredentials(*client);
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, OpenTrackingHttpClient(api_url));
   ORCHARD_ASSIGN_OR_RETURN(std::string normalized, NormalizeArtifactPath(root));
   return std::unique_ptr<HttpArtifactRepo>(
       new HttpArtifactRepo(std::move(client), std::move(normalized)));
@@ -156,16 +155,18 @@ StatusOr<std::unique_ptr<ArtifactRepo>> OpenArtifactRepoForRun(const std::string
   if (artifact_uri.starts_with(kProxyScheme)) {
     std::string rest = artifact_uri.substr(kProxyScheme.size());
     if (rest.starts_with("//")) {
-      // mlflow-artifacts://host:port/path names the server itself.
+      // mlflow-artifacts://host:port/path names the server itself, reached with the tracking
+      // URI's scheme (as MLflow does).
       size_t slash = rest.find('/', 2);
+      const char* scheme = tracking_uri.starts_with("https://") ? "https://" : "http://";
       api_url =
-          "http://" + rest.substr(2, slash == std::string::npos ? slash : slash - 2) + "/api/2.0";
+          scheme + rest.substr(2, slash == std::string::npos ? slash : slash - 2) + "/api/2.0";
       root = slash == std::string::npos ? "" : rest.substr(slash);
     } else {
-      if (!tracking_uri.starts_with("http://")) {
+      if (!IsHttpUrl(tracking_uri)) {
         return Status::InvalidParameter(fmt::format(
             "Artifact URI '{}' is served by a tracking server, but the tracking URI is '{}'; "
-            "set --tracking-uri to that server's http:// address",
+            "set --tracking-uri to that server's http:// or https:// address",
             artifact_uri, RedactUriPassword(tracking_uri)));
       }
       std::string base = tracking_uri;
@@ -173,7 +174,7 @@ StatusOr<std::unique_ptr<ArtifactRepo>> OpenArtifactRepoForRun(const std::string
       api_url = base + "/api/2.0";
       root = rest;
     }
-  } else if (artifact_uri.starts_with("http://")) {
+  } else if (IsHttpUrl(artifact_uri)) {
     size_t at = artifact_uri.find(kProxyEndpoint);
     if (at == std::string::npos) {
       return Status::InvalidParameter(fmt::format(

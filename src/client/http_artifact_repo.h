@@ -39,7 +39,8 @@ class HttpArtifactRepo : public ArtifactRepo {
 
 // The repository for any artifact URI a run can have: a local path or file:// URI
 // (LocalArtifactRepo); mlflow-artifacts:/<path>, served by the tracking server `tracking_uri`
-// (which must then be http://); mlflow-artifacts://host:port/<path>; or an http:// URI of a
+// (which must then be http:// or https://); mlflow-artifacts://host:port/<path>; or an http(s)
+// URI of a
 // proxy (".../mlflow-artifacts/artifacts/<path>").
 StatusOr<std::unique_ptr<ArtifactRepo>> OpenArtifactRepoForRun(const std::string& artifact_uri,
                                                                const std::string& tracking_uri);

@@ -89,8 +89,7 @@ std::string Query(const std::string& name) { return "?name=" + UrlEncode(name); 
 }  // namespace
 
 StatusOr<std::unique_ptr<RestRegistryStore>> RestRegistryStore::Open(const std::string& base_url) {
-  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, HttpClient::Create(base_url));
-  UseTrackingCredentials(*client);
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, OpenTrackingHttpClient(base_url));
   return std::unique_ptr<RestRegistryStore>(new RestRegistryStore(std::move(client)));
 }
 

@@ -88,8 +88,7 @@ std::string ViewTypeText(ViewType view) { return std::string(ViewTypeName(view))
 }  // namespace
 
 StatusOr<std::unique_ptr<RestTrackingStore>> RestTrackingStore::Open(const std::string& base_url) {
-  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, HttpClient::Create(base_url));
-  UseTrackingCredentials(*client);
+  ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, OpenTrackingHttpClient(base_url));
   return std::unique_ptr<RestTrackingStore>(new RestTrackingStore(std::move(client)));
 }
 

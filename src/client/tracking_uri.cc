@@ -7,6 +7,7 @@
 #include "client/rest_registry_store.h"
 #include "client/rest_tracking_store.h"
 #include "db/pg_uri.h"
+#include "http/http_client.h"
 #include "store/registry/sql_registry_store.h"
 #include "store/tracking/pg_tracking_store.h"
 #include "store/tracking/sqlite_tracking_store.h"
@@ -44,14 +45,14 @@ StatusOr<TrackingConfig> ResolveTrackingConfig(const std::string& uri,
     config.tracking_uri = "sqlite:///" + fs::absolute(path, ec).lexically_normal().string();
     return config;
   }
-  if (IsPostgresUri(chosen) || chosen.starts_with("http://") || chosen.starts_with("https://")) {
+  if (IsPostgresUri(chosen) || IsHttpUrl(chosen)) {
     config.tracking_uri = chosen;
     return config;
   }
   return Status::InvalidParameter(
       fmt::format("Unsupported tracking URI '{}'. Use sqlite:///path.db (relative), "
                   "sqlite:////abs/path.db, postgresql://user@host:port/database or "
-                  "http://host:port",
+                  "http(s)://host:port",
                   RedactUriPassword(chosen)));
 }
 
@@ -77,7 +78,7 @@ StatusOr<std::unique_ptr<TrackingStore>> OpenTrackingStore(const TrackingConfig&
                                                    config.connections, config.durability));
     return std::unique_ptr<TrackingStore>(std::move(store));
   }
-  if (config.tracking_uri.starts_with("http://")) {
+  if (IsHttpUrl(config.tracking_uri)) {
     ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<RestTrackingStore> store,
                              RestTrackingStore::Open(config.tracking_uri));
     return std::unique_ptr<TrackingStore>(std::move(store));
@@ -103,7 +104,7 @@ StatusOr<std::unique_ptr<RegistryStore>> OpenRegistryStore(const TrackingConfig&
         SqlRegistryStore::OpenPostgres(uri, config.connections, config.durability));
     return std::unique_ptr<RegistryStore>(std::move(store));
   }
-  if (uri.starts_with("http://") || uri.starts_with("https://")) {
+  if (IsHttpUrl(uri)) {
     ORCHARD_ASSIGN_OR_RETURN(std::unique_ptr<RestRegistryStore> store,
                              RestRegistryStore::Open(uri));
     return std::unique_ptr<RegistryStore>(std::move(store));

@@ -1,20 +1,24 @@
-// HttpClient: a blocking HTTP/1.1 client with one keep-alive connection (Boost.Beast, behind
-// this interface), reconnecting once when the server closed it. Thread-safe: requests are
+// HttpClient: a blocking HTTP/1.1 (and HTTPS) client with one keep-alive connection (Boost.Beast,
+// behind this interface), reconnecting once when the server closed it. Thread-safe: requests are
 // serialised on the connection.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "http/http_message.h"
+#include "http/tls_options.h"
 
 namespace orchard {
 
 class HttpClient {
  public:
-  // `base_url`: "http://host:port" (a path prefix is allowed). https is not supported yet.
-  static StatusOr<std::unique_ptr<HttpClient>> Create(const std::string& base_url);
+  // `base_url`: "http://host:port" or "https://host:port" (a path prefix is allowed); `tls`
+  // applies to https. INVALID_PARAMETER_VALUE for another URL or a TLS file that cannot be used.
+  static StatusOr<std::unique_ptr<HttpClient>> Create(const std::string& base_url,
+                                                      const TlsClientOptions& tls = {});
   ~HttpClient();
 
   // Sent as the Authorization header of every request from now on (empty: none).
@@ -43,6 +47,11 @@ class HttpClient {
   explicit HttpClient(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Whether `url` is http:// or https://, what HttpClient reaches.
+inline bool IsHttpUrl(std::string_view url) {
+  return url.starts_with("http://") || url.starts_with("https://");
+}
 
 // Percent-encodes a query parameter value.
 std::string UrlEncode(std::string_view text);

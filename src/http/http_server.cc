@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "http/asio.h"
+#include "http/tls_context.h"
 
 namespace orchard {
 
@@ -72,7 +73,23 @@ std::string SerializeClosingResponse(const HttpResponse& response) {
 
 }  // namespace
 
-class Session;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// What the server needs of a connection, whatever its stream.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void Start() = 0;
+  // Whether the connection waits for (the headers of) a request, and since when.
+  virtual bool idle() const = 0;
+  virtual std::chrono::steady_clock::time_point idle_since() const = 0;
+  // Called on Stop(): closes the connection if it waits for a request; a request being served
+  // finishes first (then the connection closes, as `stopping` is set). Also how the connection
+  // cap evicts an idle connection.
+  virtual void CloseIfIdle() = 0;
+  // Closes the connection whatever it is doing: pending reads and writes end with an error.
+  virtual void CloseNow() = 0;
+};
 
 class HttpServer::Impl {
  public:
@@ -90,7 +107,7 @@ class HttpServer::Impl {
   int port() const { return port_; }
 
   // Session bookkeeping: Stop() closes idle connections, the connection cap evicts them.
-  void Register(const std::shared_ptr<Session>& session);
+  void Register(const std::shared_ptr<SessionBase>& session);
   void Unregister();
   bool stopping() const { return stopping_; }
   size_t connections() const { return connections_; }
@@ -113,7 +130,7 @@ class HttpServer::Impl {
   bool EvictIdle();
   // Answers 503 on a connection over the cap and closes it, without reading from it.
   void RefuseBusy(tcp::socket socket);
-  std::vector<std::shared_ptr<Session>> LiveSessions();
+  std::vector<std::shared_ptr<SessionBase>> LiveSessions();
 
   HttpServerOptions options_;
   HttpHandler handler_;
@@ -121,16 +138,21 @@ class HttpServer::Impl {
   tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_;
   std::vector<std::thread> threads_;
+  // Keeps the threads running until Stop() has seen every connection close. Without it, the
+  // threads could end (no work left) while Stop() held the last reference to a finished
+  // connection and then posted its close to a context nobody runs: Stop() would wait forever.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::atomic<bool> stopping_{false};
   bool started_ = false;
   int port_ = 0;
   size_t max_connections_ = 0;
   std::string busy_reply_;
+  std::unique_ptr<asio::ssl::context> tls_context_;  // set: HTTPS only
   std::atomic<size_t> connections_{0};
   std::atomic<uint64_t> buffered_{0};
   std::atomic<size_t> in_flight_{0};
   std::mutex mutex_;  // guards sessions_, stopped_
-  std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions_;
+  std::set<std::weak_ptr<SessionBase>, std::owner_less<std::weak_ptr<SessionBase>>> sessions_;
   std::condition_variable sessions_cv_;  // a connection closed
   std::condition_variable stopped_cv_;
   bool stopped_ = false;
@@ -143,11 +165,18 @@ class HttpServer::Impl {
 // streamed into a file chunk by chunk. A reply with a file_path is sent with sendfile(2), so
 // neither direction holds a large body in memory. A body read into memory first reserves its
 // size from the server's buffered-bytes budget, and gives it back once the reply is sent.
-class Session : public std::enable_shared_from_this<Session> {
+//
+// `Stream` is beast::tcp_stream, or TlsStream over it for HTTPS: the same exchange either way,
+// after a TLS handshake; a file reply over TLS is encrypted chunk by chunk instead of sendfile(2).
+template <class Stream>
+class Session : public SessionBase {
  public:
-  Session(tcp::socket socket, HttpServer::Impl& server)
-      : stream_(std::move(socket)), server_(server), wait_timer_(stream_.get_executor()) {}
-  ~Session() {
+  template <class... StreamArgs>
+  explicit Session(HttpServer::Impl& server, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
+        server_(server),
+        wait_timer_(stream_.get_executor()) {}
+  ~Session() override {
     if (in_flight_) --server_.in_flight();
     CloseFile();
     RemoveSpool();
@@ -155,35 +184,49 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.Unregister();
   }
 
-  void Start() { ReadRequest(); }
-  auto executor() { return stream_.get_executor(); }
+  void Start() override {
+    // On the connection's own strand, like all its work: CloseIfIdle must never run alongside
+    // it on another thread.
+    asio::dispatch(stream_.get_executor(), [self = Self()] {
+      if constexpr (kTls) {
+        self->Tcp().expires_after(self->server_.limits().header_timeout);
+        self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->Fail(ec);
+          self->ReadRequest();
+        });
+      } else {
+        self->ReadRequest();
+      }
+    });
+  }
 
-  // Whether the connection waits for (the headers of) a request, and since when.
-  bool idle() const { return idle_; }
-  std::chrono::steady_clock::time_point idle_since() const {
+  bool idle() const override { return idle_; }
+  std::chrono::steady_clock::time_point idle_since() const override {
     return std::chrono::steady_clock::time_point(
         std::chrono::steady_clock::duration(idle_since_.load()));
   }
 
-  // Called on Stop(): closes the connection if it waits for a request; a request being served
-  // finishes first (then the connection closes, as `stopping` is set). Also how the connection
-  // cap evicts an idle connection.
-  void CloseIfIdle() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  void CloseIfIdle() override {
+    asio::post(stream_.get_executor(), [self = Self()] {
       if (self->idle_) self->ForceClose();
     });
   }
 
-  // Closes the connection whatever it is doing: pending reads and writes end with an error.
-  void CloseNow() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->ForceClose(); });
+  void CloseNow() override {
+    asio::post(stream_.get_executor(), [self = Self()] { self->ForceClose(); });
   }
 
  private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  // The TCP layer (the stream itself without TLS): timeouts, the socket, closing.
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
   void ForceClose() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Tcp().close();
     wait_timer_.cancel();
   }
 
@@ -202,9 +245,9 @@ class Session : public std::enable_shared_from_this<Session> {
     file_parser_.reset();
     if (buffer_.size() > 0) return ReadHeader();  // the next request is already here
     // The idle wait: for the first byte of the next request.
-    stream_.expires_after(server_.limits().idle_timeout);
+    Tcp().expires_after(server_.limits().idle_timeout);
     stream_.async_read_some(buffer_.prepare(4096),
-                            [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                            [self = Self()](beast::error_code ec, size_t bytes) {
                               if (ec) return self->Fail(ec);
                               self->buffer_.commit(bytes);
                               self->ReadHeader();
@@ -214,10 +257,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Then the headers must come whole within the header timeout: a client that trickles them
   // (slowloris) is cut off.
   void ReadHeader() {
-    stream_.expires_after(server_.limits().header_timeout);
-    bhttp::async_read_header(
-        stream_, buffer_, *head_parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+    Tcp().expires_after(server_.limits().header_timeout);
+    bhttp::async_read_header(stream_, buffer_, *head_parser_,
+                             [self = Self()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -228,7 +270,7 @@ class Session : public std::enable_shared_from_this<Session> {
       in_flight_ = true;
       ++server_.in_flight();
       beast::error_code endpoint_ec;
-      auto remote = stream_.socket().remote_endpoint(endpoint_ec);
+      auto remote = Tcp().socket().remote_endpoint(endpoint_ec);
       if (!endpoint_ec) request_.remote_address = remote.address().to_string();
     }
     if (ec == bhttp::error::header_limit) {
@@ -298,9 +340,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!expect_continue) return ReadBody();
     // The client waits for this before it sends a large body (curl does so above 1 MB).
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    stream_.expires_after(server_.limits().idle_timeout);
+    Tcp().expires_after(server_.limits().idle_timeout);
     asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                      [self = Self()](beast::error_code ec, size_t) {
                         if (ec) return self->Fail(ec);
                         self->ReadBody();
                       });
@@ -319,9 +361,9 @@ class Session : public std::enable_shared_from_this<Session> {
       uint64_t held = (body_parser_->get().body().size() + kReservationStep) * held_per_body_byte_;
       if (held > reserved_ && !Reserve(kReservationStep * held_per_body_byte_)) return ReplyBusy();
     }
-    stream_.expires_at(body_deadline_);
+    Tcp().expires_at(body_deadline_);
     bhttp::async_read_some(stream_, buffer_, *body_parser_,
-                           [self = shared_from_this()](beast::error_code ec, size_t) {
+                           [self = Self()](beast::error_code ec, size_t) {
                              if (ec) return self->OnBody(ec);
                              self->ReadMemoryBody();
                            });
@@ -330,9 +372,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // A streamed body may take long as a whole; each chunk must come within the idle timeout.
   void ReadFileBody() {
     if (file_parser_->is_done()) return OnBody({});
-    stream_.expires_after(server_.limits().idle_timeout);
+    Tcp().expires_after(server_.limits().idle_timeout);
     bhttp::async_read_some(stream_, buffer_, *file_parser_,
-                           [self = shared_from_this()](beast::error_code ec, size_t) {
+                           [self = Self()](beast::error_code ec, size_t) {
                              if (ec) return self->OnBody(ec);
                              self->ReadFileBody();
                            });
@@ -415,17 +457,16 @@ class Session : public std::enable_shared_from_this<Session> {
       reply->prepare_payload();
     }
     answered_ = std::move(response);
-    stream_.expires_after(server_.limits().send_timeout);
-    bhttp::async_write(
-        stream_, *reply,
-        [self = shared_from_this(), reply, keep_alive](beast::error_code ec, size_t) {
-          self->reply_sent_ = ec ? 0 : self->reply_bytes_;
-          if (ec) return self->Fail(ec);
-          self->Finish(keep_alive);
-        });
+    Tcp().expires_after(server_.limits().send_timeout);
+    bhttp::async_write(stream_, *reply,
+                       [self = Self(), reply, keep_alive](beast::error_code ec, size_t) {
+                         self->reply_sent_ = ec ? 0 : self->reply_bytes_;
+                         if (ec) return self->Fail(ec);
+                         self->Finish(keep_alive);
+                       });
   }
 
-  // Sends the headers, then the file with sendfile(2): no copy through user space.
+  // Sends the headers, then the file: with sendfile(2), no copy through user space, without TLS.
   void ReplyFile(HttpResponse response, bool keep_alive) {
     int fd = ::open(response.file_path.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat info {};
@@ -441,18 +482,50 @@ class Session : public std::enable_shared_from_this<Session> {
     reply->content_length(file_remaining_);
     const bool head_only = request_.method == "HEAD";
     answered_ = std::move(response);
-    stream_.expires_after(server_.limits().send_timeout);
-    bhttp::async_write(
-        stream_, *reply,
-        [self = shared_from_this(), reply, keep_alive, head_only](beast::error_code ec, size_t) {
-          if (ec) return self->Fail(ec);
-          if (head_only) self->file_remaining_ = 0;
-          self->SendFile(keep_alive);
-        });
+    Tcp().expires_after(server_.limits().send_timeout);
+    bhttp::async_write(stream_, *reply,
+                       [self = Self(), reply, keep_alive, head_only](beast::error_code ec, size_t) {
+                         if (ec) return self->Fail(ec);
+                         if (head_only) self->file_remaining_ = 0;
+                         self->SendFile(keep_alive);
+                       });
   }
 
   void SendFile(bool keep_alive) {
-    auto& socket = stream_.socket();
+    if constexpr (kTls) {
+      SendFileEncrypted(keep_alive);
+    } else {
+      SendFilePlain(keep_alive);
+    }
+  }
+
+  // Over TLS the bytes must pass through OpenSSL: the file goes in chunks through a buffer.
+  void SendFileEncrypted(bool keep_alive) {
+    if (file_remaining_ == 0) {
+      CloseFile();
+      return Finish(keep_alive);
+    }
+    const size_t chunk = static_cast<size_t>(std::min<uint64_t>(file_remaining_, kFileChunkBytes));
+    file_chunk_.resize(chunk);
+    ssize_t got = ::pread(file_fd_, file_chunk_.data(), chunk, file_offset_);
+    if (got <= 0) {
+      // The file shrank or cannot be read: the promised length cannot be kept, so close.
+      CloseFile();
+      return Fail(beast::error_code(got < 0 ? errno : EIO, beast::system_category()));
+    }
+    file_offset_ += got;
+    file_remaining_ -= static_cast<uint64_t>(got);
+    Tcp().expires_after(server_.limits().idle_timeout);
+    asio::async_write(stream_, asio::buffer(file_chunk_.data(), static_cast<size_t>(got)),
+                      [self = Self(), keep_alive](beast::error_code ec, size_t sent) {
+                        if (ec) return self->Fail(ec);
+                        self->reply_sent_ += sent;
+                        self->SendFileEncrypted(keep_alive);
+                      });
+  }
+
+  void SendFilePlain(bool keep_alive) {
+    auto& socket = Tcp().socket();
     beast::error_code ec;
     socket.native_non_blocking(true, ec);
     // A bounded amount per turn, so one large download does not starve other connections.
@@ -460,7 +533,7 @@ class Session : public std::enable_shared_from_this<Session> {
     while (file_remaining_ > 0 && !ec) {
       if (budget == 0) {
         return asio::post(stream_.get_executor(),
-                          [self = shared_from_this(), keep_alive] { self->SendFile(keep_alive); });
+                          [self = Self(), keep_alive] { self->SendFilePlain(keep_alive); });
       }
       size_t chunk = static_cast<size_t>(std::min<uint64_t>({file_remaining_, budget, 8u << 20}));
       ssize_t sent = ::sendfile(socket.native_handle(), file_fd_, &file_offset_, chunk);
@@ -475,17 +548,17 @@ class Session : public std::enable_shared_from_this<Session> {
         // Wait until the socket can take more; give up on a client that reads nothing for the
         // idle timeout (a client that stops reading a download holds nothing else).
         wait_timer_.expires_after(server_.limits().idle_timeout);
-        wait_timer_.async_wait([self = shared_from_this()](beast::error_code timer_ec) {
+        wait_timer_.async_wait([self = Self()](beast::error_code timer_ec) {
           if (!timer_ec) {
             beast::error_code ignored;
-            self->stream_.socket().cancel(ignored);
+            self->Tcp().socket().cancel(ignored);
           }
         });
         socket.async_wait(tcp::socket::wait_write,
-                          [self = shared_from_this(), keep_alive](beast::error_code wait_ec) {
+                          [self = Self(), keep_alive](beast::error_code wait_ec) {
                             self->wait_timer_.cancel();
                             if (wait_ec) return self->Fail(wait_ec);
-                            self->SendFile(keep_alive);
+                            self->SendFilePlain(keep_alive);
                           });
         return;
       }
@@ -554,15 +627,26 @@ class Session : public std::enable_shared_from_this<Session> {
     // A client that goes away or times out is not an error of the server.
     (void)ec;
     linger_ = false;
+    tls_closed_ = true;  // no TLS goodbye on a broken connection
     EndExchange();
     Close();
   }
 
   void Close() {
+    if constexpr (kTls) {
+      if (!tls_closed_) {
+        // TLS says goodbye first (close_notify), without waiting for the client's: marked as
+        // received, the shutdown only sends ours.
+        tls_closed_ = true;
+        SSL_set_shutdown(stream_.native_handle(), SSL_RECEIVED_SHUTDOWN);
+        Tcp().expires_after(std::chrono::seconds(2));
+        return stream_.async_shutdown([self = Self()](beast::error_code) { self->Close(); });
+      }
+    }
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
     if (linger_) return Drain();
-    stream_.close();
+    Tcp().close();
   }
 
   // After a reply sent before the request was read whole: read and discard what the client
@@ -576,22 +660,24 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!drain_started_) drain_started_ = now;
     if (now - *drain_started_ > std::chrono::seconds(2) || drained_ > (64u << 20) ||
         server_.stopping()) {
-      return stream_.close();
+      return Tcp().close();
     }
-    stream_.expires_after(std::chrono::seconds(2));
+    Tcp().expires_after(std::chrono::seconds(2));
     drain_buffer_.resize(16384);
-    stream_.async_read_some(asio::buffer(drain_buffer_),
-                            [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-                              if (ec) return self->stream_.close();
-                              self->drained_ += bytes;
-                              self->linger_ = true;
-                              self->Drain();
-                            });
+    // Raw bytes (still encrypted with TLS): they are only discarded.
+    Tcp().async_read_some(asio::buffer(drain_buffer_),
+                          [self = Self()](beast::error_code ec, size_t bytes) {
+                            if (ec) return self->Tcp().close();
+                            self->drained_ += bytes;
+                            self->linger_ = true;
+                            self->Drain();
+                          });
   }
 
   static constexpr size_t kStreamBufferBytes = 256 * 1024;
+  static constexpr size_t kFileChunkBytes = 256 * 1024;
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   HttpServer::Impl& server_;
   // No size cap here: the parsers bound the headers, and bodies pass through in chunks.
   beast::flat_buffer buffer_;
@@ -612,11 +698,13 @@ class Session : public std::enable_shared_from_this<Session> {
   int file_fd_ = -1;
   off_t file_offset_ = 0;
   uint64_t file_remaining_ = 0;
+  std::vector<char> file_chunk_;  // a file reply's chunk on its way through TLS
   asio::steady_timer wait_timer_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> idle_{true};
   std::atomic<std::chrono::steady_clock::rep> idle_since_{0};
   bool linger_ = false;
+  bool tls_closed_ = false;  // the TLS shutdown was sent (or is moot)
   std::vector<char> drain_buffer_;
   std::optional<std::chrono::steady_clock::time_point> drain_started_;
   size_t drained_ = 0;
@@ -649,7 +737,7 @@ bool HttpServer::Impl::ReserveBuffered(uint64_t bytes) {
   return true;
 }
 
-void HttpServer::Impl::Register(const std::shared_ptr<Session>& session) {
+void HttpServer::Impl::Register(const std::shared_ptr<SessionBase>& session) {
   std::lock_guard lock(mutex_);
   sessions_.insert(session);
   ++connections_;
@@ -657,13 +745,13 @@ void HttpServer::Impl::Register(const std::shared_ptr<Session>& session) {
 
 void HttpServer::Impl::Unregister() {
   std::lock_guard lock(mutex_);
-  std::erase_if(sessions_, [](const std::weak_ptr<Session>& weak) { return weak.expired(); });
+  std::erase_if(sessions_, [](const std::weak_ptr<SessionBase>& weak) { return weak.expired(); });
   --connections_;
   sessions_cv_.notify_all();
 }
 
-std::vector<std::shared_ptr<Session>> HttpServer::Impl::LiveSessions() {
-  std::vector<std::shared_ptr<Session>> live;
+std::vector<std::shared_ptr<SessionBase>> HttpServer::Impl::LiveSessions() {
+  std::vector<std::shared_ptr<SessionBase>> live;
   std::lock_guard lock(mutex_);
   for (const auto& weak : sessions_) {
     if (auto session = weak.lock()) live.push_back(std::move(session));
@@ -672,7 +760,7 @@ std::vector<std::shared_ptr<Session>> HttpServer::Impl::LiveSessions() {
 }
 
 bool HttpServer::Impl::EvictIdle() {
-  std::shared_ptr<Session> oldest;
+  std::shared_ptr<SessionBase> oldest;
   for (auto& session : LiveSessions()) {
     if (session->idle() && (!oldest || session->idle_since() < oldest->idle_since())) {
       oldest = session;
@@ -684,6 +772,13 @@ bool HttpServer::Impl::EvictIdle() {
 }
 
 void HttpServer::Impl::RefuseBusy(tcp::socket socket) {
+  if (tls_context_) {
+    // A plain-text answer means nothing to a TLS client, and a handshake costs more than it is
+    // worth here: the client sees the connection closed.
+    beast::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
   auto refused = std::make_shared<tcp::socket>(std::move(socket));
   asio::async_write(*refused, asio::buffer(busy_reply_), [refused](beast::error_code, size_t) {
     beast::error_code ignored;
@@ -702,6 +797,9 @@ Status HttpServer::Impl::Start() {
   if (options_.port < 0 || options_.port > 65535) {
     return Status::InvalidParameter(fmt::format("port {} is out of range", options_.port));
   }
+  if (options_.tls.enabled()) {
+    ORCHARD_ASSIGN_OR_RETURN(tls_context_, MakeServerTlsContext(options_.tls));
+  }
   max_connections_ = std::max<size_t>(
       1, std::min(options_.limits.max_connections, ConnectionsAllowedByFileLimit()));
   busy_reply_ = SerializeClosingResponse(options_.error_reply(
@@ -719,6 +817,7 @@ Status HttpServer::Impl::Start() {
   port_ = acceptor_.local_endpoint().port();
   started_ = true;
   Accept();
+  work_.emplace(ioc_.get_executor());
   for (int i = 0; i < std::max(1, options_.threads); ++i) {
     threads_.emplace_back([this] { ioc_.run(); });
   }
@@ -745,11 +844,14 @@ void HttpServer::Impl::Accept() {
       RefuseBusy(std::move(socket));
       return Accept();
     }
-    auto session = std::make_shared<Session>(std::move(socket), *this);
+    std::shared_ptr<SessionBase> session;
+    if (tls_context_) {
+      session = std::make_shared<Session<TlsStream>>(*this, std::move(socket), *tls_context_);
+    } else {
+      session = std::make_shared<Session<beast::tcp_stream>>(*this, std::move(socket));
+    }
     Register(session);
-    // On the connection's own strand, like all its work: CloseIfIdle must never run alongside
-    // it on another thread.
-    asio::dispatch(session->executor(), [session] { session->Start(); });
+    session->Start();
     Accept();
   });
 }
@@ -780,6 +882,7 @@ void HttpServer::Impl::Stop(std::chrono::milliseconds grace) {
         if (sessions_cv_.wait_for(lock, sweep, drained)) break;
       }
       for (auto& session : LiveSessions()) session->CloseNow();
+      work_.reset();
       // The threads end when the last connection has closed and nothing else is queued.
       for (std::thread& thread : threads_) thread.join();
       threads_.clear();

@@ -18,6 +18,7 @@
 #include "base/status.h"
 #include "http/http_message.h"
 #include "http/router.h"
+#include "http/tls_options.h"
 
 namespace orchard {
 
@@ -72,6 +73,8 @@ struct HttpServerOptions {
   // other path is 404. For a reverse proxy that mounts the server on a sub-path.
   std::string path_prefix;
   HttpLimits limits;
+  // HTTPS only when set (a plain-HTTP request on the port fails its handshake).
+  TlsServerOptions tls;
   // Chooses each request's BodyPlan; unset: every body is read into memory.
   std::function<BodyPlan(const HttpRequest& head)> plan_body;
   // Builds the reply for an error the HTTP layer itself detects (413, 431, 503, 400 for a
@@ -110,6 +113,7 @@ class HttpServer {
 
  private:
   class Impl;
+  template <class Stream>
   friend class Session;  // a connection of Impl (http_server.cc)
   std::unique_ptr<Impl> impl_;
 };

@@ -62,14 +62,15 @@ inline pid_t SpawnProcess(const std::string& binary, const std::vector<std::stri
   return pid;
 }
 
-// Waits for a server's readiness line ("... http://127.0.0.1:PORT ...") in `out_path`
-// (bounded: 30 s); returns its port or 0.
+// Waits for a server's readiness line ("... http://127.0.0.1:PORT ..." or https://) in
+// `out_path` (bounded: 30 s); returns its port or 0.
 inline int WaitForPort(const std::string& out_path) {
+  constexpr std::string_view kAddress = "://127.0.0.1:";
   for (int attempt = 0; attempt < 3000; ++attempt) {
     std::string out = ReadTextFile(out_path);
-    size_t at = out.find("http://127.0.0.1:");
+    size_t at = out.find(kAddress);
     if (at != std::string::npos && out.find(' ', at) != std::string::npos) {
-      return std::stoi(out.substr(at + 17));
+      return std::stoi(out.substr(at + kAddress.size()));
     }
     usleep(10000);
   }
