@@ -117,6 +117,29 @@ TEST_P(BasicAuthTest, CredentialsAreRequiredExceptForHealthAndTheUi) {
   EXPECT_EQ(As("admin", "GET", "/version").status, 200);
 }
 
+// users/current (Orchard's own, for the UI): who is signed in, what they were granted and the
+// default for everything else.
+TEST_P(BasicAuthTest, TheSignedInUserIsToldWhoTheyAreAndWhatTheyMayDo) {
+  Start();
+  CreateUser("alice");
+  HttpResult created = Api("alice", "POST", "experiments/create", R"({"name": "alices"})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  HttpResult current = Api("alice", "GET", "users/current");
+  ASSERT_EQ(current.status, 200) << current.body;
+  EXPECT_NE(current.body.find(R"("username":"alice","is_admin":false)"), std::string::npos)
+      << current.body;
+  EXPECT_NE(current.body.find(R"("permission":"MANAGE")"), std::string::npos) << current.body;
+  EXPECT_NE(current.body.find(R"("default_permission":"READ")"), std::string::npos) << current.body;
+  EXPECT_EQ(current.body.find("secret"), std::string::npos);
+  EXPECT_NE(Api("admin", "GET", "users/current").body.find(R"("is_admin":true)"),
+            std::string::npos);
+  HttpResult anonymous = testing::ParseReply(testing::SendRaw(
+      server_->port(),
+      "GET /ajax-api/2.0/mlflow/users/current HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: "
+      "close\r\n\r\n"));
+  EXPECT_EQ(anonymous.status, 401);
+}
+
 TEST_P(BasicAuthTest, UsersAreManagedAsMlflowsAuthServiceClientDoes) {
   Start();
   CreateUser("alice");

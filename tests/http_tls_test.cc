@@ -166,11 +166,14 @@ TEST_F(HttpTlsTest, ACertificateForAnotherHostIsRefused) {
   EXPECT_TRUE(Client({.insecure = true})->Send("GET", "/x", "").ok());
 }
 
-TEST_F(HttpTlsTest, PlainHttpToTheTlsPortFailsAndTheServerGoesOn) {
+TEST_F(HttpTlsTest, PlainHttpToTheTlsPortIsToldToUseHttpsAndTheServerGoesOn) {
   ASSERT_TRUE(Start(ServerTls()).ok());
   auto plain = HttpClient::Create("http://127.0.0.1:" + std::to_string(server_->port()));
   ASSERT_TRUE(plain.ok());
-  EXPECT_FALSE((*plain)->Send("GET", "/x", "").ok());
+  auto refused = (*plain)->Send("POST", "/x", std::string(100000, 'x'));
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_NE(refused->body.find("use an https:// address"), std::string::npos) << refused->body;
   auto client = Client({.server_ca_path = certs_.ca_cert});
   auto reply = client->Send("GET", "/x", "");
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();

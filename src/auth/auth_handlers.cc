@@ -5,6 +5,7 @@
 
 #include "auth/basic_auth.h"
 #include "base/json_writer.h"
+#include "server/mlflow_reply.h"
 #include "server/mlflow_route.h"
 
 namespace orchard {
@@ -26,7 +27,10 @@ void WriteModelPermission(JsonWriter& json, const ModelPermissionRecord& record)
       .EndObject();
 }
 
-StatusOr<std::string> UserReply(UserStore& users, const AuthUser& user) {
+// {"user": {...}} as MLflow's users/get answers, and, when set, the default permission beside
+// it (users/current).
+StatusOr<std::string> UserReply(UserStore& users, const AuthUser& user,
+                                const char* default_permission = nullptr) {
   ORCHARD_ASSIGN_OR_RETURN(auto experiments, users.ExperimentPermissionsOf(user.id));
   ORCHARD_ASSIGN_OR_RETURN(auto models, users.ModelPermissionsOf(user.id));
   JsonWriter json;
@@ -36,8 +40,9 @@ StatusOr<std::string> UserReply(UserStore& users, const AuthUser& user) {
   for (const auto& record : experiments) WriteExperimentPermission(json, record);
   json.EndArray().Key("registered_model_permissions").BeginArray();
   for (const auto& record : models) WriteModelPermission(json, record);
-  json.EndArray();
-  return json.EndObject().EndObject().Take();
+  json.EndArray().EndObject();
+  if (default_permission != nullptr) json.Field("default_permission", default_permission);
+  return json.EndObject().Take();
 }
 
 // "is_admin" as a JSON boolean or, as MLflow's client may send it, the text "true"/"false".
@@ -70,6 +75,19 @@ void BasicAuth::AddRoutes(Router& router) {
     ORCHARD_ASSIGN_OR_RETURN(AuthUser user, users.GetUser(username));
     return UserReply(users, user);
   });
+  // Orchard's own (MLflow's app has none): the signed-in user with their permissions and the
+  // default, so the UI can show who is signed in and hide what they may not do.
+  for (const char* prefix : {"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"}) {
+    router.Add(
+        "GET", std::string(prefix) + "users/current", [this, &users](const HttpRequest& request) {
+          std::optional<AuthUser> user = SignIn(request.Header("Authorization").value_or(""));
+          if (!user) {
+            return ErrorReply(Status(ErrorCode::kUnauthenticated, "Not signed in"));
+          }
+          StatusOr<std::string> body = UserReply(users, *user, default_permission_.name);
+          return body.ok() ? JsonReply(std::move(body).value()) : ErrorReply(body.status());
+        });
+  }
   route("PATCH", "users/update-password",
         [this, &users](const RequestFields& fields) -> StatusOr<std::string> {
           ORCHARD_ASSIGN_OR_RETURN(std::string username, fields.RequiredString("username"));

@@ -81,6 +81,7 @@ const std::map<std::string, AuthRule>& EndpointRules() {
       {"model-versions/delete", {Need::kDelete, Resource::kModelName}},
       {"users/create", {Need::kAdmin}},
       {"users/get", {Need::kSelfOrAdmin}},
+      {"users/current", {Need::kSignedIn}},
       {"users/update-password", {Need::kSelfOrAdmin}},
       {"users/update-admin", {Need::kAdmin}},
       {"users/delete", {Need::kAdmin}},

@@ -62,12 +62,14 @@ size_t ConnectionsAllowedByFileLimit() {
 }
 
 // The bytes of a whole HTTP/1.1 response, for writing without a parser: the refusal sent to a
-// connection over the cap.
+// connection over the cap, and the one to plain HTTP sent to a TLS port.
 std::string SerializeClosingResponse(const HttpResponse& response) {
+  const bool busy = response.status == 503;
   std::string text = fmt::format(
-      "HTTP/1.1 {} Service Unavailable\r\nServer: orchard\r\nContent-Type: {}\r\n"
-      "Retry-After: 1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-      response.status, response.content_type, response.body.size());
+      "HTTP/1.1 {} {}\r\nServer: orchard\r\nContent-Type: {}\r\n{}Connection: close\r\n"
+      "Content-Length: {}\r\n\r\n",
+      response.status, busy ? "Service Unavailable" : "Bad Request", response.content_type,
+      busy ? "Retry-After: 1\r\n" : "", response.body.size());
   return text + response.body;
 }
 
@@ -175,7 +177,11 @@ class Session : public SessionBase {
   explicit Session(HttpServer::Impl& server, StreamArgs&&... stream_args)
       : stream_(std::forward<StreamArgs>(stream_args)...),
         server_(server),
-        wait_timer_(stream_.get_executor()) {}
+        wait_timer_(stream_.get_executor()) {
+    // A TLS handshake counts as idle time: at the connection cap, a connection that never
+    // finishes its handshake is evicted before one that sent requests.
+    idle_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  }
   ~Session() override {
     if (in_flight_) --server_.in_flight();
     CloseFile();
@@ -189,11 +195,7 @@ class Session : public SessionBase {
     // it on another thread.
     asio::dispatch(stream_.get_executor(), [self = Self()] {
       if constexpr (kTls) {
-        self->Tcp().expires_after(self->server_.limits().header_timeout);
-        self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
-          if (ec) return self->Fail(ec);
-          self->ReadRequest();
-        });
+        self->StartTls();
       } else {
         self->ReadRequest();
       }
@@ -222,6 +224,37 @@ class Session : public SessionBase {
   std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
   // The TCP layer (the stream itself without TLS): timeouts, the socket, closing.
   beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  // The first bytes say whether the client speaks TLS; one that sent plain HTTP is told to use
+  // https:// (a refusal it can read) rather than left with a closed connection. Then the
+  // handshake, from the bytes already read; all within the header timeout.
+  void StartTls() {
+    Tcp().expires_after(server_.limits().header_timeout);
+    beast::async_detect_ssl(Tcp(), buffer_, [self = Self()](beast::error_code ec, bool tls) {
+      if (ec) return self->Fail(ec);
+      if (!tls) return self->RefusePlainHttp();
+      self->stream_.async_handshake(asio::ssl::stream_base::server, self->buffer_.data(),
+                                    [self](beast::error_code handshake_ec, size_t used) {
+                                      if (handshake_ec) return self->Fail(handshake_ec);
+                                      self->buffer_.consume(used);
+                                      self->ReadRequest();
+                                    });
+    });
+  }
+
+  void RefusePlainHttp() {
+    auto reply =
+        std::make_shared<std::string>(SerializeClosingResponse(server_.options().error_reply(
+            400, "This server speaks HTTPS only: use an https:// address")));
+    tls_closed_ = true;  // no TLS to close
+    linger_ = true;      // what the client still sends is read and dropped, then the close
+    Tcp().expires_after(server_.limits().send_timeout);
+    asio::async_write(Tcp(), asio::buffer(*reply),
+                      [self = Self(), reply](beast::error_code ec, size_t) {
+                        if (ec) return self->Fail(ec);
+                        self->Close();
+                      });
+  }
 
   void ForceClose() {
     beast::error_code ignored;

@@ -3,6 +3,8 @@
 // shapes. Every URL is relative to the page, so the UI works under a path prefix too. Every call
 // returns a promise that rejects with an ApiError carrying the server's error_code and message.
 
+import type { CurrentUser, PermissionName } from './access';
+
 const kBase = 'ajax-api/2.0/mlflow/';
 
 export type LifecycleStage = 'active' | 'deleted';
@@ -114,6 +116,20 @@ async function fetchJson<T>(url: string, init: RequestInit): Promise<T> {
   if (!response.ok) throw await errorOf(response);
   const text = await response.text();
   return (text ? JSON.parse(text) : {}) as T;
+}
+
+// ---- the signed-in user (the basic-auth app; Orchard's users/current) ----
+
+/** The signed-in user with their permissions and the default, or null when the server has no
+ * sign-in (the endpoint does not exist without the auth app). */
+export async function getCurrentUser(signal?: AbortSignal):
+  Promise<{ user: CurrentUser; default_permission: PermissionName } | null> {
+  try {
+    return await call<{ user: CurrentUser; default_permission: PermissionName }>('GET', 'users/current', undefined, signal);
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.errorCode === 'ENDPOINT_NOT_FOUND')) return null;
+    throw e;
+  }
 }
 
 // ---- experiments ----

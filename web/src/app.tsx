@@ -1,6 +1,6 @@
 // The application shell: a header, and the page the hash route names.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Experiment } from './api';
 import { ExperimentList } from './components/ExperimentList';
 import { Empty } from './components/common';
@@ -13,10 +13,13 @@ import { ModelsPage } from './pages/ModelsPage';
 import { ModelVersionPage } from './pages/ModelVersionPage';
 import { RunPage } from './pages/RunPage';
 import { RunRedirect } from './pages/RunRedirect';
+import { refreshAccess, useAccess } from './session';
 
 export function App() {
   const route = useRoute();
   const section = route.page === 'models' || route.page === 'model' || route.page === 'model-version' ? 'models' : 'experiments';
+  // Permissions may have been granted meanwhile: read them again on every page change.
+  useEffect(() => { void refreshAccess(); }, [route]);
   return (
     <div class="app">
       <header class="topbar">
@@ -25,9 +28,21 @@ export function App() {
           <a href="#/" aria-current={section === 'experiments' ? 'page' : undefined}>Experiments</a>
           <a href="#/models" aria-current={section === 'models' ? 'page' : undefined}>Models</a>
         </nav>
+        <SignedIn />
       </header>
       <Page route={route} />
     </div>
+  );
+}
+
+/** Who is signed in (nothing when the server has no sign-in). */
+function SignedIn() {
+  const { user } = useAccess();
+  if (!user) return null;
+  return (
+    <span class="signed-in" title="Signed in to this server (HTTP basic authentication); close the browser to sign out">
+      Signed in as <strong>{user.username}</strong>{user.is_admin && <span class="badge">admin</span>}
+    </span>
   );
 }
 

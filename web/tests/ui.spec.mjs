@@ -6,7 +6,7 @@
 // on port 0 with the UI built into the binary, under --static-prefix /mlflow, drives Debian's
 // chromium with playwright-core, saves a screenshot of each page
 // and exits 0 when every step passed, 1 otherwise.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startOrchardServer } from './server.mjs';
 
 const web = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(web, '..');
@@ -58,19 +59,8 @@ async function startServer() {
     '--host', '127.0.0.1', '--port', '0', '--static-prefix', '/mlflow'];
   const uiDir = arg('--ui-dir', '');
   if (uiDir) args.push('--ui-dir', resolve(uiDir));
-  const server = spawn(orchard, args, { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { server, port } = await startOrchardServer(orchard, args, { cwd: tmp, env });
   ctx.server = server;
-  const port = await new Promise((resolvePort, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no readiness line from orchard server: ${out}`)), 20_000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) { clearTimeout(timer); resolvePort(Number(m[1])); }
-    });
-    server.stderr.on('data', (d) => { out += d; });
-    server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`orchard server exited (${code}): ${out}`)); });
-  });
   // A server that dies mid-suite says how, with the end of its log (the tests then fail on it).
   let log = '';
   server.stderr.on('data', (d) => { log = (log + d).slice(-16384); });

@@ -6,6 +6,8 @@ import * as api from '../api';
 import type { Experiment } from '../api';
 import { experimentHash } from '../router';
 import { navigate } from '../nav';
+import { canOnExperiment } from '../access';
+import { refreshAccess, useAccess } from '../session';
 import { ErrorBox, Loading } from './common';
 
 function likeFilter(text: string): string {
@@ -24,6 +26,7 @@ export function ExperimentList({ selectedId, onLoaded }: { selectedId?: string; 
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<string | null>(null);
   const reload = () => setTick((t) => t + 1);
+  const access = useAccess();
 
   useEffect(() => {
     const t = setTimeout(() => setDebounced(query), 250);
@@ -83,6 +86,7 @@ export function ExperimentList({ selectedId, onLoaded }: { selectedId?: string; 
       {creating && <NameForm label="New experiment name" submit="Create" onCancel={() => setCreating(false)}
         onSubmit={async (name) => {
           const id = await api.createExperiment(name);
+          await refreshAccess();  // its creator may now manage it
           setCreating(false);
           reload();
           navigate(experimentHash(id));
@@ -105,10 +109,10 @@ export function ExperimentList({ selectedId, onLoaded }: { selectedId?: string; 
                     : <a class="experiment-name" href={experimentHash(e.experiment_id)} aria-current={e.experiment_id === selectedId ? 'page' : undefined} title={e.name}>{e.name}</a>}
                   <span class="item-actions">
                     {deleted
-                      ? <button type="button" class="link-button" onClick={() => void act(() => api.restoreExperiment(e.experiment_id))} aria-label={`Restore ${e.name}`}>Restore</button>
+                      ? canOnExperiment(access, e.experiment_id, 'delete') && <button type="button" class="link-button" onClick={() => void act(() => api.restoreExperiment(e.experiment_id))} aria-label={`Restore ${e.name}`}>Restore</button>
                       : <>
-                        <button type="button" class="link-button" aria-label={`Rename ${e.name}`} onClick={() => setRenaming(e.experiment_id)}>Rename</button>
-                        <button type="button" class="link-button danger" aria-label={`Delete ${e.name}`} onClick={() => onDelete(e)}>Delete</button>
+                        {canOnExperiment(access, e.experiment_id, 'update') && <button type="button" class="link-button" aria-label={`Rename ${e.name}`} onClick={() => setRenaming(e.experiment_id)}>Rename</button>}
+                        {canOnExperiment(access, e.experiment_id, 'delete') && <button type="button" class="link-button danger" aria-label={`Delete ${e.name}`} onClick={() => onDelete(e)}>Delete</button>}
                       </>}
                   </span>
                 </li>

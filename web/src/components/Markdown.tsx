@@ -34,8 +34,9 @@ export function Markdown({ source }: { source: string }) {
   );
 }
 
-/** A description shown as Markdown, with Edit turning it into a text area (Save or Ctrl+Enter). */
-export function MarkdownEditor({ value, label, onSave }: { value: string; label: string; onSave: (v: string) => Promise<void> }) {
+/** A description shown as Markdown, with Edit turning it into a text area (Save or Ctrl+Enter);
+ * read-only without `onSave`. */
+export function MarkdownEditor({ value, label, onSave }: { value: string; label: string; onSave?: (v: string) => Promise<void> }) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(value);
   const [busy, setBusy] = useState(false);
@@ -43,13 +44,13 @@ export function MarkdownEditor({ value, label, onSave }: { value: string; label:
   const save = async () => {
     setBusy(true);
     setError(null);
-    try { await onSave(draft); setEditing(false); } catch (e) { setError(e); } finally { setBusy(false); }
+    try { await onSave?.(draft); setEditing(false); } catch (e) { setError(e); } finally { setBusy(false); }
   };
   if (!editing) {
     return (
       <div class="markdown-box">
         {value.trim() ? <Markdown source={value} /> : <p class="muted">No description.</p>}
-        <button type="button" class="link-button" aria-label={`Edit ${label}`} onClick={() => { setDraft(value); setEditing(true); }}>Edit</button>
+        {onSave && <button type="button" class="link-button" aria-label={`Edit ${label}`} onClick={() => { setDraft(value); setEditing(true); }}>Edit</button>}
       </div>
     );
   }

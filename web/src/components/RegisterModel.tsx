@@ -7,6 +7,8 @@ import * as api from '../api';
 import type { ModelVersion } from '../api';
 import { formatHash } from '../router';
 import { ErrorBox, useAsync } from './common';
+import { canOnModel } from '../access';
+import { refreshAccess, useAccess } from '../session';
 
 const kNewModel = '';
 
@@ -38,7 +40,10 @@ function RegisterModelDialog({ runId, dir, onClose }: { runId: string; dir: stri
     return () => { if (d.open) d.close(); };
   }, []);
 
+  const access = useAccess();
   const names = (models.data ?? []).map((m) => m.name);
+  // Versions may be added only to models the user may change; any user may create a model.
+  const addable = names.filter((n) => canOnModel(access, n, 'update'));
   const creating = choice === kNewModel;
   const name = creating ? newName.trim() : choice;
   const clash = creating && names.includes(name);
@@ -50,7 +55,10 @@ function RegisterModelDialog({ runId, dir, onClose }: { runId: string; dir: stri
     setBusy(true);
     setError(null);
     try {
-      if (creating) await api.createRegisteredModel(name);
+      if (creating) {
+        await api.createRegisteredModel(name);
+        await refreshAccess();  // its creator may now manage it
+      }
       setMade(await api.createModelVersion(name, runId, dir));
       models.reload();
     } catch (err) {
@@ -75,7 +83,7 @@ function RegisterModelDialog({ runId, dir, onClose }: { runId: string; dir: stri
             <label class="field">Model
               <select value={choice} disabled={busy} onChange={(e) => { setChoice(e.currentTarget.value); setError(null); }}>
                 <option value={kNewModel}>+ Create new model</option>
-                {names.map((n) => <option key={n} value={n}>{n}</option>)}
+                {addable.map((n) => <option key={n} value={n}>{n}</option>)}
               </select>
             </label>
             {models.error ? <ErrorBox error={models.error} hint="The registered models could not be listed; you can still create a new one." /> : null}

@@ -24,8 +24,9 @@ export function AliasBadge({ name, alias, version }: { name: string; alias: stri
  * Tags with inline edits, deletion (confirmed) and a form to add one; `children` go under the
  * heading (a run's page puts its "show system tags" switch there). Long values are shown cut.
  */
+/** Tags with edit, delete and add; without `onSet` (or `onDelete`) those are not offered. */
 export function TagEditor({ tags, onSet, onDelete, emptyText = 'No tags. Add one below.', children }: {
-  tags: Tag[]; onSet: (key: string, value: string) => Promise<void>; onDelete: (key: string) => Promise<void>;
+  tags: Tag[]; onSet?: (key: string, value: string) => Promise<void>; onDelete?: (key: string) => Promise<void>;
   emptyText?: string; children?: ComponentChildren;
 }) {
   const [key, setKey] = useState('');
@@ -39,19 +40,19 @@ export function TagEditor({ tags, onSet, onDelete, emptyText = 'No tags. Add one
     <section class="card" aria-label="Tags">
       <h2>Tags</h2>
       {children}
-      {tags.length === 0 ? <Empty>{emptyText}</Empty> : (
+      {tags.length === 0 ? <Empty>{onSet ? emptyText : 'No tags.'}</Empty> : (
         <table class="data-table tags-table"><thead><tr><th>Key</th><th>Value</th><th /></tr></thead>
           <tbody>{tags.map((t) => (
             <tr key={t.key}><td>{t.key}</td>
-              <td class="wrap"><EditableText label={`tag ${t.key}`} value={t.value.length > 500 ? t.value.slice(0, 500) + '…' : t.value} onSave={(v) => onSet(t.key, v)} /></td>
-              <td><button type="button" class="link-button" aria-label={`Delete tag ${t.key}`}
-                onClick={() => { if (confirm(`Delete tag "${t.key}"?`)) void act(() => onDelete(t.key)); }}>Delete</button></td></tr>))}
+              <td class="wrap"><EditableText label={`tag ${t.key}`} value={t.value.length > 500 ? t.value.slice(0, 500) + '…' : t.value} onSave={onSet && ((v) => onSet(t.key, v))} /></td>
+              <td>{onDelete && <button type="button" class="link-button" aria-label={`Delete tag ${t.key}`}
+                onClick={() => { if (confirm(`Delete tag "${t.key}"?`)) void act(() => onDelete(t.key)); }}>Delete</button>}</td></tr>))}
           </tbody></table>)}
-      <form class="tag-form" onSubmit={(e) => { e.preventDefault(); if (key.trim()) void act(async () => { await onSet(key.trim(), value); setKey(''); setValue(''); }); }}>
+      {onSet && <form class="tag-form" onSubmit={(e) => { e.preventDefault(); if (key.trim()) void act(async () => { await onSet(key.trim(), value); setKey(''); setValue(''); }); }}>
         <input aria-label="New tag key" placeholder="Key" value={key} onInput={(e) => setKey(e.currentTarget.value)} />
         <input aria-label="New tag value" placeholder="Value" value={value} onInput={(e) => setValue(e.currentTarget.value)} />
         <button type="submit" disabled={!key.trim()}>Add tag</button>
-      </form>
+      </form>}
       {error ? <ErrorBox error={error} /> : null}
     </section>
   );

@@ -50,8 +50,9 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
  * Text shown as is, with an Edit button that turns it into a field; Enter or Save calls onSave
  * (which may reject: its message shows beside the field), Escape cancels.
  */
+/** A value with Edit; read-only (no Edit) without `onSave`, for a user who may not change it. */
 export function EditableText({ value, onSave, label, multiline, placeholder }: {
-  value: string; onSave: (v: string) => Promise<void>; label: string; multiline?: boolean; placeholder?: string;
+  value: string; onSave?: (v: string) => Promise<void>; label: string; multiline?: boolean; placeholder?: string;
 }) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(value);
@@ -62,15 +63,15 @@ export function EditableText({ value, onSave, label, multiline, placeholder }: {
   if (!editing) {
     return (
       <span class={'editable' + (multiline ? ' editable-multi' : '')}>
-        {value ? <span class="editable-value">{value}</span> : <span class="muted">{placeholder ?? 'None'}</span>}
-        <button type="button" class="link-button" aria-label={`Edit ${label}`} onClick={() => { setDraft(value); setError(null); setEditing(true); }}>Edit</button>
+        {value ? <span class="editable-value">{value}</span> : <span class="muted">{onSave ? placeholder ?? 'None' : 'None'}</span>}
+        {onSave && <button type="button" class="link-button" aria-label={`Edit ${label}`} onClick={() => { setDraft(value); setError(null); setEditing(true); }}>Edit</button>}
       </span>
     );
   }
   const save = async () => {
     setBusy(true);
     try {
-      await onSave(draft);
+      await onSave?.(draft);
       setEditing(false);
     } catch (e) {
       setError(e);

@@ -9,6 +9,8 @@ import { formatHash } from '../router';
 import { Empty, ErrorBox, Loading, useAsync } from '../components/common';
 import { MarkdownEditor } from '../components/Markdown';
 import { AliasBadge, StageBadge, TagEditor } from '../components/Registry';
+import { canOnModel } from '../access';
+import { useAccess } from '../session';
 
 /** The aliases pointing at each version, from the model's alias list. */
 export function aliasesByVersion(model: RegisteredModel | undefined): Map<string, string[]> {
@@ -25,10 +27,12 @@ export function ModelPage({ name }: { name: string }) {
   const model = useAsync((signal) => api.getRegisteredModel(name, signal), [name]);
   const versions = useAsync((signal) => api.searchModelVersions(name, signal), [name]);
   const reload = () => { model.reload(); versions.reload(); };
+  const access = useAccess();
   if (model.error) return <main class="main"><ErrorBox error={model.error} hint="Pick a model from the list." /><p><a href="#/models">All models</a></p></main>;
   if (!model.data) return <main class="main"><Loading what="the model" /></main>;
   const m = model.data;
   const aliases = aliasesByVersion(m);
+  const mayEdit = canOnModel(access, name, 'update');
   const remove = async () => {
     if (!confirm(`Delete the model "${name}" with all its versions and their files? This cannot be undone.`)) return;
     try { await api.deleteRegisteredModel(name); navigate('#/models'); } catch (e) { alert((e as Error).message); }
@@ -40,14 +44,14 @@ export function ModelPage({ name }: { name: string }) {
         <h1>Model {name}</h1>
         <span class="muted">Created {exactTime(m.creation_timestamp)} · last modified {exactTime(m.last_updated_timestamp)}</span>
         <span class="spacer" />
-        <button type="button" class="danger" onClick={() => void remove()}>Delete model</button>
+        {canOnModel(access, name, 'delete') && <button type="button" class="danger" onClick={() => void remove()}>Delete model</button>}
       </header>
       <section class="card" aria-label="Description">
         <h2>Description</h2>
-        <MarkdownEditor label="model description" value={m.description ?? ''} onSave={async (v) => { await api.updateRegisteredModelDescription(name, v); model.reload(); }} />
+        <MarkdownEditor label="model description" value={m.description ?? ''} onSave={mayEdit ? async (v) => { await api.updateRegisteredModelDescription(name, v); model.reload(); } : undefined} />
       </section>
-      <TagEditor tags={m.tags ?? []} onSet={async (k, v) => { await api.setRegisteredModelTag(name, k, v); model.reload(); }}
-        onDelete={async (k) => { await api.deleteRegisteredModelTag(name, k); model.reload(); }} />
+      <TagEditor tags={m.tags ?? []} onSet={mayEdit ? async (k, v) => { await api.setRegisteredModelTag(name, k, v); model.reload(); } : undefined}
+        onDelete={mayEdit ? async (k) => { await api.deleteRegisteredModelTag(name, k); model.reload(); } : undefined} />
       <section class="card" aria-label="Versions">
         <h2>Versions {versions.data && <span class="muted">({versions.data.length})</span>}</h2>
         {versions.error ? <ErrorBox error={versions.error} onRetry={reload} /> : !versions.data ? <Loading what="versions" /> :

@@ -13,6 +13,8 @@ import { EditableText, Empty, ErrorBox, FilterBox, Loading, matches, useAsync } 
 import { MetricChart, type ChartOptions } from '../components/MetricChart';
 import { SearchView } from '../components/SearchView';
 import { TagEditor } from '../components/Registry';
+import { canOnExperiment } from '../access';
+import { useAccess } from '../session';
 
 /** How often the page of a running run is refreshed. */
 export const kLiveRefreshMs = 3000;
@@ -20,6 +22,7 @@ export const kLiveRefreshMs = 3000;
 export function RunPage({ experimentId, runId, tab, artifactPath }: { experimentId: string; runId: string; tab: RunTab; artifactPath: string }) {
   const run = useAsync((signal) => api.getRun(runId, signal), [runId]);
   const experiment = useAsync((signal) => api.getExperiment(experimentId, signal), [experimentId]);
+  const access = useAccess();
   // A run in progress is read again every few seconds: metrics, status and times update in place
   // (the last answer stays shown meanwhile, so scroll, focus and selection stay where they are).
   const live = run.data?.info.status === 'RUNNING' || run.data?.info.status === 'SCHEDULED';
@@ -45,7 +48,7 @@ export function RunPage({ experimentId, runId, tab, artifactPath }: { experiment
         <span aria-hidden="true"> › </span><span>{name}</span>
       </nav>
       <header class="page-header">
-        <h1><EditableText label="run name" value={name} onSave={async (v) => { await api.renameRun(runId, v); run.reload(); }} /></h1>
+        <h1><EditableText label="run name" value={name} onSave={canOnExperiment(access, r.info.experiment_id, 'update') ? async (v) => { await api.renameRun(runId, v); run.reload(); } : undefined} /></h1>
         <span class={`status status-${r.info.status.toLowerCase()}`}>{r.info.status}</span>
         {live && <span class="muted live-badge" title={`Refreshed every ${kLiveRefreshMs / 1000} s while the run is in progress`}>live</span>}
       </header>
@@ -77,6 +80,7 @@ function Overview({ run, reload }: { run: Run; reload: () => void }) {
   const params = (run.data.params ?? []).filter((p) => matches(p.key, paramFilter) || matches(p.value, paramFilter));
   const metrics = (run.data.metrics ?? []).filter((m) => matches(m.key, metricFilter));
   const datasets = run.inputs?.dataset_inputs ?? [];
+  const mayEdit = canOnExperiment(useAccess(), info.experiment_id, 'update');
 
   return (
     <div class="overview">
@@ -103,7 +107,7 @@ function Overview({ run, reload }: { run: Run; reload: () => void }) {
       <section class="card" aria-label="Description">
         <h2>Description</h2>
         <EditableText label="description" multiline placeholder="No description. Edit to add one (Ctrl+Enter saves)." value={tagValue(run, kTagNote) ?? ''}
-          onSave={async (v) => { await api.setRunTag(id, kTagNote, v); reload(); }} />
+          onSave={mayEdit ? async (v) => { await api.setRunTag(id, kTagNote, v); reload(); } : undefined} />
       </section>
       {datasets.length > 0 && (
         <section class="card" aria-label="Datasets">
@@ -139,10 +143,11 @@ function Tags({ run, reload }: { run: Run; reload: () => void }) {
   const id = runIdOf(run);
   const [showSystem, setShowSystem] = useState(false);
   const tags = (run.data.tags ?? []).filter((t) => showSystem || !t.key.startsWith('mlflow.'));
+  const mayEdit = canOnExperiment(useAccess(), run.info.experiment_id, 'update');
   return (
     <TagEditor tags={tags}
-      onSet={async (key, value) => { await api.setRunTag(id, key, value); reload(); }}
-      onDelete={async (key) => { await api.deleteRunTag(id, key); reload(); }}
+      onSet={mayEdit ? async (key, value) => { await api.setRunTag(id, key, value); reload(); } : undefined}
+      onDelete={mayEdit ? async (key) => { await api.deleteRunTag(id, key); reload(); } : undefined}
       emptyText={`No tags${showSystem ? '' : ' besides system tags'}. Add one below.`}>
       <label class="check"><input type="checkbox" checked={showSystem} onChange={(e) => setShowSystem(e.currentTarget.checked)} /> Show system tags (mlflow.*)</label>
     </TagEditor>
