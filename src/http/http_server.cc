@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -91,6 +92,14 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   virtual void CloseIfIdle() = 0;
   // Closes the connection whatever it is doing: pending reads and writes end with an error.
   virtual void CloseNow() = 0;
+  // Whether its socket is closed or about to be, at once (not after a goodbye that takes time:
+  // a TLS close_notify, or draining what the client still sends; those still count). On a
+  // loaded machine, unwinding its last handler and freeing it can take a while; meanwhile it
+  // does not count against the connection cap.
+  bool closing() const { return closing_; }
+
+ protected:
+  std::atomic<bool> closing_{false};
 };
 
 class HttpServer::Impl {
@@ -128,8 +137,9 @@ class HttpServer::Impl {
 
  private:
   void Accept();
-  // At the connection cap: closes the connection idle longest; false when none is idle.
-  bool EvictIdle();
+  // At the connection cap: closes the connection idle longest; false when none is idle (and
+  // none is closing already).
+  bool MakeRoom();
   // Answers 503 on a connection over the cap and closes it, without reading from it.
   void RefuseBusy(tcp::socket socket);
   std::vector<std::shared_ptr<SessionBase>> LiveSessions();
@@ -225,6 +235,11 @@ class Session : public SessionBase {
   // The TCP layer (the stream itself without TLS): timeouts, the socket, closing.
   beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
 
+  void CloseSocket() {
+    closing_ = true;
+    Tcp().close();
+  }
+
   // The first bytes say whether the client speaks TLS; one that sent plain HTTP is told to use
   // https:// (a refusal it can read) rather than left with a closed connection. Then the
   // handshake, from the bytes already read; all within the header timeout.
@@ -259,7 +274,7 @@ class Session : public SessionBase {
   void ForceClose() {
     beast::error_code ignored;
     Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    Tcp().close();
+    CloseSocket();
     wait_timer_.cancel();
   }
 
@@ -676,10 +691,12 @@ class Session : public SessionBase {
         return stream_.async_shutdown([self = Self()](beast::error_code) { self->Close(); });
       }
     }
+    // Closed at once unless draining: from here it holds its socket only a moment.
+    if (!linger_) closing_ = true;
     beast::error_code ignored;
     Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
     if (linger_) return Drain();
-    Tcp().close();
+    CloseSocket();
   }
 
   // After a reply sent before the request was read whole: read and discard what the client
@@ -693,14 +710,14 @@ class Session : public SessionBase {
     if (!drain_started_) drain_started_ = now;
     if (now - *drain_started_ > std::chrono::seconds(2) || drained_ > (64u << 20) ||
         server_.stopping()) {
-      return Tcp().close();
+      return CloseSocket();
     }
     Tcp().expires_after(std::chrono::seconds(2));
     drain_buffer_.resize(16384);
     // Raw bytes (still encrypted with TLS): they are only discarded.
     Tcp().async_read_some(asio::buffer(drain_buffer_),
                           [self = Self()](beast::error_code ec, size_t bytes) {
-                            if (ec) return self->Tcp().close();
+                            if (ec) return self->CloseSocket();
                             self->drained_ += bytes;
                             self->linger_ = true;
                             self->Drain();
@@ -792,9 +809,14 @@ std::vector<std::shared_ptr<SessionBase>> HttpServer::Impl::LiveSessions() {
   return live;
 }
 
-bool HttpServer::Impl::EvictIdle() {
+bool HttpServer::Impl::MakeRoom() {
+  std::vector<std::shared_ptr<SessionBase>> live = LiveSessions();
+  // A connection counts until it is freed; one that is closing already leaves room.
+  const size_t open = static_cast<size_t>(std::count_if(
+      live.begin(), live.end(), [](const auto& session) { return !session->closing(); }));
+  if (open < max_connections_) return true;
   std::shared_ptr<SessionBase> oldest;
-  for (auto& session : LiveSessions()) {
+  for (auto& session : live) {
     if (session->idle() && (!oldest || session->idle_since() < oldest->idle_since())) {
       oldest = session;
     }
@@ -873,7 +895,7 @@ void HttpServer::Impl::Accept() {
     socket.set_option(tcp::no_delay(true), ignored);
     // At the cap, a fresh client is served at the expense of one that has been idle longest;
     // with every connection busy, it is told so.
-    if (connections_ >= max_connections_ && !EvictIdle()) {
+    if (connections_ >= max_connections_ && !MakeRoom()) {
       RefuseBusy(std::move(socket));
       return Accept();
     }
