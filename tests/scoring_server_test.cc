@@ -172,6 +172,21 @@ void WriteCell(JsonWriter& json, const Column& column, size_t row) {
   }
 }
 
+// The first `rows` rows of the loans as CSV, header first.
+std::string LoansCsv(size_t rows) {
+  const Frame& frame = Loans();
+  std::string csv;
+  for (size_t i = 0; i < frame.columns.size(); ++i) csv += (i ? "," : "") + frame.columns[i].name;
+  csv += "\n";
+  for (size_t row = 0; row < rows; ++row) {
+    for (size_t i = 0; i < frame.columns.size(); ++i) {
+      csv += (i ? "," : "") + frame.columns[i].TextAt(row);
+    }
+    csv += "\n";
+  }
+  return csv;
+}
+
 class ScoringServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -415,16 +430,7 @@ TEST_F(ScoringServerTest, PredictAnswersLabels) {
   ScoringServerOptions options;
   options.predict_fn = PredictFn::kPredict;
   ScoringServer labels(options, live_);
-  const Frame& frame = Loans();
-  std::string csv;
-  for (size_t i = 0; i < frame.columns.size(); ++i) csv += (i ? "," : "") + frame.columns[i].name;
-  csv += "\n";
-  for (size_t row = 0; row < 50; ++row) {
-    for (size_t i = 0; i < frame.columns.size(); ++i) {
-      csv += (i ? "," : "") + frame.columns[i].TextAt(row);
-    }
-    csv += "\n";
-  }
+  const std::string csv = LoansCsv(50);
   HttpResponse reply = labels.Handle(
       {.method = "POST", .path = "/invocations", .content_type = "text/csv", .body = csv});
   ASSERT_EQ(reply.status, 200) << reply.body;
@@ -450,16 +456,7 @@ TEST_F(ScoringServerTest, ScoresOverTls) {
   auto client = HttpClient::Create(url, {.server_ca_path = certs.ca_cert});
   ASSERT_TRUE(client.ok()) << client.status().ToString();
   client_ = std::move(client).value();
-  const Frame& frame = Loans();
-  std::string csv;
-  for (size_t i = 0; i < frame.columns.size(); ++i) csv += (i ? "," : "") + frame.columns[i].name;
-  csv += "\n";
-  for (size_t row = 0; row < 3; ++row) {
-    for (size_t i = 0; i < frame.columns.size(); ++i) {
-      csv += (i ? "," : "") + frame.columns[i].TextAt(row);
-    }
-    csv += "\n";
-  }
+  const std::string csv = LoansCsv(3);
   ExpectFirstRows(Positives(Post(csv, "text/csv")), 3);
   auto untrusting = HttpClient::Create(url);
   ASSERT_TRUE(untrusting.ok());

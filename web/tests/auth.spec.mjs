@@ -12,13 +12,10 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startOrchardServer } from './server.mjs';
+import { cliArg, startOrchardServer } from './server.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-};
+const arg = cliArg;
 const orchard = resolve(arg('--orchard', join(repo, 'build/orchard')));
 const tmp = mkdtempSync(join(tmpdir(), 'orchard-ui-auth-'));
 const shots = resolve(arg('--screenshots', join(tmp, 'screenshots')));

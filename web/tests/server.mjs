@@ -1,6 +1,12 @@
-// Shared by the browser tests (and the UI benchmark): an `orchard server` started on port 0,
-// resolved with its port once its readiness line is printed.
+// Shared by the browser tests: their command-line options, and an `orchard server` started on
+// port 0, resolved with its port once its readiness line is printed.
 import { spawn } from 'node:child_process';
+
+/** The value after `--name` on the command line, or `fallback`. */
+export function cliArg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
 
 /** Starts `orchard args...` (a server command) and waits (20 s at most) for "listening on". */
 export async function startOrchardServer(orchard, args, options) {
